@@ -1,0 +1,326 @@
+//! Belco's Custom Orders contract: the order shape Belco reads, and the same shape coming in
+//! from the shop (import file, push API), with the extras Belco allows (`email`, `phoneNumber`)
+//! and one of ours (`customerName`, shown in the panel, not sent to Belco).
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::money::{self, Currency, MoneyError};
+use crate::time::{format_instant, parse_instant};
+
+/// An order as the shop sends it. Numbers that are money stay raw text until we know the
+/// currency, so `10.00` is read exactly.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderIn {
+    pub id: IdText,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub number: Option<IdText>,
+    pub date: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub status: String,
+    pub currency: String,
+    #[serde(default)]
+    pub products: Vec<ProductIn>,
+    pub total: Box<RawValue>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone_number: Option<String>,
+    #[serde(default)]
+    pub customer_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProductIn {
+    pub name: String,
+    pub quantity: i64,
+    pub price: Box<RawValue>,
+}
+
+/// Shops use string or integer ids; both are kept as text.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum IdText {
+    Text(String),
+    Integer(i64),
+}
+
+impl IdText {
+    fn into_string(self) -> String {
+        match self {
+            IdText::Text(s) => s,
+            IdText::Integer(n) => n.to_string(),
+        }
+    }
+}
+
+/// A validated order, money in minor units, instants in milliseconds since the epoch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: String,
+    pub number: String,
+    pub note: String,
+    pub date: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub status: String,
+    pub currency: Currency,
+    pub products: Vec<Product>,
+    pub total: i64,
+    pub url: String,
+    /// As the shop wrote them; matching uses the normalized forms kept beside them in storage.
+    pub email: String,
+    pub phone_number: String,
+    pub customer_name: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub name: String,
+    pub quantity: i64,
+    pub price: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    #[error("`id` is empty")]
+    EmptyId,
+    #[error("`{field}` is not a date: {value:?}")]
+    Date { field: &'static str, value: String },
+    #[error("`date` is missing (give `date` or `createdAt`)")]
+    NoDate,
+    #[error("`status` is empty")]
+    EmptyStatus,
+    #[error("`{field}`: {source}")]
+    Money { field: String, source: MoneyError },
+    #[error("`products[{0}].quantity` is negative")]
+    NegativeQuantity(usize),
+    #[error("the order has neither `email` nor `phoneNumber`, so no customer could ever find it")]
+    NoCustomer,
+    #[error("`url` must be an http(s) URL, got {0:?}")]
+    Url(String),
+}
+
+impl OrderIn {
+    /// Checks one order and turns it into the stored form.
+    pub fn validate(self) -> Result<Order, OrderError> {
+        let id = self.id.into_string().trim().to_owned();
+        if id.is_empty() {
+            return Err(OrderError::EmptyId);
+        }
+        let instant = |field: &'static str, value: Option<String>| -> Result<Option<i64>, OrderError> {
+            match value.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(text) => parse_instant(text)
+                    .map(Some)
+                    .ok_or_else(|| OrderError::Date { field, value: text.to_owned() }),
+            }
+        };
+        let date = instant("date", self.date)?;
+        let created_at = instant("createdAt", self.created_at)?;
+        let updated_at = instant("updatedAt", self.updated_at)?;
+        let date = date.or(created_at).ok_or(OrderError::NoDate)?;
+        let created_at = created_at.unwrap_or(date);
+        let updated_at = updated_at.unwrap_or(created_at);
+
+        let status = self.status.trim().to_owned();
+        if status.is_empty() {
+            return Err(OrderError::EmptyStatus);
+        }
+        let currency = Currency::parse(&self.currency)
+            .map_err(|source| OrderError::Money { field: "currency".into(), source })?;
+        let total = money::parse_minor(self.total.get(), currency)
+            .map_err(|source| OrderError::Money { field: "total".into(), source })?;
+        let products = self
+            .products
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if p.quantity < 0 {
+                    return Err(OrderError::NegativeQuantity(i));
+                }
+                let price = money::parse_minor(p.price.get(), currency)
+                    .map_err(|source| OrderError::Money { field: format!("products[{i}].price"), source })?;
+                Ok(Product { name: p.name, quantity: p.quantity, price })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let url = self.url.unwrap_or_default().trim().to_owned();
+        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+            // The panel links to it; anything else (javascript:, data:) must never become a link.
+            return Err(OrderError::Url(url));
+        }
+        let email = self.email.unwrap_or_default().trim().to_owned();
+        let phone_number = self.phone_number.unwrap_or_default().trim().to_owned();
+        if email.is_empty() && phone_number.is_empty() {
+            return Err(OrderError::NoCustomer);
+        }
+        Ok(Order {
+            number: self.number.map(IdText::into_string).unwrap_or_else(|| id.clone()),
+            id,
+            note: self.note.unwrap_or_default(),
+            date,
+            created_at,
+            updated_at,
+            status,
+            currency,
+            products,
+            total,
+            url,
+            email,
+            phone_number,
+            customer_name: self.customer_name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+        })
+    }
+}
+
+impl Order {
+    /// The order exactly as Belco reads it, keys in the documented order, money with the
+    /// currency's digits (`10.00`), dates RFC 3339 in UTC. Rendered once when the order is
+    /// stored, so answering Belco is a lookup and a concatenation.
+    pub fn to_belco_json(&self) -> String {
+        let s = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into());
+        let mut out = String::with_capacity(256 + self.products.len() * 64);
+        out.push_str("{\"id\":");
+        out.push_str(&s(&self.id));
+        out.push_str(",\"note\":");
+        out.push_str(&s(&self.note));
+        out.push_str(",\"number\":");
+        out.push_str(&s(&self.number));
+        for (key, millis) in [("date", self.date), ("createdAt", self.created_at), ("updatedAt", self.updated_at)] {
+            out.push_str(",\"");
+            out.push_str(key);
+            out.push_str("\":\"");
+            out.push_str(&format_instant(millis));
+            out.push('"');
+        }
+        out.push_str(",\"status\":");
+        out.push_str(&s(&self.status));
+        out.push_str(",\"currency\":\"");
+        out.push_str(self.currency.code());
+        out.push_str("\",\"products\":[");
+        for (i, p) in self.products.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"name\":");
+            out.push_str(&s(&p.name));
+            out.push_str(",\"quantity\":");
+            out.push_str(&p.quantity.to_string());
+            out.push_str(",\"price\":");
+            out.push_str(&money::format_minor(p.price, self.currency));
+            out.push('}');
+        }
+        out.push_str("],\"total\":");
+        out.push_str(&money::format_minor(self.total, self.currency));
+        out.push_str(",\"url\":");
+        out.push_str(&s(&self.url));
+        out.push_str(",\"email\":");
+        out.push_str(&s(&self.email));
+        out.push_str(",\"phoneNumber\":");
+        out.push_str(&s(&self.phone_number));
+        out.push('}');
+        out
+    }
+}
+
+/// `{"orders":[…]}` around orders already rendered by [`Order::to_belco_json`].
+pub fn orders_response<'a>(orders: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::from("{\"orders\":[");
+    for (i, order) in orders.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(order);
+    }
+    out.push_str("]}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example order from Belco's documentation, with the two identifiers it allows.
+    pub const SPEC_ORDER: &str = r#"{
+        "id": "1234", "note": "Note", "number": "1234",
+        "date": "2020-01-01T00:00Z", "createdAt": "2020-01-01T00:00Z", "updatedAt": "2020-01-01T00:00Z",
+        "status": "processing", "currency": "EUR",
+        "products": [{"name": "Product X", "quantity": 1, "price": 10.00}],
+        "total": 10.00, "url": "https://shop.nl/order/1234",
+        "email": "john@example.com", "phoneNumber": "+31612345678"
+    }"#;
+
+    fn order(json: &str) -> Result<Order, OrderError> {
+        serde_json::from_str::<OrderIn>(json).unwrap().validate()
+    }
+
+    #[test]
+    fn the_spec_order_round_trips_byte_for_byte_where_it_matters() {
+        let wire = order(SPEC_ORDER).unwrap().to_belco_json();
+        assert_eq!(
+            wire,
+            concat!(
+                r#"{"id":"1234","note":"Note","number":"1234","date":"2020-01-01T00:00:00Z","#,
+                r#""createdAt":"2020-01-01T00:00:00Z","updatedAt":"2020-01-01T00:00:00Z","#,
+                r#""status":"processing","currency":"EUR","products":[{"name":"Product X","#,
+                r#""quantity":1,"price":10.00}],"total":10.00,"url":"https://shop.nl/order/1234","#,
+                r#""email":"john@example.com","phoneNumber":"+31612345678"}"#
+            )
+        );
+        let parsed: serde_json::Value = serde_json::from_str(&wire).unwrap();
+        assert_eq!(parsed["total"], serde_json::json!(10.0));
+    }
+
+    #[test]
+    fn zero_decimal_currencies_print_no_decimals() {
+        let json = SPEC_ORDER.replace("\"EUR\"", "\"JPY\"").replace("10.00", "1000");
+        let wire = order(&json).unwrap().to_belco_json();
+        assert!(wire.contains(r#""price":1000}"#) && wire.contains(r#""total":1000,"#), "{wire}");
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let json = SPEC_ORDER.replace(r#""note": "Note""#, r#""note": "say \"hi\"\n</script>""#);
+        let wire = order(&json).unwrap().to_belco_json();
+        let parsed: serde_json::Value = serde_json::from_str(&wire).unwrap();
+        assert_eq!(parsed["note"], "say \"hi\"\n</script>");
+    }
+
+    #[test]
+    fn integer_ids_and_missing_optional_fields_are_accepted() {
+        let o = order(r#"{"id": 77, "date": "2021-05-01", "status": "paid", "currency": "eur",
+                          "total": 5, "email": "a@b.nl"}"#)
+            .unwrap();
+        assert_eq!((o.id.as_str(), o.number.as_str(), o.total), ("77", "77", 500));
+        assert_eq!((o.created_at, o.updated_at), (o.date, o.date));
+    }
+
+    #[test]
+    fn bad_orders_say_what_is_wrong() {
+        let cases = [
+            (SPEC_ORDER.replace(r#""id": "1234""#, r#""id": " ""#), "`id` is empty"),
+            (SPEC_ORDER.replace("\"total\": 10.00", "\"total\": 10.001"), "`total`"),
+            (SPEC_ORDER.replace("\"price\": 10.00", "\"price\": 1.005"), "`products[0].price`"),
+            (SPEC_ORDER.replace("\"EUR\"", "\"EURO\""), "`currency`"),
+            (SPEC_ORDER.replace(r#""date": "2020-01-01T00:00Z""#, r#""date": "soon""#), "`date`"),
+            (SPEC_ORDER.replace("https://shop.nl", "javascript:alert(1)//"), "`url`"),
+            (SPEC_ORDER.replace("john@example.com", "").replace("+31612345678", ""), "neither"),
+        ];
+        for (json, expected) in cases {
+            let err = order(&json).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err:?} should mention {expected:?}");
+        }
+    }
+
+    #[test]
+    fn response_wraps_rendered_orders() {
+        assert_eq!(orders_response([]), r#"{"orders":[]}"#);
+        assert_eq!(orders_response([r#"{"id":"1"}"#, r#"{"id":"2"}"#]), r#"{"orders":[{"id":"1"},{"id":"2"}]}"#);
+    }
+}

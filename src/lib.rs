@@ -1,0 +1,23 @@
+//! The Belco custom-integration contract and belco-panel's domain.
+//!
+//! Everything here is free of any web framework. What the browser bundle can use (wire types,
+//! money, the query reader, identity rules) compiles everywhere; what only the server needs
+//! (storage, phone parsing, token hashing, webhook signatures, the importer) sits behind the
+//! `ssr` feature so the wasm stays small.
+
+pub mod contract;
+pub mod identity;
+pub mod money;
+pub mod query;
+pub mod time;
+
+#[cfg(feature = "ssr")]
+pub mod import;
+#[cfg(feature = "ssr")]
+pub mod phone;
+#[cfg(feature = "ssr")]
+pub mod push;
+#[cfg(feature = "ssr")]
+pub mod secret;
+#[cfg(feature = "ssr")]
+pub mod store;

@@ -1,0 +1,206 @@
+//! Money: amounts are kept in the currency's minor units (cents for EUR, yen for JPY) and read
+//! from / written to JSON as exact decimal text, never through `f64`, so `10.00` stays `10.00`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An ISO 4217 code, upper case, three ASCII letters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    pub fn parse(code: &str) -> Result<Self, MoneyError> {
+        let code = code.trim();
+        let bytes = code.as_bytes();
+        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
+            return Err(MoneyError::Currency(code.to_owned()));
+        }
+        Ok(Self([
+            bytes[0].to_ascii_uppercase(),
+            bytes[1].to_ascii_uppercase(),
+            bytes[2].to_ascii_uppercase(),
+        ]))
+    }
+
+    pub fn code(&self) -> &str {
+        // Always three ASCII letters, see `parse`.
+        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    }
+
+    /// How many digits follow the decimal point (ISO 4217). Codes not listed have two.
+    pub fn minor_digits(&self) -> u32 {
+        match self.code() {
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
+            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+            "CLF" | "UYW" => 4,
+            _ => 2,
+        }
+    }
+}
+
+impl TryFrom<String> for Currency {
+    type Error = MoneyError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Currency> for String {
+    fn from(value: Currency) -> Self {
+        value.code().to_owned()
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    #[error("currency {0:?} is not a three-letter ISO 4217 code")]
+    Currency(String),
+    #[error("amount {0} is not a decimal number")]
+    NotANumber(String),
+    #[error("amount {amount} has more decimals than {currency} allows ({digits})")]
+    TooPrecise { amount: String, currency: Currency, digits: u32 },
+    #[error("amount {0} is too large")]
+    TooLarge(String),
+}
+
+/// Reads a JSON number's text (`10`, `10.5`, `-3.25`, `1e2`, `1.50E+1`) as an exact count of
+/// minor units. Trailing zeros beyond the currency's digits are fine (`10.000` EUR); any other
+/// extra precision is an error rather than a silent rounding.
+pub fn parse_minor(text: &str, currency: Currency) -> Result<i64, MoneyError> {
+    let bad = || MoneyError::NotANumber(text.to_owned());
+    let (negative, rest) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => {
+            let exp = rest[at + 1..].strip_prefix('+').unwrap_or(&rest[at + 1..]);
+            (&rest[..at], exp.parse::<i32>().map_err(|_| bad())?)
+        }
+        None => (rest, 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if int_part.is_empty()
+        || !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+        || (mantissa.contains('.') && frac_part.is_empty())
+    {
+        return Err(bad());
+    }
+    // value = digits × 10^(exponent − frac_len); we want value × 10^minor_digits.
+    let digits: String = [int_part, frac_part].concat();
+    let digits = digits.trim_start_matches('0');
+    let shift = exponent as i64 - frac_part.len() as i64 + currency.minor_digits() as i64;
+    let too_large = || MoneyError::TooLarge(text.to_owned());
+    let mut minor: i64 = 0;
+    let (kept, dropped) = if shift >= 0 {
+        (digits, "")
+    } else {
+        let cut = digits.len().saturating_sub((-shift) as usize);
+        digits.split_at(cut)
+    };
+    if dropped.bytes().any(|b| b != b'0') {
+        return Err(MoneyError::TooPrecise {
+            amount: text.to_owned(),
+            currency,
+            digits: currency.minor_digits(),
+        });
+    }
+    for b in kept.bytes() {
+        minor = minor
+            .checked_mul(10)
+            .and_then(|m| m.checked_add((b - b'0') as i64))
+            .ok_or_else(too_large)?;
+    }
+    if shift > 0 && minor != 0 {
+        let scale = 10i64.checked_pow(u32::try_from(shift).map_err(|_| too_large())?);
+        minor = scale.and_then(|s| minor.checked_mul(s)).ok_or_else(too_large)?;
+    }
+    Ok(if negative { -minor } else { minor })
+}
+
+/// Writes minor units as JSON number text with exactly the currency's digits: `1000` EUR →
+/// `10.00`, `1000` JPY → `1000`, `-5` EUR → `-0.05`.
+pub fn format_minor(minor: i64, currency: Currency) -> String {
+    let digits = currency.minor_digits();
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    if digits == 0 {
+        return format!("{sign}{abs}");
+    }
+    let scale = 10u64.pow(digits);
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = digits as usize
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eur() -> Currency {
+        Currency::parse("EUR").unwrap()
+    }
+    fn jpy() -> Currency {
+        Currency::parse("jpy").unwrap()
+    }
+    fn kwd() -> Currency {
+        Currency::parse("KWD").unwrap()
+    }
+
+    #[test]
+    fn parses_decimal_text_exactly() {
+        assert_eq!(parse_minor("10.00", eur()), Ok(1000));
+        assert_eq!(parse_minor("10", eur()), Ok(1000));
+        assert_eq!(parse_minor("10.5", eur()), Ok(1050));
+        assert_eq!(parse_minor("0.07", eur()), Ok(7));
+        assert_eq!(parse_minor("-3.25", eur()), Ok(-325));
+        assert_eq!(parse_minor("1e2", eur()), Ok(10000));
+        assert_eq!(parse_minor("1.5E+1", eur()), Ok(1500));
+        assert_eq!(parse_minor("1250e-2", eur()), Ok(1250));
+        assert_eq!(parse_minor("10.000", eur()), Ok(1000));
+        assert_eq!(parse_minor("1000", jpy()), Ok(1000));
+        assert_eq!(parse_minor("1.234", kwd()), Ok(1234));
+        assert_eq!(parse_minor("0", eur()), Ok(0));
+    }
+
+    #[test]
+    fn refuses_what_it_would_have_to_round() {
+        assert!(matches!(parse_minor("10.005", eur()), Err(MoneyError::TooPrecise { .. })));
+        assert!(matches!(parse_minor("10.5", jpy()), Err(MoneyError::TooPrecise { .. })));
+        for bad in ["", "-", ".5", "5.", "1.2.3", "abc", "1e", "0x10", "+1", "1 0"] {
+            assert!(parse_minor(bad, eur()).is_err(), "{bad:?} should not parse");
+        }
+        assert!(matches!(parse_minor("1e30", eur()), Err(MoneyError::TooLarge(_))));
+    }
+
+    #[test]
+    fn formats_with_the_currency_digits() {
+        assert_eq!(format_minor(1000, eur()), "10.00");
+        assert_eq!(format_minor(7, eur()), "0.07");
+        assert_eq!(format_minor(-5, eur()), "-0.05");
+        assert_eq!(format_minor(1000, jpy()), "1000");
+        assert_eq!(format_minor(1234, kwd()), "1.234");
+        assert_eq!(format_minor(i64::MIN, eur()), "-92233720368547758.08");
+    }
+
+    #[test]
+    fn currency_codes_are_three_letters() {
+        assert_eq!(Currency::parse(" eur ").unwrap().code(), "EUR");
+        assert!(Currency::parse("EURO").is_err());
+        assert!(Currency::parse("E1R").is_err());
+        assert!(Currency::parse("").is_err());
+    }
+}

@@ -1,0 +1,63 @@
+//! Phone numbers match on E.164 (`+31612345678`), whatever way the shop or Belco wrote them:
+//! `06-12345678`, `+31 6 1234 5678`, `0031612345678`. National numbers are read in the shop's
+//! region (`BELCO_PHONE_REGION`).
+
+use std::str::FromStr;
+
+pub use phonenumber::country::Id as Region;
+use phonenumber::Mode;
+
+use crate::identity::{normalize_email, CustomerKey};
+
+pub fn parse_region(code: &str) -> Option<Region> {
+    Region::from_str(code.trim().to_ascii_uppercase().as_str()).ok()
+}
+
+/// E.164 for anything the library can parse, even numbers it would call "invalid" (new ranges,
+/// test numbers): a match needs the same digits, not a number the library has heard of.
+pub fn normalize_phone(raw: &str, region: Region) -> Option<String> {
+    let raw = raw.trim();
+    if raw.is_empty() || !raw.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let number = phonenumber::parse(Some(region), raw).ok()?;
+    let e164 = number.format().mode(Mode::E164).to_string();
+    // Only "+" and digits; anything else means the library gave up on this input.
+    (e164.len() > 4 && e164.starts_with('+') && e164[1..].bytes().all(|b| b.is_ascii_digit())).then_some(e164)
+}
+
+/// The normalized identifiers for an email and a phone as given (either may be empty).
+pub fn customer_key(email: &str, phone: &str, region: Region) -> CustomerKey {
+    CustomerKey { email: normalize_email(email), phone: normalize_phone(phone, region) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nl() -> Region {
+        parse_region("nl").unwrap()
+    }
+
+    #[test]
+    fn the_ways_people_write_one_number_agree() {
+        for raw in ["+31612345678", "+31 6 1234 5678", "0612345678", "06-12345678", "0031612345678", "(06) 123 456 78"] {
+            assert_eq!(normalize_phone(raw, nl()).as_deref(), Some("+31612345678"), "{raw}");
+        }
+    }
+
+    #[test]
+    fn national_numbers_follow_the_region() {
+        let be = parse_region("BE").unwrap();
+        assert_eq!(normalize_phone("0470123456", be).as_deref(), Some("+32470123456"));
+        assert_eq!(normalize_phone("+31612345678", be).as_deref(), Some("+31612345678"));
+    }
+
+    #[test]
+    fn unparseable_numbers_are_none() {
+        for raw in ["", "  ", "abc", "+", "call me"] {
+            assert_eq!(normalize_phone(raw, nl()), None, "{raw:?}");
+        }
+        assert!(parse_region("XX").is_none());
+    }
+}

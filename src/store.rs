@@ -1,0 +1,338 @@
+//! Storage: a SQLite file by default, PostgreSQL for shops that run several instances. The same
+//! SQL serves both (`$1` placeholders are understood by SQLite too); [`with_pool!`] runs one body
+//! against whichever pool is configured, so each query is written once.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row};
+
+use crate::contract::{Order, Product};
+use crate::identity::CustomerKey;
+use crate::money::Currency;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How many orders go into one multi-row INSERT (18 parameters each: far below both databases'
+/// limits, large enough that per-statement overhead disappears).
+const ROWS_PER_STATEMENT: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("DATABASE_URL must start with sqlite: or postgres://, got {0:?}")]
+    UnknownScheme(String),
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored order {id} is unreadable: {reason}")]
+    Corrupt { id: String, reason: String },
+}
+
+/// A handle on the database; cheap to clone (the pools are shared).
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Upserts `rows` through `$executor` (a transaction) in multi-row statements.
+macro_rules! upsert_rows {
+    ($executor:expr, $rows:expr) => {{
+        for chunk in $rows.chunks(ROWS_PER_STATEMENT) {
+            let chunk = last_of_each_id(chunk);
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO orders (id, number, note, status, currency, total_minor, order_date, \
+                 created_at, updated_at, url, email, phone_number, customer_name, email_norm, \
+                 phone_norm, products, belco_json, stored_at) ",
+            );
+            insert.push_values(chunk, |mut row, o: &StoredOrder| {
+                let order = &o.order;
+                row.push_bind(order.id.clone())
+                    .push_bind(order.number.clone())
+                    .push_bind(order.note.clone())
+                    .push_bind(order.status.clone())
+                    .push_bind(order.currency.code().to_owned())
+                    .push_bind(order.total)
+                    .push_bind(order.date)
+                    .push_bind(order.created_at)
+                    .push_bind(order.updated_at)
+                    .push_bind(order.url.clone())
+                    .push_bind(order.email.clone())
+                    .push_bind(order.phone_number.clone())
+                    .push_bind(order.customer_name.clone())
+                    .push_bind(o.key.email.clone())
+                    .push_bind(o.key.phone.clone())
+                    .push_bind(o.products_json.clone())
+                    .push_bind(o.belco_json.clone())
+                    .push_bind(o.stored_at);
+            });
+            insert.push(
+                " ON CONFLICT (id) DO UPDATE SET number = excluded.number, note = excluded.note, \
+                 status = excluded.status, currency = excluded.currency, \
+                 total_minor = excluded.total_minor, order_date = excluded.order_date, \
+                 created_at = excluded.created_at, updated_at = excluded.updated_at, \
+                 url = excluded.url, email = excluded.email, phone_number = excluded.phone_number, \
+                 customer_name = excluded.customer_name, email_norm = excluded.email_norm, \
+                 phone_norm = excluded.phone_norm, products = excluded.products, \
+                 belco_json = excluded.belco_json, stored_at = excluded.stored_at",
+            );
+            insert.build().execute(&mut *$executor).await?;
+        }
+    }};
+}
+
+/// Inserts a push receipt inside `$tx`; false when the id is already there.
+macro_rules! record_receipt {
+    ($tx:expr, $webhook_id:expr, $window:expr) => {{
+        let now = now_millis();
+        let oldest = now - i64::try_from($window.as_millis()).unwrap_or(i64::MAX);
+        sqlx::query("DELETE FROM push_receipts WHERE received_at < $1").bind(oldest).execute(&mut *$tx).await?;
+        let inserted = sqlx::query("INSERT INTO push_receipts (webhook_id, received_at) VALUES ($1, $2) ON CONFLICT (webhook_id) DO NOTHING")
+            .bind($webhook_id)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+        inserted.rows_affected() == 1
+    }};
+}
+
+/// An order ready to store: validated, its customer key normalized, its Belco JSON rendered.
+#[derive(Clone, Debug)]
+pub struct StoredOrder {
+    pub order: Order,
+    pub key: CustomerKey,
+    products_json: String,
+    belco_json: String,
+    stored_at: i64,
+}
+
+impl StoredOrder {
+    pub fn new(order: Order, key: CustomerKey) -> Self {
+        let products_json = serde_json::to_string(&order.products).unwrap_or_else(|_| "[]".into());
+        let belco_json = order.to_belco_json();
+        Self { order, key, products_json, belco_json, stored_at: now_millis() }
+    }
+}
+
+/// A multi-row upsert may not name one id twice (PostgreSQL refuses); the last one wins, as it
+/// would have had the rows been written one by one.
+fn last_of_each_id(chunk: &[StoredOrder]) -> Vec<&StoredOrder> {
+    let mut seen = std::collections::HashSet::with_capacity(chunk.len());
+    let mut kept: Vec<&StoredOrder> = chunk.iter().rev().filter(|o| seen.insert(o.order.id.as_str())).collect();
+    kept.reverse();
+    kept
+}
+
+/// What a push did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PushOutcome {
+    Applied { rows: u64 },
+    /// This webhook id was accepted before: nothing was written.
+    Replayed,
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite:path`, `sqlite://path`, `postgres://…`),
+    /// creating a SQLite file if needed, and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                // WAL: readers (Belco's calls) never wait for a writer (an import).
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            Store::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
+            Store::Postgres(pool)
+        } else {
+            return Err(StoreError::UnknownScheme(url.split(':').next().unwrap_or_default().to_owned()));
+        };
+        with_pool!(&store, pool => MIGRATOR.run(pool).await?);
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "SQLite",
+            Store::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// The customer's orders in Belco's JSON, newest first: those matching the email or the
+    /// phone, exactly, on their normalized forms.
+    pub async fn belco_orders(&self, key: &CustomerKey, limit: i64) -> Result<Vec<String>, StoreError> {
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        // OR of two equalities: each side uses its own index; a NULL side matches nothing.
+        const SQL: &str = "SELECT belco_json FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
+                           ORDER BY order_date DESC, id DESC LIMIT $3";
+        let rows = with_pool!(self, pool => {
+            sqlx::query_scalar::<_, String>(SQL)
+                .bind(key.email.as_deref())
+                .bind(key.phone.as_deref())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows)
+    }
+
+    /// The customer's orders as the panel shows them, newest first.
+    pub async fn orders(&self, key: &CustomerKey, limit: i64) -> Result<Vec<Order>, StoreError> {
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        const SQL: &str = "SELECT id, number, note, status, currency, total_minor, order_date, created_at, \
+                           updated_at, url, email, phone_number, customer_name, products FROM orders \
+                           WHERE email_norm = $1 OR phone_norm = $2 ORDER BY order_date DESC, id DESC LIMIT $3";
+        with_pool!(self, pool => {
+            let rows = sqlx::query(SQL)
+                .bind(key.email.as_deref())
+                .bind(key.phone.as_deref())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|row| {
+                    let id: String = row.try_get("id")?;
+                    let corrupt = |reason: String| StoreError::Corrupt { id: id.clone(), reason };
+                    let currency: String = row.try_get("currency")?;
+                    let products: String = row.try_get("products")?;
+                    Ok(Order {
+                        number: row.try_get("number")?,
+                        note: row.try_get("note")?,
+                        status: row.try_get("status")?,
+                        currency: Currency::parse(&currency).map_err(|e| corrupt(e.to_string()))?,
+                        total: row.try_get("total_minor")?,
+                        date: row.try_get("order_date")?,
+                        created_at: row.try_get("created_at")?,
+                        updated_at: row.try_get("updated_at")?,
+                        url: row.try_get("url")?,
+                        email: row.try_get("email")?,
+                        phone_number: row.try_get("phone_number")?,
+                        customer_name: row.try_get("customer_name")?,
+                        products: serde_json::from_str::<Vec<Product>>(&products).map_err(|e| corrupt(e.to_string()))?,
+                        id: id.clone(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    pub async fn count_orders(&self) -> Result<i64, StoreError> {
+        let n = with_pool!(self, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM orders").fetch_one(pool).await?);
+        Ok(n)
+    }
+
+    /// Upserts all `orders` in one transaction: all of them are stored, or none.
+    pub async fn upsert_orders(&self, orders: &[StoredOrder]) -> Result<u64, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            upsert_rows!(tx, orders);
+            tx.commit().await?;
+        });
+        Ok(orders.len() as u64)
+    }
+
+    /// Upserts batches as they arrive, in one transaction that commits only when the channel
+    /// closes cleanly; the first `Err` from the producer rolls everything back and is returned.
+    pub async fn upsert_stream<E>(
+        &self,
+        mut batches: tokio::sync::mpsc::Receiver<Result<Vec<StoredOrder>, E>>,
+    ) -> Result<Result<u64, E>, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut written = 0u64;
+            while let Some(batch) = batches.recv().await {
+                match batch {
+                    Ok(rows) => {
+                        upsert_rows!(tx, rows);
+                        written += rows.len() as u64;
+                    }
+                    Err(e) => {
+                        tx.rollback().await?;
+                        return Ok(Err(e));
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(Ok(written))
+        })
+    }
+
+    /// Applies one signed push (a batch upsert) unless its webhook id was seen before. Receipts
+    /// older than `window` are pruned: a replay that old fails the signature's time check anyway.
+    pub async fn push_orders(&self, webhook_id: &str, window: Duration, orders: &[StoredOrder]) -> Result<PushOutcome, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if !record_receipt!(tx, webhook_id, window) {
+                tx.rollback().await?;
+                return Ok(PushOutcome::Replayed);
+            }
+            upsert_rows!(tx, orders);
+            tx.commit().await?;
+        });
+        Ok(PushOutcome::Applied { rows: orders.len() as u64 })
+    }
+
+    /// Deletes one order through a signed push; `Applied { rows: 0 }` when there was none.
+    pub async fn push_delete(&self, webhook_id: &str, window: Duration, id: &str) -> Result<PushOutcome, StoreError> {
+        with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            if !record_receipt!(tx, webhook_id, window) {
+                tx.rollback().await?;
+                return Ok(PushOutcome::Replayed);
+            }
+            let deleted = sqlx::query("DELETE FROM orders WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(PushOutcome::Applied { rows: deleted.rows_affected() })
+        })
+    }
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        const SQL: &str = "SELECT value FROM settings WHERE key = $1";
+        let value = with_pool!(self, pool => sqlx::query_scalar::<_, String>(SQL).bind(key).fetch_optional(pool).await?);
+        Ok(value)
+    }
+
+    /// Stores `value` under `key` unless one is there already; returns the value that stands.
+    pub async fn setting_or_insert(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        const SQL: &str = "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+        with_pool!(self, pool => {
+            sqlx::query(SQL).bind(key).bind(value).execute(pool).await?;
+        });
+        Ok(self.setting(key).await?.unwrap_or_else(|| value.to_owned()))
+    }
+}
+
+
+pub fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
