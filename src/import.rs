@@ -110,18 +110,13 @@ impl Sink {
     fn take(&mut self, raw: &RawValue) -> bool {
         let index = self.index;
         self.index += 1;
-        let order = serde_json::from_str::<OrderIn>(raw.get())
-            .map_err(|e| e.to_string())
-            .and_then(|o| o.validate().map_err(|e| e.to_string()));
-        let order = match order {
-            Ok(order) => order,
-            Err(reason) => {
-                self.failed = Some(ImportError::Order { index, id: id_of(raw), reason });
+        match prepare(raw, index, self.region) {
+            Ok(order) => self.batch.push(order),
+            Err(e) => {
+                self.failed = Some(e);
                 return false;
             }
-        };
-        let key = customer_key(&order.email, &order.phone_number, self.region);
-        self.batch.push(StoredOrder::new(order, key));
+        }
         self.progress.orders_read.fetch_add(1, Ordering::Relaxed);
         if self.batch.len() >= BATCH {
             let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
@@ -135,6 +130,17 @@ impl Sink {
             let _ = self.tx.blocking_send(Ok(std::mem::take(&mut self.batch)));
         }
     }
+}
+
+/// Reads, validates and keys one order given as raw JSON (the import file's and the push API's
+/// common path). The error names the record's index and id.
+pub fn prepare(raw: &RawValue, index: u64, region: Region) -> Result<StoredOrder, ImportError> {
+    let order = serde_json::from_str::<OrderIn>(raw.get())
+        .map_err(|e| e.to_string())
+        .and_then(|o| o.validate().map_err(|e| e.to_string()))
+        .map_err(|reason| ImportError::Order { index, id: id_of(raw), reason })?;
+    let key = customer_key(&order.email, &order.phone_number, region);
+    Ok(StoredOrder::new(order, key))
 }
 
 /// The record's `id` for an error message, as best it can be read.

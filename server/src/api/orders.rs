@@ -1,0 +1,35 @@
+//! `GET /api/v1.0/orders`: Belco's Custom Orders call, server to server.
+//!
+//! Order of work, which is the contract: the token is checked first (constant time, every
+//! configured token), and a missing or wrong one is refused before anything is looked up or even
+//! decoded; then the identifiers are read as Belco appends them, normalized, and matched exactly.
+
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::Response;
+use belco::contract::orders_response;
+use belco::phone::customer_key;
+use belco::query::{BelcoQuery, QueryError};
+
+use crate::http::{ApiError, json_no_store};
+use crate::state::AppState;
+
+pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
+    let query = BelcoQuery::new(uri.query()).map_err(bad_query)?;
+    let allowed = state.config.tokens.as_ref().is_some_and(|t| t.accepts(query.bytes("token").as_deref()));
+    if !allowed {
+        return Err(ApiError::unauthorized());
+    }
+    let email = query.text("email").map_err(bad_query)?;
+    let phone = query.text("phoneNumber").map_err(bad_query)?;
+    let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), state.config.phone_region);
+    let orders = state.store.belco_orders(&key, state.config.orders_limit).await?;
+    Ok(json_no_store(orders_response(orders.iter().map(String::as_str))))
+}
+
+fn bad_query(e: QueryError) -> ApiError {
+    match e {
+        QueryError::TooLong => ApiError::new(axum::http::StatusCode::URI_TOO_LONG, e.to_string()),
+        QueryError::NotUtf8(_) => ApiError::bad_request(e.to_string()),
+    }
+}

@@ -1,0 +1,223 @@
+//! The `belco-panel` subcommands.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use belco::import::{Progress, import_file};
+use belco::push::{PushVerifier, generate_secret};
+use belco::secret::{Secret, TokenSet, generate_token};
+use belco::store::Store;
+use leptos::config::LeptosOptions;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+pub const USAGE: &str = "\
+belco-panel: your shop's customer data inside Belco
+
+usage: belco-panel [COMMAND]
+
+commands:
+  serve         serve the Custom Frame and Custom Orders endpoints (the default);
+                needs BELCO_TOKENS
+  demo          like serve, on demo data: creates a token (and a push secret) and demo
+                orders if there are none, prints the URLs to paste into Belco
+  import FILE   load orders from a JSON file in Belco's shape ({\"orders\":[…]}, each with
+                email and/or phoneNumber); re-running it is harmless, a bad record stores nothing
+  token         print a new random token for BELCO_TOKENS
+  secret        print a new push secret for BELCO_PUSH_SECRET
+  help          show this
+
+Configuration comes from the environment and a .env file; see README.md.";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    Demo,
+    Import(PathBuf),
+    Token,
+    Secret,
+    Help,
+}
+
+pub fn parse(args: &[String]) -> Result<Command, String> {
+    match args {
+        [] => Ok(Command::Serve),
+        [cmd] if cmd == "serve" => Ok(Command::Serve),
+        [cmd] if cmd == "demo" => Ok(Command::Demo),
+        [cmd, file] if cmd == "import" => Ok(Command::Import(PathBuf::from(file))),
+        [cmd] if cmd == "import" => Err("import needs a FILE: belco-panel import orders.json".into()),
+        [cmd] if cmd == "token" => Ok(Command::Token),
+        [cmd] if cmd == "secret" => Ok(Command::Secret),
+        [cmd] if matches!(cmd.as_str(), "help" | "-h" | "--help") => Ok(Command::Help),
+        _ => Err(format!("unknown command: {}", args.join(" "))),
+    }
+}
+
+pub type CliResult = Result<(), Box<dyn std::error::Error>>;
+
+pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions) -> CliResult {
+    match command {
+        Command::Help => println!("{USAGE}"),
+        Command::Token => println!("{}", generate_token()),
+        Command::Secret => println!("{}", generate_secret()),
+        Command::Import(path) => import(&config, &path).await?,
+        Command::Serve => {
+            if config.tokens.is_none() {
+                return Err("BELCO_TOKENS is not set: belco-panel will not serve customer data without a token. \
+                            Make one with `belco-panel token`, or try everything on demo data with `belco-panel demo`."
+                    .into());
+            }
+            let store = connect(&config).await?;
+            print_urls(&config, &leptos_options, None);
+            serve(config, store, leptos_options).await?;
+        }
+        Command::Demo => demo(config, leptos_options).await?,
+    }
+    Ok(())
+}
+
+async fn connect(config: &Config) -> Result<Store, Box<dyn std::error::Error>> {
+    let store = Store::connect(config.database_url.expose())
+        .await
+        .map_err(|e| format!("DATABASE_URL: cannot open the database: {e}"))?;
+    tracing::info!(storage = store.backend(), "database ready");
+    Ok(store)
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) -> CliResult {
+    use axum::serve::ListenerExt;
+    let addr = leptos_options.site_addr;
+    let state = AppState { leptos_options, store, config: Arc::new(config) };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?
+        // Small streamed responses otherwise wait on Nagle's algorithm (tens of ms each).
+        .tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, crate::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}
+
+async fn demo(mut config: Config, leptos_options: LeptosOptions) -> CliResult {
+    let store = connect(&config).await?;
+    // A token made here is kept in the database, so the URLs stay the same from run to run.
+    let demo_token = match &config.tokens {
+        Some(_) => None,
+        None => {
+            let token = store.setting_or_insert("demo.token", &generate_token()).await?;
+            config.tokens = Some(TokenSet::parse(&token)?);
+            Some(token)
+        }
+    };
+    let demo_secret = match &config.push {
+        Some(_) => None,
+        None => {
+            let secret = store.setting_or_insert("demo.push_secret", &generate_secret()).await?;
+            config.push = Some(Arc::new(PushVerifier::new(&Secret::new(secret.clone()))?));
+            Some(secret)
+        }
+    };
+    let added = crate::demo::seed(&store, config.phone_region).await?;
+    if added > 0 {
+        println!("Added {added} demo orders for {} customers.", crate::demo::CUSTOMERS.len());
+    }
+    print_urls(&config, &leptos_options, demo_token.as_deref());
+    if let Some(secret) = demo_secret {
+        println!("Push API secret (BELCO_PUSH_SECRET) of this demo: {secret}");
+    }
+    let (_, email, _) = crate::demo::CUSTOMERS[0];
+    println!("Try a demo customer: add &email={email} to the orders URL.\n");
+    serve(config, store, leptos_options).await
+}
+
+/// Prints the two URLs to paste into Belco. The token is printed only when `demo` made it; for
+/// configured tokens the URL shows where it goes.
+fn print_urls(config: &Config, leptos_options: &LeptosOptions, token: Option<&str>) {
+    let base = match &config.public_url {
+        Some(url) => url.clone(),
+        None => {
+            let local = format!("http://{}", leptos_options.site_addr);
+            eprintln!(
+                "warning: BELCO_PUBLIC_URL is not set, so these URLs use {local}, which Belco cannot reach. \
+                 Set it to the https address of this server as seen from the internet."
+            );
+            local
+        }
+    };
+    let token = token.unwrap_or("<a token from BELCO_TOKENS>");
+    println!();
+    println!("Paste into Belco, Settings → Integrations → Other:");
+    println!("  Custom frame:  {base}/frame?token={token}");
+    println!("  Custom orders: {base}/api/v1.0/orders?token={token}");
+    println!();
+}
+
+async fn import(config: &Config, path: &Path) -> CliResult {
+    let size = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?.len();
+    let store = connect(config).await?;
+    let progress = Arc::new(Progress::default());
+    let bar = indicatif::ProgressBar::new(size).with_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {percent:>3}% {binary_bytes}/{binary_total_bytes} {msg} ({eta} left)")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let ticker = {
+        let (bar, progress) = (bar.clone(), progress.clone());
+        tokio::spawn(async move {
+            loop {
+                bar.set_position(progress.bytes_read.load(Ordering::Relaxed));
+                bar.set_message(format!("{} orders", progress.orders_read.load(Ordering::Relaxed)));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let result = import_file(&store, path, config.phone_region, progress).await;
+    ticker.abort();
+    bar.finish_and_clear();
+    let count = result.map_err(|e| format!("import of {} stopped, nothing was stored: {e}", path.display()))?;
+    println!("Imported {count} orders from {} in {:.1} s.", path.display(), started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_subcommands() {
+        assert_eq!(parse(&args(&[])), Ok(Command::Serve));
+        assert_eq!(parse(&args(&["demo"])), Ok(Command::Demo));
+        assert_eq!(parse(&args(&["import", "x.json"])), Ok(Command::Import("x.json".into())));
+        assert!(parse(&args(&["import"])).unwrap_err().contains("needs a FILE"));
+        assert!(parse(&args(&["serve", "extra"])).is_err());
+    }
+}

@@ -1,0 +1,198 @@
+//! Configuration, read from the environment (and a `.env` file, loaded by `main`). Every
+//! variable is documented in the README and `.env.example`. No secret has a default; a bad value
+//! is a startup error naming the variable.
+
+use std::sync::Arc;
+
+use belco::phone::{parse_region, Region};
+use belco::push::PushVerifier;
+use belco::secret::{Secret, TokenSet};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://belco-panel.db";
+pub const DEFAULT_BELCO_ORIGIN: &str = "https://app.belco.io";
+pub const DEFAULT_ORDERS_LIMIT: i64 = 50;
+const MAX_ORDERS_LIMIT: i64 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {problem}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub problem: String,
+}
+
+fn bad(var: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { var, problem: problem.into() }
+}
+
+#[derive(Clone)]
+pub struct Config {
+    /// May hold a password, hence a `Secret`.
+    pub database_url: Secret,
+    /// `None` when `BELCO_TOKENS` is unset: `serve` refuses to start, `demo` makes one.
+    pub tokens: Option<TokenSet>,
+    /// The https base Belco reaches, without a trailing slash; `None` when unset.
+    pub public_url: Option<String>,
+    pub belco_origin: String,
+    /// `None` when `BELCO_PUSH_SECRET` is unset: the push API then refuses every request.
+    pub push: Option<Arc<PushVerifier>>,
+    pub phone_region: Region,
+    pub orders_limit: i64,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("tokens", &self.tokens)
+            .field("public_url", &self.public_url)
+            .field("belco_origin", &self.belco_origin)
+            .field("push", &self.push.is_some())
+            .field("phone_region", &self.phone_region)
+            .field("orders_limit", &self.orders_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    pub fn from_process_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads every variable through `get` (the process environment, or a map in tests). An empty
+    /// value counts as unset.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(bad("DATABASE_URL", "must start with sqlite: or postgres://"));
+        }
+
+        let tokens = get("BELCO_TOKENS")
+            .map(|list| TokenSet::parse(&list).map_err(|e| bad("BELCO_TOKENS", e.to_string())))
+            .transpose()?;
+
+        let public_url = get("BELCO_PUBLIC_URL").map(|raw| parse_base_url(&raw)).transpose()?;
+
+        let belco_origin = match get("BELCO_ORIGIN") {
+            None => DEFAULT_BELCO_ORIGIN.to_owned(),
+            Some(raw) => parse_origin(&raw)?,
+        };
+
+        let push = get("BELCO_PUSH_SECRET")
+            .map(|raw| {
+                PushVerifier::new(&Secret::new(raw))
+                    .map(Arc::new)
+                    .map_err(|e| bad("BELCO_PUSH_SECRET", e.to_string()))
+            })
+            .transpose()?;
+
+        let phone_region = match get("BELCO_PHONE_REGION") {
+            None => parse_region("NL").ok_or_else(|| bad("BELCO_PHONE_REGION", "NL is unknown"))?,
+            Some(code) => parse_region(&code)
+                .ok_or_else(|| bad("BELCO_PHONE_REGION", format!("{code:?} is not a two-letter region code such as NL, BE or DE")))?,
+        };
+
+        let orders_limit = match get("BELCO_ORDERS_LIMIT") {
+            None => DEFAULT_ORDERS_LIMIT,
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_ORDERS_LIMIT).contains(n))
+                .ok_or_else(|| bad("BELCO_ORDERS_LIMIT", format!("{raw:?} is not a whole number from 1 to {MAX_ORDERS_LIMIT}")))?,
+        };
+
+        Ok(Self {
+            database_url: Secret::new(database_url),
+            tokens,
+            public_url,
+            belco_origin,
+            push,
+            phone_region,
+            orders_limit,
+        })
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw).map_err(|e| bad("BELCO_PUBLIC_URL", format!("{raw:?} is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(bad("BELCO_PUBLIC_URL", "must be an https:// URL, e.g. https://shop.example/belco"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("BELCO_PUBLIC_URL", "must be a base URL without query, fragment or credentials"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn parse_origin(raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw).map_err(|e| bad("BELCO_ORIGIN", format!("{raw:?} is not an origin: {e}")))?;
+    let origin = url.origin();
+    if !origin.is_tuple() || url.path() != "/" || url.query().is_some() {
+        return Err(bad("BELCO_ORIGIN", format!("{raw:?} must be a bare origin such as https://app.belco.io")));
+    }
+    Ok(origin.ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_hold_no_secret() {
+        let c = config(&[]).unwrap();
+        assert!(c.tokens.is_none() && c.push.is_none() && c.public_url.is_none());
+        assert_eq!(c.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(c.belco_origin, "https://app.belco.io");
+        assert_eq!(c.orders_limit, 50);
+    }
+
+    #[test]
+    fn every_bad_value_names_its_variable() {
+        let cases = [
+            ("DATABASE_URL", "mysql://x"),
+            ("BELCO_TOKENS", "short"),
+            ("BELCO_PUBLIC_URL", "not a url"),
+            ("BELCO_PUBLIC_URL", "ftp://shop.example"),
+            ("BELCO_PUBLIC_URL", "https://shop.example/?token=x"),
+            ("BELCO_ORIGIN", "https://app.belco.io/path"),
+            ("BELCO_ORIGIN", "app.belco.io"),
+            ("BELCO_PUSH_SECRET", "hunter2"),
+            ("BELCO_PHONE_REGION", "Netherlands"),
+            ("BELCO_ORDERS_LIMIT", "0"),
+            ("BELCO_ORDERS_LIMIT", "lots"),
+        ];
+        for (var, value) in cases {
+            let err = config(&[(var, value)]).unwrap_err();
+            assert_eq!(err.var, var, "{value:?}");
+            assert!(err.to_string().starts_with(var));
+            if var == "BELCO_PUSH_SECRET" {
+                assert!(!err.to_string().contains(value), "the secret must not be echoed");
+            }
+        }
+    }
+
+    #[test]
+    fn reads_good_values() {
+        let c = config(&[
+            ("BELCO_TOKENS", "aaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbb"),
+            ("BELCO_PUBLIC_URL", "https://shop.example/belco/"),
+            ("BELCO_ORIGIN", "https://belco.test:8443"),
+            ("BELCO_PHONE_REGION", "be"),
+            ("BELCO_ORDERS_LIMIT", "20"),
+            ("DATABASE_URL", "postgres://u:p@localhost/db"),
+        ])
+        .unwrap();
+        assert_eq!(c.tokens.unwrap().len(), 2);
+        assert_eq!(c.public_url.as_deref(), Some("https://shop.example/belco"));
+        assert_eq!(c.belco_origin, "https://belco.test:8443");
+        assert_eq!(c.orders_limit, 20);
+        assert!(!format!("{:?}", config(&[("DATABASE_URL", "postgres://u:s3cret@h/db")]).unwrap()).contains("s3cret"));
+    }
+}

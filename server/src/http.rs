@@ -1,0 +1,105 @@
+//! What every response shares: JSON errors that never leak internals, security headers, and
+//! request logs that never hold a query string (it carries the shop token and customer data).
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use belco::store::StoreError;
+use serde_json::json;
+
+use crate::state::AppState;
+
+/// An error answered as `{"error": "…"}`. Internal causes are logged here and replaced by a
+/// generic message: database text never reaches a client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into() }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// The same answer for a missing token, a wrong one, and any customer: it reveals nothing.
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "missing or invalid token")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "storage failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error, see the server log")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(json!({ "error": self.message }))).into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+/// A JSON body already rendered, with `Cache-Control: no-store` (it holds customer data).
+pub fn json_no_store(body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /health`: 200 when the database answers, 503 when it does not.
+pub async fn health(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(json!({ "status": "ok", "storage": state.store.backend() })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: storage does not answer");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage does not answer").into_response()
+        }
+    }
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this path")
+}
+
+/// Headers every response gets: no MIME sniffing, and no Referer (URLs here carry the token).
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+/// Logs method, path (never the query), status and time. Successes log at debug so a busy shop's
+/// log stays quiet; client errors at info, server errors at warn.
+pub async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match status {
+        500.. => tracing::warn!(%method, %path, status, ms, "request"),
+        400..=499 => tracing::info!(%method, %path, status, ms, "request"),
+        _ => tracing::debug!(%method, %path, status, ms, "request"),
+    }
+    response
+}

@@ -1,0 +1,16 @@
+//! What every handler and server function can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use belco::store::Store;
+use leptos::config::LeptosOptions;
+
+use crate::config::Config;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub config: Arc<Config>,
+}

@@ -1,0 +1,194 @@
+//! A `TestApp`: the real router on a fresh database (a SQLite file in a temp dir, or a new
+//! database on the PostgreSQL server named by `TEST_DATABASE_URL`), with helpers to call it.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, Request, StatusCode};
+use belco::import::{ImportError, Progress, import_file};
+use belco::push::PushVerifier;
+use belco::secret::Secret;
+use belco::store::Store;
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use server::AppState;
+use server::config::Config;
+use tower::ServiceExt;
+
+pub const TOKEN: &str = "test-token-aaaaaaaaaaaaaaaa";
+pub const ROTATED_TOKEN: &str = "test-token-bbbbbbbbbbbbbbbb";
+pub const PUSH_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0N1Em6j9bW4=";
+
+/// The example order from Belco's documentation, with the `email` and `phoneNumber` it allows.
+pub const SPEC_ORDER: &str = r#"{
+  "id": "1234",
+  "note": "Note",
+  "number": "1234",
+  "date": "2020-01-01T00:00Z",
+  "createdAt": "2020-01-01T00:00Z",
+  "updatedAt": "2020-01-01T00:00Z",
+  "status": "processing",
+  "currency": "EUR",
+  "products": [{
+    "name": "Product X",
+    "quantity": 1,
+    "price": 10.00
+  }],
+  "total": 10.00,
+  "url": "https://shop.nl/order/1234",
+  "email": "john@example.com",
+  "phoneNumber": "+31612345678"
+}"#;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub store: Store,
+    pub state: AppState,
+    pub dir: tempfile::TempDir,
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed `async fn(TestApp)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $test() { super::$test(super::common::TestApp::new(super::common::Backend::Sqlite).await).await }) *
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $test() { super::$test(super::common::TestApp::new(super::common::Backend::Postgres).await).await }) *
+        }
+    };
+}
+
+static DATABASES: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh, empty database for one test.
+pub async fn fresh_database(backend: Backend, dir: &tempfile::TempDir) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}", dir.path().join("belco.db").display()),
+        Backend::Postgres => {
+            let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+                panic!("TEST_DATABASE_URL is not set: the PostgreSQL tests need a server (scripts/test starts one; see README)");
+            };
+            let name = format!("belco_t{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::Relaxed));
+            let admin = sqlx::PgPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await.expect("drop");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database (the role needs CREATEDB)");
+            admin.close().await;
+            let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+            url.set_path(&name);
+            url.to_string()
+        }
+    }
+}
+
+pub fn vars(backend_url: &str) -> HashMap<String, String> {
+    HashMap::from([
+        ("DATABASE_URL".to_string(), backend_url.to_string()),
+        ("BELCO_TOKENS".to_string(), format!("{TOKEN},{ROTATED_TOKEN}")),
+        ("BELCO_PUSH_SECRET".to_string(), PUSH_SECRET.to_string()),
+    ])
+}
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> Self {
+        Self::with(backend, |_| {}).await
+    }
+
+    /// A test app whose configuration variables `adjust` may change first.
+    pub async fn with(backend: Backend, adjust: impl FnOnce(&mut HashMap<String, String>)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = fresh_database(backend, &dir).await;
+        let mut vars = vars(&url);
+        adjust(&mut vars);
+        let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
+        let store = Store::connect(config.database_url.expose()).await.expect("connect store");
+        let leptos_options = LeptosOptions::builder().output_name("belco-panel").build();
+        let state = AppState { leptos_options, store: store.clone(), config: Arc::new(config) };
+        Self { router: server::app(state.clone()), store, state, dir }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {
+        let response = self.router.clone().oneshot(request).await.expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        (status, headers, body)
+    }
+
+    pub async fn get(&self, uri: &str) -> (StatusCode, HeaderMap, Bytes) {
+        self.send(Request::get(uri).body(Body::empty()).expect("request")).await
+    }
+
+    /// `GET /api/v1.0/orders?token=TOKEN&{query}` → (status, parsed JSON).
+    pub async fn orders(&self, query: &str) -> (StatusCode, serde_json::Value) {
+        let (status, _, body) = self.get(&format!("/api/v1.0/orders?token={TOKEN}&{query}")).await;
+        (status, serde_json::from_slice(&body).unwrap_or_else(|_| panic!("JSON body: {body:?}")))
+    }
+
+    /// The ids the orders API returns for `query`, in order.
+    pub async fn order_ids(&self, query: &str) -> Vec<String> {
+        let (status, json) = self.orders(query).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        json["orders"].as_array().expect("orders array").iter().map(|o| o["id"].as_str().expect("id").to_owned()).collect()
+    }
+
+    /// Writes `json` to a file and imports it as `belco-panel import` does.
+    pub async fn import(&self, json: &str) -> Result<u64, ImportError> {
+        let path = self.dir.path().join(format!("orders-{}.json", DATABASES.fetch_add(1, Ordering::Relaxed)));
+        std::fs::write(&path, json).expect("write import file");
+        import_file(&self.store, &path, self.state.config.phone_region, Arc::new(Progress::default())).await
+    }
+
+    /// A push request signed as the shop's backend would sign it (`at` = Unix seconds).
+    pub fn signed(&self, method: &str, uri: &str, webhook_id: &str, at: i64, body: &str) -> Request<Body> {
+        let signature = PushVerifier::new(&Secret::new(PUSH_SECRET)).expect("secret").sign(webhook_id, at, body.as_bytes());
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json")
+            .header("webhook-id", webhook_id)
+            .header("webhook-timestamp", at.to_string())
+            .header("webhook-signature", signature)
+            .body(Body::from(body.to_owned()))
+            .expect("request")
+    }
+
+    /// Serves the same app on 127.0.0.1 port 0, as `belco-panel serve` does.
+    pub async fn spawn(&self) -> SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = self.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+        addr
+    }
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// An order in Belco's shape for customer `email`/`phone`, dated `date`.
+pub fn order(id: &str, email: &str, phone: &str, date: &str) -> String {
+    serde_json::json!({
+        "id": id, "number": format!("N{id}"), "date": date, "status": "completed", "currency": "EUR",
+        "products": [{"name": "Thing", "quantity": 2, "price": 5}], "total": 10,
+        "url": format!("https://shop.example/o/{id}"), "email": email, "phoneNumber": phone,
+    })
+    .to_string()
+}
+
+pub fn file(orders: &[String]) -> String {
+    format!("{{\"orders\":[{}]}}", orders.join(","))
+}

@@ -1,0 +1,209 @@
+//! Belco's Custom Orders contract, end to end through the router, on SQLite and PostgreSQL.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+
+on_both_backends!(
+    the_spec_order_comes_back_as_it_went_in,
+    emails_match_case_insensitively_unicode_aware_and_exactly,
+    phones_match_on_e164_whatever_the_format,
+    email_and_phone_together_return_the_union,
+    params_are_read_as_belco_sends_them,
+    newest_first_and_capped_at_the_limit,
+    tokens_are_checked_first_and_reveal_nothing,
+    rotated_tokens_are_all_accepted,
+    malformed_requests_get_a_clear_4xx,
+);
+
+async fn the_spec_order_comes_back_as_it_went_in(app: TestApp) {
+    app.import(&format!("{{\"orders\":[{SPEC_ORDER}]}}")).await.expect("import");
+    let (status, headers, body) = app.get(&format!("/api/v1.0/orders?token={TOKEN}&email=john@example.com&phoneNumber=")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(headers["cache-control"], "no-store");
+    let text = std::str::from_utf8(&body).expect("utf-8");
+    // Money as bytes: the currency's two digits, not serde_json's `10.0`.
+    assert!(text.contains(r#""price":10.00}"#) && text.contains(r#""total":10.00,"#), "{text}");
+
+    let sent: serde_json::Value = serde_json::from_str(SPEC_ORDER).expect("spec order");
+    let got: serde_json::Value = serde_json::from_str(text).expect("json");
+    let got = &got["orders"][0];
+    let keys = |v: &serde_json::Value| v.as_object().expect("object").keys().cloned().collect::<Vec<_>>();
+    let mut want_keys = keys(&sent);
+    let mut got_keys = keys(got);
+    want_keys.sort();
+    got_keys.sort();
+    assert_eq!(got_keys, want_keys, "the same keys");
+    for key in ["id", "note", "number", "status", "currency", "url", "email", "phoneNumber", "products", "total"] {
+        assert_eq!(got[key], sent[key], "{key}");
+    }
+    for key in ["date", "createdAt", "updatedAt"] {
+        let instant = |v: &serde_json::Value| belco::time::parse_instant(v.as_str().expect("string date"));
+        assert_eq!(instant(&got[key]), instant(&sent[key]), "{key} is the same instant");
+        assert!(chrono::DateTime::parse_from_rfc3339(got[key].as_str().unwrap_or_default()).is_ok(), "{key} is RFC 3339");
+        assert!(got[key].as_str().unwrap_or_default().ends_with('Z'), "{key} is UTC");
+    }
+}
+
+async fn emails_match_case_insensitively_unicode_aware_and_exactly(app: TestApp) {
+    app.import(&file(&[
+        order("1", "John@Example.com", "", "2024-01-01"),
+        order("2", "ÉLODIE@exemple.fr", "", "2024-01-02"),
+        order("3", "johnny@example.com", "", "2024-01-03"),
+    ]))
+    .await
+    .expect("import");
+    assert_eq!(app.order_ids("email=JOHN@EXAMPLE.COM").await, ["1"]);
+    assert_eq!(app.order_ids("email=%C3%A9lodie@EXEMPLE.FR").await, ["2"]);
+    // Decomposed é (e + U+0301) is the same address.
+    assert_eq!(app.order_ids("email=e%CC%81lodie@exemple.fr").await, ["2"]);
+    for partial in ["john", "ohn@example.com", "john@example", "%25@example.com", "_ohn@example.com", "j%25", "*@example.com"] {
+        assert!(app.order_ids(&format!("email={partial}")).await.is_empty(), "{partial} must not match");
+    }
+}
+
+async fn phones_match_on_e164_whatever_the_format(app: TestApp) {
+    app.import(&file(&[order("1", "", "06 12345678", "2024-01-01"), order("2", "", "+31 6 1234 5679", "2024-01-01")]))
+        .await
+        .expect("import");
+    for phone in ["+31612345678", "%2B31612345678", "0612345678", "0031612345678", "06-12345678", "%2B31%206%2012345678", "612345678"] {
+        assert_eq!(app.order_ids(&format!("phoneNumber={phone}")).await, ["1"], "{phone}");
+    }
+    for other in ["+3161234567", "1234", "+31612345670", "not-a-phone"] {
+        assert!(app.order_ids(&format!("phoneNumber={other}")).await.is_empty(), "{other} must not match");
+    }
+}
+
+async fn email_and_phone_together_return_the_union(app: TestApp) {
+    app.import(&file(&[
+        order("by-email", "ann@example.com", "", "2024-03-01"),
+        order("by-phone", "other@example.com", "+31611111111", "2024-02-01"),
+        order("both", "ann@example.com", "+31611111111", "2024-01-01"),
+        order("neither", "bob@example.com", "+31622222222", "2024-04-01"),
+    ]))
+    .await
+    .expect("import");
+    assert_eq!(app.order_ids("email=ann@example.com&phoneNumber=0611111111").await, ["by-email", "by-phone", "both"]);
+    assert_eq!(app.order_ids("email=ann@example.com").await, ["by-email", "both"]);
+    assert_eq!(app.order_ids("phoneNumber=%2B31611111111").await, ["by-phone", "both"]);
+    // Neither identifier → an empty list, not an error and not everything.
+    assert!(app.order_ids("").await.is_empty());
+    assert!(app.order_ids("email=&phoneNumber=").await.is_empty());
+}
+
+async fn params_are_read_as_belco_sends_them(app: TestApp) {
+    app.import(&file(&[order("plus", "ann+shop@example.com", "+31633333333", "2024-01-01")])).await.expect("import");
+    // Not percent-encoded: `+` is a plus, in the email and in the phone number.
+    assert_eq!(app.order_ids("email=ann+shop@example.com").await, ["plus"]);
+    assert_eq!(app.order_ids("phoneNumber=+31633333333").await, ["plus"]);
+    // Token last, params in any order.
+    let (status, _, _) = app.get(&format!("/api/v1.0/orders?email=ann%2Bshop%40example.com&token={TOKEN}")).await;
+    assert_eq!(status, StatusCode::OK);
+    // The shop left `email=` in its URL; Belco's appended value wins. Repeated: the last non-empty.
+    assert_eq!(app.order_ids("email=&phoneNumber=&email=ann+shop@example.com&phoneNumber=").await, ["plus"]);
+    assert_eq!(app.order_ids("email=ann+shop@example.com&email=").await, ["plus"]);
+    // An identifier that cannot be parsed matches nothing, with 200.
+    assert!(app.order_ids("email=not-an-email&phoneNumber=abc").await.is_empty());
+}
+
+async fn newest_first_and_capped_at_the_limit(app: TestApp) {
+    let orders: Vec<String> = (0..60).map(|i| order(&format!("o{i:02}"), "many@example.com", "", &format!("2024-01-01T00:{i:02}:00Z"))).collect();
+    app.import(&file(&orders)).await.expect("import");
+    let ids = app.order_ids("email=many@example.com").await;
+    assert_eq!(ids.len(), 50, "BELCO_ORDERS_LIMIT defaults to 50");
+    assert_eq!(ids.first().map(String::as_str), Some("o59"));
+    assert_eq!(ids.last().map(String::as_str), Some("o10"));
+}
+
+async fn tokens_are_checked_first_and_reveal_nothing(app: TestApp) {
+    app.import(&file(&[order("1", "known@example.com", "", "2024-01-01")])).await.expect("import");
+    let wrong = [
+        String::new(),
+        "token=".into(),
+        "token=nope".into(),
+        format!("token={}", &TOKEN[..TOKEN.len() - 1]),
+        format!("token={TOKEN}x"),
+        format!("token={}", TOKEN.to_uppercase()),
+        format!("TOKEN={TOKEN}"),
+        format!("tok%65n={}", "nope"),
+    ];
+    let mut bodies = std::collections::HashSet::new();
+    for token in &wrong {
+        for customer in ["email=known@example.com", "email=unknown@example.com", ""] {
+            let (status, headers, body) = app.get(&format!("/api/v1.0/orders?{token}&{customer}")).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{token} {customer}");
+            assert_eq!(headers["content-type"], "application/json");
+            bodies.insert(body);
+        }
+    }
+    assert_eq!(bodies.len(), 1, "one identical answer whether or not the customer exists");
+
+    // No lookup happens before the token is checked: with the database closed, a bad token is
+    // still a clean 401 (a lookup would have failed with 500).
+    app.store_closed().await;
+    let (status, _, _) = app.get("/api/v1.0/orders?token=nope&email=known@example.com").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app.get(&format!("/api/v1.0/orders?token={TOKEN}&email=known@example.com")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "the good token does reach the (closed) database");
+}
+
+async fn rotated_tokens_are_all_accepted(app: TestApp) {
+    for token in [TOKEN, ROTATED_TOKEN] {
+        let (status, _, _) = app.get(&format!("/api/v1.0/orders?token={token}&email=a@b.nl")).await;
+        assert_eq!(status, StatusCode::OK, "{token}");
+    }
+    let (status, _, _) = app.get(&format!("/api/v1.0/orders?token={TOKEN},{ROTATED_TOKEN}")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the list itself is not a token");
+}
+
+async fn malformed_requests_get_a_clear_4xx(app: TestApp) {
+    let long = "a".repeat(5000);
+    let cases: Vec<(&str, String)> = vec![
+        ("PUT", format!("/api/v1.0/orders?token={TOKEN}")),
+        ("PATCH", format!("/api/v1.0/orders?token={TOKEN}")),
+        ("DELETE", format!("/api/v1.0/orders?token={TOKEN}")),
+        ("OPTIONS", format!("/api/v1.0/orders?token={TOKEN}")),
+        ("GET", format!("/api/v1.0/orders/123?token={TOKEN}")),
+        ("PUT", "/api/v1.0/orders/123".into()),
+        ("GET", format!("/api/v1.0/orders?token={TOKEN}&email={long}")),
+        ("GET", format!("/api/v1.0/orders?token={long}")),
+        ("GET", format!("/api/v1.0/orders?token={TOKEN}&email=%FF%FE@x.nl")),
+        ("GET", format!("/api/v1.0/orders?token={TOKEN}&phoneNumber=%C3%28")),
+        ("GET", format!("/api/v1.0/orders?token={TOKEN}&email=%ED%A0%80@x.nl")),
+        ("GET", "/api/v1.0/orders?token=%FF%FF".into()),
+        ("POST", format!("/api/v1.0/orders?token={TOKEN}")),
+        ("POST", "/api/v1.0/orders".into()),
+        ("DELETE", "/api/v1.0/orders/1".into()),
+        ("GET", "/api/v1.0/orders".into()),
+        ("GET", "/api/v1.0/orders?&&&==&".into()),
+        ("GET", "/api/v1.0/orders?token".into()),
+        ("GET", format!("/api/v1.0/orders?token=%{TOKEN}")),
+        ("GET", "/api/v1.0/orders?token=%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00%00".into()),
+        ("HEAD", "/api/v1.0/orders?token=nope".into()),
+    ];
+    assert!(cases.len() >= 20);
+    for (method, uri) in &cases {
+        let request = Request::builder().method(*method).uri(uri.as_str()).body(Body::empty()).expect("request");
+        let (status, headers, body) = app.send(request).await;
+        assert!(status.is_client_error(), "{method} {}: {status}", &uri[..uri.len().min(80)]);
+        if *method != "HEAD" {
+            let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("{method} {uri}: JSON error body, got {body:?}"));
+            assert!(json["error"].as_str().is_some_and(|m| !m.is_empty()), "{method}: a message");
+            assert_eq!(headers["content-type"], "application/json");
+        }
+    }
+    // And the service still answers.
+    assert_eq!(app.order_ids("email=a@b.nl").await, Vec::<String>::new());
+}
+
+impl TestApp {
+    async fn store_closed(&self) {
+        match &self.store {
+            belco::store::Store::Sqlite(pool) => pool.close().await,
+            belco::store::Store::Postgres(pool) => pool.close().await,
+        }
+    }
+}
