@@ -116,9 +116,9 @@ impl OrderIn {
         let instant = |field: &'static str, value: Option<String>| -> Result<Option<i64>, OrderError> {
             match value.as_deref().map(str::trim) {
                 None | Some("") => Ok(None),
-                Some(text) => parse_instant(text)
-                    .map(Some)
-                    .ok_or_else(|| OrderError::Date { field, value: text.to_owned() }),
+                Some(text) => {
+                    parse_instant(text).map(Some).ok_or_else(|| OrderError::Date { field, value: text.to_owned() })
+                }
             }
         };
         let date = instant("date", self.date)?;
@@ -132,8 +132,8 @@ impl OrderIn {
         if status.is_empty() {
             return Err(OrderError::EmptyStatus);
         }
-        let currency = Currency::parse(&self.currency)
-            .map_err(|source| OrderError::Money { field: "currency".into(), source })?;
+        let currency =
+            Currency::parse(&self.currency).map_err(|source| OrderError::Money { field: "currency".into(), source })?;
         let total = money::parse_minor(self.total.get(), currency)
             .map_err(|source| OrderError::Money { field: "total".into(), source })?;
         let products = self
@@ -294,9 +294,11 @@ mod tests {
 
     #[test]
     fn integer_ids_and_missing_optional_fields_are_accepted() {
-        let o = order(r#"{"id": 77, "date": "2021-05-01", "status": "paid", "currency": "eur",
-                          "total": 5, "email": "a@b.nl"}"#)
-            .unwrap();
+        let o = order(
+            r#"{"id": 77, "date": "2021-05-01", "status": "paid", "currency": "eur",
+                          "total": 5, "email": "a@b.nl"}"#,
+        )
+        .unwrap();
         assert_eq!((o.id.as_str(), o.number.as_str(), o.total), ("77", "77", 500));
         assert_eq!((o.created_at, o.updated_at), (o.date, o.date));
     }

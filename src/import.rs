@@ -8,15 +8,15 @@ use std::fmt;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
 use crate::contract::OrderIn;
-use crate::phone::{customer_key, Region};
+use crate::phone::{Region, customer_key};
 use crate::store::{Store, StoreError, StoredOrder};
 
 const BATCH: usize = 1000;
@@ -43,7 +43,12 @@ pub enum ImportError {
 }
 
 /// Imports `path` into `store`; returns how many orders were read (and upserted).
-pub async fn import_file(store: &Store, path: &Path, region: Region, progress: Arc<Progress>) -> Result<u64, ImportError> {
+pub async fn import_file(
+    store: &Store,
+    path: &Path,
+    region: Region,
+    progress: Arc<Progress>,
+) -> Result<u64, ImportError> {
     let file = File::open(path).map_err(|source| ImportError::Open { path: path.to_owned(), source })?;
     let (tx, rx) = mpsc::channel(4);
     let parser = tokio::task::spawn_blocking(move || {

@@ -17,11 +17,7 @@ impl Currency {
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
             return Err(MoneyError::Currency(code.to_owned()));
         }
-        Ok(Self([
-            bytes[0].to_ascii_uppercase(),
-            bytes[1].to_ascii_uppercase(),
-            bytes[2].to_ascii_uppercase(),
-        ]))
+        Ok(Self([bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase(), bytes[2].to_ascii_uppercase()]))
     }
 
     pub fn code(&self) -> &str {
@@ -32,8 +28,8 @@ impl Currency {
     /// How many digits follow the decimal point (ISO 4217). Codes not listed have two.
     pub fn minor_digits(&self) -> u32 {
         match self.code() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF"
-            | "UGX" | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI" | "VND"
+            | "VUV" | "XAF" | "XOF" | "XPF" => 0,
             "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
             "CLF" | "UYW" => 4,
             _ => 2,
@@ -109,17 +105,10 @@ pub fn parse_minor(text: &str, currency: Currency) -> Result<i64, MoneyError> {
         digits.split_at(cut)
     };
     if dropped.bytes().any(|b| b != b'0') {
-        return Err(MoneyError::TooPrecise {
-            amount: text.to_owned(),
-            currency,
-            digits: currency.minor_digits(),
-        });
+        return Err(MoneyError::TooPrecise { amount: text.to_owned(), currency, digits: currency.minor_digits() });
     }
     for b in kept.bytes() {
-        minor = minor
-            .checked_mul(10)
-            .and_then(|m| m.checked_add((b - b'0') as i64))
-            .ok_or_else(too_large)?;
+        minor = minor.checked_mul(10).and_then(|m| m.checked_add((b - b'0') as i64)).ok_or_else(too_large)?;
     }
     if shift > 0 && minor != 0 {
         let scale = 10i64.checked_pow(u32::try_from(shift).map_err(|_| too_large())?);
@@ -138,12 +127,7 @@ pub fn format_minor(minor: i64, currency: Currency) -> String {
         return format!("{sign}{abs}");
     }
     let scale = 10u64.pow(digits);
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / scale,
-        abs % scale,
-        width = digits as usize
-    )
+    format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = digits as usize)
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 
 use std::str::FromStr;
 
-pub use phonenumber::country::Id as Region;
 use phonenumber::Mode;
+pub use phonenumber::country::Id as Region;
 
-use crate::identity::{normalize_email, CustomerKey};
+use crate::identity::{CustomerKey, normalize_email};
 
 pub fn parse_region(code: &str) -> Option<Region> {
     Region::from_str(code.trim().to_ascii_uppercase().as_str()).ok()
@@ -41,7 +41,8 @@ mod tests {
 
     #[test]
     fn the_ways_people_write_one_number_agree() {
-        for raw in ["+31612345678", "+31 6 1234 5678", "0612345678", "06-12345678", "0031612345678", "(06) 123 456 78"] {
+        for raw in ["+31612345678", "+31 6 1234 5678", "0612345678", "06-12345678", "0031612345678", "(06) 123 456 78"]
+        {
             assert_eq!(normalize_phone(raw, nl()).as_deref(), Some("+31612345678"), "{raw}");
         }
     }

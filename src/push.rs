@@ -53,10 +53,14 @@ impl PushVerifier {
                 WebhookError::MissingHeader(h) => format!("unsigned request: the webhook-{h} header is missing"),
                 WebhookError::InvalidHeader(h) => format!("the webhook-{h} header is not readable"),
                 WebhookError::InvalidTimestamp => "webhook-timestamp is not a Unix time in seconds".into(),
-                WebhookError::TimestampTooOldError => "stale request: webhook-timestamp is more than 5 minutes old".into(),
+                WebhookError::TimestampTooOldError => {
+                    "stale request: webhook-timestamp is more than 5 minutes old".into()
+                }
                 WebhookError::FutureTimestampError => "webhook-timestamp is more than 5 minutes in the future".into(),
                 WebhookError::InvalidPayload => "the body is not UTF-8".into(),
-                WebhookError::InvalidSignature | WebhookError::InvalidSecret(_) => "the signature does not match".into(),
+                WebhookError::InvalidSignature | WebhookError::InvalidSecret(_) => {
+                    "the signature does not match".into()
+                }
             })
         })?;
         let id = headers.get(standardwebhooks::HEADER_WEBHOOK_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();

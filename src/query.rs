@@ -40,8 +40,7 @@ impl<'a> BelcoQuery<'a> {
             .split('&')
             .filter_map(|pair| {
                 let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (percent_decode(key).as_ref() == name.as_bytes() && !value.is_empty())
-                    .then(|| percent_decode(value))
+                (percent_decode(key).as_ref() == name.as_bytes() && !value.is_empty()).then(|| percent_decode(value))
             })
             .next_back()
     }
@@ -50,12 +49,12 @@ impl<'a> BelcoQuery<'a> {
     pub fn text(&self, name: &'static str) -> Result<Option<Cow<'a, str>>, QueryError> {
         match self.bytes(name) {
             None => Ok(None),
-            Some(Cow::Borrowed(b)) => std::str::from_utf8(b)
-                .map(|s| Some(Cow::Borrowed(s)))
-                .map_err(|_| QueryError::NotUtf8(name)),
-            Some(Cow::Owned(b)) => String::from_utf8(b)
-                .map(|s| Some(Cow::Owned(s)))
-                .map_err(|_| QueryError::NotUtf8(name)),
+            Some(Cow::Borrowed(b)) => {
+                std::str::from_utf8(b).map(|s| Some(Cow::Borrowed(s))).map_err(|_| QueryError::NotUtf8(name))
+            }
+            Some(Cow::Owned(b)) => {
+                String::from_utf8(b).map(|s| Some(Cow::Owned(s))).map_err(|_| QueryError::NotUtf8(name))
+            }
         }
     }
 }

@@ -53,10 +53,7 @@ impl TokenSet {
     /// time, so the answer's timing says nothing about which token or how much of it matched.
     pub fn accepts(&self, presented: Option<&[u8]>) -> bool {
         let presented = digest(presented.unwrap_or_default());
-        self.digests
-            .iter()
-            .fold(subtle::Choice::from(0), |found, d| found | d.ct_eq(&presented))
-            .into()
+        self.digests.iter().fold(subtle::Choice::from(0), |found, d| found | d.ct_eq(&presented)).into()
     }
 
     pub fn len(&self) -> usize {
@@ -130,7 +127,10 @@ mod tests {
         assert_eq!(TokenSet::parse("").unwrap_err(), TokenError::Empty);
         assert_eq!(TokenSet::parse(" , ").unwrap_err(), TokenError::Empty);
         assert_eq!(TokenSet::parse("short").unwrap_err(), TokenError::TooShort { position: 1 });
-        assert_eq!(TokenSet::parse(&format!("{A},has&ampersand-xxxxxx")).unwrap_err(), TokenError::BadChar { position: 2 });
+        assert_eq!(
+            TokenSet::parse(&format!("{A},has&ampersand-xxxxxx")).unwrap_err(),
+            TokenError::BadChar { position: 2 }
+        );
     }
 
     #[test]

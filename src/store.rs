@@ -3,6 +3,7 @@
 //! against whichever pool is configured, so each query is written once.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -27,22 +28,39 @@ pub enum StoreError {
     Sqlx(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Read(#[from] fast_read::ReadError),
     #[error("stored order {id} is unreadable: {reason}")]
     Corrupt { id: String, reason: String },
 }
 
+mod fast_read;
+
 /// A handle on the database; cheap to clone (the pools are shared).
-#[derive(Clone, Debug)]
-pub enum Store {
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    /// SQLite files only: the orders API's read path (see `fast_read`).
+    reader: Option<Arc<fast_read::SqliteReader>>,
+}
+
+#[derive(Clone)]
+enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.backend())
+    }
+}
+
 macro_rules! with_pool {
     ($store:expr, $pool:ident => $body:expr) => {
-        match $store {
-            Store::Sqlite($pool) => $body,
-            Store::Postgres($pool) => $body,
+        match &$store.db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
         }
     };
 }
@@ -99,11 +117,13 @@ macro_rules! record_receipt {
         let now = now_millis();
         let oldest = now - i64::try_from($window.as_millis()).unwrap_or(i64::MAX);
         sqlx::query("DELETE FROM push_receipts WHERE received_at < $1").bind(oldest).execute(&mut *$tx).await?;
-        let inserted = sqlx::query("INSERT INTO push_receipts (webhook_id, received_at) VALUES ($1, $2) ON CONFLICT (webhook_id) DO NOTHING")
-            .bind($webhook_id)
-            .bind(now)
-            .execute(&mut *$tx)
-            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO push_receipts (webhook_id, received_at) VALUES ($1, $2) ON CONFLICT (webhook_id) DO NOTHING",
+        )
+        .bind($webhook_id)
+        .bind(now)
+        .execute(&mut *$tx)
+        .await?;
         inserted.rows_affected() == 1
     }};
 }
@@ -138,7 +158,9 @@ fn last_of_each_id(chunk: &[StoredOrder]) -> Vec<&StoredOrder> {
 /// What a push did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum PushOutcome {
-    Applied { rows: u64 },
+    Applied {
+        rows: u64,
+    },
     /// This webhook id was accepted before: nothing was written.
     Replayed,
 }
@@ -154,27 +176,37 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10));
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            let reader = (!in_memory).then(|| Arc::new(fast_read::SqliteReader::new(options.get_filename().to_owned())));
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-            Store::Sqlite(pool)
+            Store { db: Db::Sqlite(pool), reader }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
-            Store::Postgres(pool)
+            Store { db: Db::Postgres(pool), reader: None }
         } else {
             return Err(StoreError::UnknownScheme(url.split(':').next().unwrap_or_default().to_owned()));
         };
-        with_pool!(&store, pool => MIGRATOR.run(pool).await?);
+        with_pool!(store, pool => MIGRATOR.run(pool).await?);
         Ok(store)
     }
 
     pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "SQLite",
-            Store::Postgres(_) => "PostgreSQL",
+        match self.db {
+            Db::Sqlite(_) => "SQLite",
+            Db::Postgres(_) => "PostgreSQL",
         }
+    }
+
+    /// Closes the pools; every later call fails.
+    pub async fn close(&self) {
+        if let Some(reader) = &self.reader {
+            reader.close();
+        }
+        with_pool!(self, pool => pool.close().await);
     }
 
     pub async fn ping(&self) -> Result<(), StoreError> {
@@ -193,6 +225,9 @@ impl Store {
         // OR of two equalities: each side uses its own index; a NULL side matches nothing.
         const SQL: &str = "SELECT belco_json FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
                            ORDER BY order_date DESC, id DESC LIMIT $3";
+        if let Some(reader) = &self.reader {
+            return Ok(reader.strings(SQL, rusqlite::params![key.email, key.phone, limit])?);
+        }
         let rows = with_pool!(self, pool => {
             sqlx::query_scalar::<_, String>(SQL)
                 .bind(key.email.as_deref())
@@ -289,7 +324,12 @@ impl Store {
 
     /// Applies one signed push (a batch upsert) unless its webhook id was seen before. Receipts
     /// older than `window` are pruned: a replay that old fails the signature's time check anyway.
-    pub async fn push_orders(&self, webhook_id: &str, window: Duration, orders: &[StoredOrder]) -> Result<PushOutcome, StoreError> {
+    pub async fn push_orders(
+        &self,
+        webhook_id: &str,
+        window: Duration,
+        orders: &[StoredOrder],
+    ) -> Result<PushOutcome, StoreError> {
         with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             if !record_receipt!(tx, webhook_id, window) {
@@ -318,7 +358,8 @@ impl Store {
 
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         const SQL: &str = "SELECT value FROM settings WHERE key = $1";
-        let value = with_pool!(self, pool => sqlx::query_scalar::<_, String>(SQL).bind(key).fetch_optional(pool).await?);
+        let value =
+            with_pool!(self, pool => sqlx::query_scalar::<_, String>(SQL).bind(key).fetch_optional(pool).await?);
         Ok(value)
     }
 
@@ -331,7 +372,6 @@ impl Store {
         Ok(self.setting(key).await?.unwrap_or_else(|| value.to_owned()))
     }
 }
-
 
 pub fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()

@@ -31,9 +31,7 @@ pub fn parse_instant(text: &str) -> Option<i64> {
 
 /// RFC 3339 in UTC: `2020-01-01T00:00:00Z`, with milliseconds only when there are some.
 pub fn format_instant(millis: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(millis)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 #[cfg(test)]

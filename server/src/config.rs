@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use belco::phone::{parse_region, Region};
+use belco::phone::{Region, parse_region};
 use belco::push::PushVerifier;
 use belco::secret::{Secret, TokenSet};
 
@@ -63,7 +63,10 @@ impl Config {
         let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
 
         let database_url = get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
             return Err(bad("DATABASE_URL", "must start with sqlite: or postgres://"));
         }
 
@@ -80,25 +83,22 @@ impl Config {
 
         let push = get("BELCO_PUSH_SECRET")
             .map(|raw| {
-                PushVerifier::new(&Secret::new(raw))
-                    .map(Arc::new)
-                    .map_err(|e| bad("BELCO_PUSH_SECRET", e.to_string()))
+                PushVerifier::new(&Secret::new(raw)).map(Arc::new).map_err(|e| bad("BELCO_PUSH_SECRET", e.to_string()))
             })
             .transpose()?;
 
         let phone_region = match get("BELCO_PHONE_REGION") {
             None => parse_region("NL").ok_or_else(|| bad("BELCO_PHONE_REGION", "NL is unknown"))?,
-            Some(code) => parse_region(&code)
-                .ok_or_else(|| bad("BELCO_PHONE_REGION", format!("{code:?} is not a two-letter region code such as NL, BE or DE")))?,
+            Some(code) => parse_region(&code).ok_or_else(|| {
+                bad("BELCO_PHONE_REGION", format!("{code:?} is not a two-letter region code such as NL, BE or DE"))
+            })?,
         };
 
         let orders_limit = match get("BELCO_ORDERS_LIMIT") {
             None => DEFAULT_ORDERS_LIMIT,
-            Some(raw) => raw
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=MAX_ORDERS_LIMIT).contains(n))
-                .ok_or_else(|| bad("BELCO_ORDERS_LIMIT", format!("{raw:?} is not a whole number from 1 to {MAX_ORDERS_LIMIT}")))?,
+            Some(raw) => raw.parse::<i64>().ok().filter(|n| (1..=MAX_ORDERS_LIMIT).contains(n)).ok_or_else(|| {
+                bad("BELCO_ORDERS_LIMIT", format!("{raw:?} is not a whole number from 1 to {MAX_ORDERS_LIMIT}"))
+            })?,
         };
 
         Ok(Self {

@@ -34,7 +34,8 @@ pub fn orders(now_millis: i64) -> Vec<Order> {
     let mut orders = Vec::new();
     let mut n = 0i64;
     for (c, (name, email, phone)) in CUSTOMERS.iter().enumerate() {
-        let currency = Currency::parse(if email.ends_with(".jp") { "JPY" } else { "EUR" }).expect("a valid ISO 4217 code");
+        let currency =
+            Currency::parse(if email.ends_with(".jp") { "JPY" } else { "EUR" }).expect("a valid ISO 4217 code");
         for k in 0..(3 + (c % 4)) {
             n += 1;
             let date = now_millis - DAY * (2 + (n * 37 + k as i64 * 11) % 360) - n * 3_600_000;

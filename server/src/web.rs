@@ -22,11 +22,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let leptos_options = state.leptos_options.clone();
 
     Router::new()
-        .leptos_routes_with_context(
-            &state,
-            generate_route_list(App),
-            provide_store.clone(),
-            move || shell(leptos_options.clone()),
-        )
+        .leptos_routes_with_context(&state, generate_route_list(App), provide_store.clone(), move || {
+            shell(leptos_options.clone())
+        })
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_store, shell))
 }

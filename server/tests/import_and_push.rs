@@ -17,7 +17,8 @@ on_both_backends!(
 );
 
 async fn import_is_idempotent_and_updates_in_place(app: TestApp) {
-    let orders: Vec<String> = (0..2500).map(|i| order(&i.to_string(), &format!("c{}@example.com", i % 100), "", "2024-01-01")).collect();
+    let orders: Vec<String> =
+        (0..2500).map(|i| order(&i.to_string(), &format!("c{}@example.com", i % 100), "", "2024-01-01")).collect();
     assert_eq!(app.import(&file(&orders)).await.expect("first import"), 2500);
     assert_eq!(app.import(&file(&orders)).await.expect("second import"), 2500);
     assert_eq!(app.store.count_orders().await.expect("count"), 2500);
@@ -33,7 +34,8 @@ async fn import_is_idempotent_and_updates_in_place(app: TestApp) {
 async fn a_bad_record_stops_the_import_and_stores_nothing(app: TestApp) {
     app.import(&file(&[order("kept", "old@example.com", "", "2023-01-01")])).await.expect("earlier import");
     // 1500 good orders (more than one batch reaches the database), then a bad one.
-    let mut orders: Vec<String> = (0..1500).map(|i| order(&format!("g{i}"), "new@example.com", "", "2024-01-01")).collect();
+    let mut orders: Vec<String> =
+        (0..1500).map(|i| order(&format!("g{i}"), "new@example.com", "", "2024-01-01")).collect();
     orders.push(order("bad-one", "new@example.com", "", "2024-01-01").replace("\"total\":10", "\"total\":\"ten\""));
     orders.push(order("after", "new@example.com", "", "2024-01-01"));
     let err = app.import(&file(&orders)).await.expect_err("a bad record fails the import");
@@ -56,7 +58,12 @@ async fn broken_json_stores_nothing(app: TestApp) {
     let truncated = &truncated[..truncated.len() - 40];
     let err = app.import(truncated).await.expect_err("truncated file");
     assert!(err.to_string().contains("not valid JSON"), "{err}");
-    for (text, expect) in [("", "not valid JSON"), ("{\"customers\":[]}", "no \"orders\""), ("[1,2]", "orders[0]"), ("{\"orders\":{}}", "not valid JSON")] {
+    for (text, expect) in [
+        ("", "not valid JSON"),
+        ("{\"customers\":[]}", "no \"orders\""),
+        ("[1,2]", "orders[0]"),
+        ("{\"orders\":{}}", "not valid JSON"),
+    ] {
         let err = app.import(text).await.expect_err(text);
         assert!(err.to_string().contains(expect), "{text:?}: {err}");
     }
@@ -64,7 +71,8 @@ async fn broken_json_stores_nothing(app: TestApp) {
 }
 
 async fn a_signed_push_upserts_and_shows_up(app: TestApp) {
-    let body = file(&[order("p1", "push@example.com", "", "2024-05-01"), order("p2", "push@example.com", "", "2024-05-02")]);
+    let body =
+        file(&[order("p1", "push@example.com", "", "2024-05-01"), order("p2", "push@example.com", "", "2024-05-02")]);
     let (status, _, response) = app.send(app.signed("POST", "/api/v1.0/orders", "msg_1", now(), &body)).await;
     assert_eq!(status, StatusCode::OK, "{response:?}");
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&response).expect("json")["upserted"], 2);
@@ -73,7 +81,8 @@ async fn a_signed_push_upserts_and_shows_up(app: TestApp) {
 
 async fn unsigned_missigned_stale_and_replayed_pushes_store_nothing(app: TestApp) {
     let body = file(&[order("p1", "push@example.com", "", "2024-05-01")]);
-    let unsigned = axum::http::Request::post("/api/v1.0/orders").body(axum::body::Body::from(body.clone())).expect("request");
+    let unsigned =
+        axum::http::Request::post("/api/v1.0/orders").body(axum::body::Body::from(body.clone())).expect("request");
     let mut missigned = app.signed("POST", "/api/v1.0/orders", "msg_2", now(), &body);
     *missigned.body_mut() = axum::body::Body::from(body.replace("p1", "p9"));
     let stale = app.signed("POST", "/api/v1.0/orders", "msg_3", now() - 6 * 60, &body);
@@ -100,7 +109,10 @@ async fn an_invalid_order_in_a_push_stores_nothing(app: TestApp) {
     let body = file(&[order("ok", "a@example.com", "", "2024-01-01"), order("broken", "a@example.com", "", "someday")]);
     let (status, _, response) = app.send(app.signed("POST", "/api/v1.0/orders", "msg_7", now(), &body)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let message = serde_json::from_slice::<serde_json::Value>(&response).expect("json")["error"].as_str().unwrap_or_default().to_owned();
+    let message = serde_json::from_slice::<serde_json::Value>(&response).expect("json")["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(message.contains("orders[1]") && message.contains("broken") && message.contains("date"), "{message}");
     let (status, _, _) = app.send(app.signed("POST", "/api/v1.0/orders", "msg_8", now(), "{\"orders\": 5}")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -112,14 +124,20 @@ async fn an_invalid_order_in_a_push_stores_nothing(app: TestApp) {
 }
 
 async fn a_signed_delete_removes_one_order(app: TestApp) {
-    app.import(&file(&[order("d1", "del@example.com", "", "2024-01-01"), order("d2", "del@example.com", "", "2024-01-02")]))
-        .await
-        .expect("import");
+    app.import(&file(&[
+        order("d1", "del@example.com", "", "2024-01-01"),
+        order("d2", "del@example.com", "", "2024-01-02"),
+    ]))
+    .await
+    .expect("import");
     let unsigned = axum::http::Request::delete("/api/v1.0/orders/d1").body(axum::body::Body::empty()).expect("request");
     assert_eq!(app.send(unsigned).await.0, StatusCode::UNAUTHORIZED);
     assert_eq!(app.send(app.signed("DELETE", "/api/v1.0/orders/d1", "del_1", now(), "")).await.0, StatusCode::OK);
     assert_eq!(app.order_ids("email=del@example.com").await, ["d2"]);
-    assert_eq!(app.send(app.signed("DELETE", "/api/v1.0/orders/nope", "del_2", now(), "")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.send(app.signed("DELETE", "/api/v1.0/orders/nope", "del_2", now(), "")).await.0,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

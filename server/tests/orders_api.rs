@@ -20,7 +20,8 @@ on_both_backends!(
 
 async fn the_spec_order_comes_back_as_it_went_in(app: TestApp) {
     app.import(&format!("{{\"orders\":[{SPEC_ORDER}]}}")).await.expect("import");
-    let (status, headers, body) = app.get(&format!("/api/v1.0/orders?token={TOKEN}&email=john@example.com&phoneNumber=")).await;
+    let (status, headers, body) =
+        app.get(&format!("/api/v1.0/orders?token={TOKEN}&email=john@example.com&phoneNumber=")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers["content-type"], "application/json");
     assert_eq!(headers["cache-control"], "no-store");
@@ -43,7 +44,10 @@ async fn the_spec_order_comes_back_as_it_went_in(app: TestApp) {
     for key in ["date", "createdAt", "updatedAt"] {
         let instant = |v: &serde_json::Value| belco::time::parse_instant(v.as_str().expect("string date"));
         assert_eq!(instant(&got[key]), instant(&sent[key]), "{key} is the same instant");
-        assert!(chrono::DateTime::parse_from_rfc3339(got[key].as_str().unwrap_or_default()).is_ok(), "{key} is RFC 3339");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(got[key].as_str().unwrap_or_default()).is_ok(),
+            "{key} is RFC 3339"
+        );
         assert!(got[key].as_str().unwrap_or_default().ends_with('Z'), "{key} is UTC");
     }
 }
@@ -60,7 +64,9 @@ async fn emails_match_case_insensitively_unicode_aware_and_exactly(app: TestApp)
     assert_eq!(app.order_ids("email=%C3%A9lodie@EXEMPLE.FR").await, ["2"]);
     // Decomposed é (e + U+0301) is the same address.
     assert_eq!(app.order_ids("email=e%CC%81lodie@exemple.fr").await, ["2"]);
-    for partial in ["john", "ohn@example.com", "john@example", "%25@example.com", "_ohn@example.com", "j%25", "*@example.com"] {
+    for partial in
+        ["john", "ohn@example.com", "john@example", "%25@example.com", "_ohn@example.com", "j%25", "*@example.com"]
+    {
         assert!(app.order_ids(&format!("email={partial}")).await.is_empty(), "{partial} must not match");
     }
 }
@@ -69,7 +75,15 @@ async fn phones_match_on_e164_whatever_the_format(app: TestApp) {
     app.import(&file(&[order("1", "", "06 12345678", "2024-01-01"), order("2", "", "+31 6 1234 5679", "2024-01-01")]))
         .await
         .expect("import");
-    for phone in ["+31612345678", "%2B31612345678", "0612345678", "0031612345678", "06-12345678", "%2B31%206%2012345678", "612345678"] {
+    for phone in [
+        "+31612345678",
+        "%2B31612345678",
+        "0612345678",
+        "0031612345678",
+        "06-12345678",
+        "%2B31%206%2012345678",
+        "612345678",
+    ] {
         assert_eq!(app.order_ids(&format!("phoneNumber={phone}")).await, ["1"], "{phone}");
     }
     for other in ["+3161234567", "1234", "+31612345670", "not-a-phone"] {
@@ -110,7 +124,9 @@ async fn params_are_read_as_belco_sends_them(app: TestApp) {
 }
 
 async fn newest_first_and_capped_at_the_limit(app: TestApp) {
-    let orders: Vec<String> = (0..60).map(|i| order(&format!("o{i:02}"), "many@example.com", "", &format!("2024-01-01T00:{i:02}:00Z"))).collect();
+    let orders: Vec<String> = (0..60)
+        .map(|i| order(&format!("o{i:02}"), "many@example.com", "", &format!("2024-01-01T00:{i:02}:00Z")))
+        .collect();
     app.import(&file(&orders)).await.expect("import");
     let ids = app.order_ids("email=many@example.com").await;
     assert_eq!(ids.len(), 50, "BELCO_ORDERS_LIMIT defaults to 50");
@@ -143,7 +159,7 @@ async fn tokens_are_checked_first_and_reveal_nothing(app: TestApp) {
 
     // No lookup happens before the token is checked: with the database closed, a bad token is
     // still a clean 401 (a lookup would have failed with 500).
-    app.store_closed().await;
+    app.store.close().await;
     let (status, _, _) = app.get("/api/v1.0/orders?token=nope&email=known@example.com").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, _) = app.get(&format!("/api/v1.0/orders?token={TOKEN}&email=known@example.com")).await;
@@ -190,7 +206,8 @@ async fn malformed_requests_get_a_clear_4xx(app: TestApp) {
         let (status, headers, body) = app.send(request).await;
         assert!(status.is_client_error(), "{method} {}: {status}", &uri[..uri.len().min(80)]);
         if *method != "HEAD" {
-            let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("{method} {uri}: JSON error body, got {body:?}"));
+            let json: serde_json::Value = serde_json::from_slice(&body)
+                .unwrap_or_else(|_| panic!("{method} {uri}: JSON error body, got {body:?}"));
             assert!(json["error"].as_str().is_some_and(|m| !m.is_empty()), "{method}: a message");
             assert_eq!(headers["content-type"], "application/json");
         }
@@ -199,11 +216,3 @@ async fn malformed_requests_get_a_clear_4xx(app: TestApp) {
     assert_eq!(app.order_ids("email=a@b.nl").await, Vec::<String>::new());
 }
 
-impl TestApp {
-    async fn store_closed(&self) {
-        match &self.store {
-            belco::store::Store::Sqlite(pool) => pool.close().await,
-            belco::store::Store::Postgres(pool) => pool.close().await,
-        }
-    }
-}

@@ -48,7 +48,8 @@ async fn over_tcp_bad_requests_get_4xx_and_good_ones_still_work() {
         .await
         .expect("body");
     assert!(body.starts_with(r#"{"orders":[{"id":"1234","#) && body.contains(r#""total":10.00"#), "{body}");
-    let health: serde_json::Value = reqwest::get(format!("http://{addr}/health")).await.expect("health").json().await.expect("json");
+    let health: serde_json::Value =
+        reqwest::get(format!("http://{addr}/health")).await.expect("health").json().await.expect("json");
     assert_eq!(health["status"], "ok");
 }
 
@@ -75,7 +76,11 @@ fn serve_refuses_to_start_without_tokens() {
 fn a_bad_setting_is_a_startup_error_naming_the_variable() {
     let dir = tempfile::tempdir().expect("dir");
     for (var, value) in [("BELCO_ORDERS_LIMIT", "many"), ("BELCO_TOKENS", "short"), ("BELCO_PHONE_REGION", "Mars")] {
-        let out = belco_panel(&dir, &["serve"], &[(var, value), ("BELCO_TOKENS", if var == "BELCO_TOKENS" { value } else { TOKEN })]);
+        let out = belco_panel(
+            &dir,
+            &["serve"],
+            &[(var, value), ("BELCO_TOKENS", if var == "BELCO_TOKENS" { value } else { TOKEN })],
+        );
         assert!(!out.status.success(), "{var}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(&format!("error: {var}:")), "{var}: {stderr}");
@@ -88,17 +93,25 @@ fn a_bad_setting_is_a_startup_error_naming_the_variable() {
 fn import_from_the_command_line_reports_what_it_did() {
     let dir = tempfile::tempdir().expect("dir");
     let good = dir.path().join("good.json");
-    std::fs::write(&good, file(&[order("1", "a@example.com", "", "2024-01-01"), order("2", "a@example.com", "", "2024-01-02")])).expect("write");
+    std::fs::write(
+        &good,
+        file(&[order("1", "a@example.com", "", "2024-01-01"), order("2", "a@example.com", "", "2024-01-02")]),
+    )
+    .expect("write");
     let out = belco_panel(&dir, &["import", good.to_str().expect("path")], &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 2 orders"));
 
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, file(&[order("3", "a@example.com", "", "2024-01-01"), order("4", "", "", "2024-01-02")])).expect("write");
+    std::fs::write(&bad, file(&[order("3", "a@example.com", "", "2024-01-01"), order("4", "", "", "2024-01-02")]))
+        .expect("write");
     let out = belco_panel(&dir, &["import", bad.to_str().expect("path")], &[]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("nothing was stored") && stderr.contains("orders[1]") && stderr.contains("\"4\""), "{stderr}");
+    assert!(
+        stderr.contains("nothing was stored") && stderr.contains("orders[1]") && stderr.contains("\"4\""),
+        "{stderr}"
+    );
 
     let out = belco_panel(&dir, &["import", "missing.json"], &[]);
     assert!(!out.status.success());

@@ -22,10 +22,15 @@ struct Batch {
     orders: Vec<Box<RawValue>>,
 }
 
-pub async fn upsert(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn upsert(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let webhook_id = verify(&state, &headers, &body)?;
-    let batch: Batch = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(format!("the body must be {{\"orders\":[…]}} in Belco's order shape: {e}")))?;
+    let batch: Batch = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!("the body must be {{\"orders\":[…]}} in Belco's order shape: {e}"))
+    })?;
     let orders = batch
         .orders
         .iter()
@@ -39,7 +44,12 @@ pub async fn upsert(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
 }
 
-pub async fn delete(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let webhook_id = verify(&state, &headers, &body)?;
     match state.store.push_delete(&webhook_id, RECEIPT_WINDOW, &id).await? {
         PushOutcome::Applied { rows: 0 } => Err(ApiError::new(StatusCode::NOT_FOUND, "no order with that id")),
@@ -52,9 +62,7 @@ fn verify(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<String, 
     let verifier = state.config.push.as_ref().ok_or_else(|| {
         ApiError::new(StatusCode::FORBIDDEN, "the push API is off: set BELCO_PUSH_SECRET to turn it on")
     })?;
-    verifier
-        .verify(body, headers)
-        .map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, e.to_string()))
+    verifier.verify(body, headers).map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, e.to_string()))
 }
 
 fn replayed() -> ApiError {

@@ -79,12 +79,17 @@ pub async fn fresh_database(backend: Backend, dir: &tempfile::TempDir) -> String
         Backend::Sqlite => format!("sqlite://{}", dir.path().join("belco.db").display()),
         Backend::Postgres => {
             let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
-                panic!("TEST_DATABASE_URL is not set: the PostgreSQL tests need a server (scripts/test starts one; see README)");
+                panic!(
+                    "TEST_DATABASE_URL is not set: the PostgreSQL tests need a server (scripts/test starts one; see README)"
+                );
             };
             let name = format!("belco_t{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::Relaxed));
             let admin = sqlx::PgPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
             sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await.expect("drop");
-            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database (the role needs CREATEDB)");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create database (the role needs CREATEDB)");
             admin.close().await;
             let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
             url.set_path(&name);
@@ -141,7 +146,12 @@ impl TestApp {
     pub async fn order_ids(&self, query: &str) -> Vec<String> {
         let (status, json) = self.orders(query).await;
         assert_eq!(status, StatusCode::OK, "{json}");
-        json["orders"].as_array().expect("orders array").iter().map(|o| o["id"].as_str().expect("id").to_owned()).collect()
+        json["orders"]
+            .as_array()
+            .expect("orders array")
+            .iter()
+            .map(|o| o["id"].as_str().expect("id").to_owned())
+            .collect()
     }
 
     /// Writes `json` to a file and imports it as `belco-panel import` does.
@@ -153,7 +163,8 @@ impl TestApp {
 
     /// A push request signed as the shop's backend would sign it (`at` = Unix seconds).
     pub fn signed(&self, method: &str, uri: &str, webhook_id: &str, at: i64, body: &str) -> Request<Body> {
-        let signature = PushVerifier::new(&Secret::new(PUSH_SECRET)).expect("secret").sign(webhook_id, at, body.as_bytes());
+        let signature =
+            PushVerifier::new(&Secret::new(PUSH_SECRET)).expect("secret").sign(webhook_id, at, body.as_bytes());
         Request::builder()
             .method(method)
             .uri(uri)

@@ -1,0 +1,76 @@
+//! The orders API's read path on SQLite, through rusqlite on the calling thread.
+//!
+//! sqlx runs each SQLite connection on a worker thread of its own and hands every query and row
+//! across channels; for a lookup that takes SQLite ~20 µs, those thread hops cost more than the
+//! query (measured: ~40% of server CPU in the scheduler at 8.6k req/s). A read-only connection
+//! taken from a small idle list and queried in place removes them. WAL mode means these readers
+//! never wait for a writer, so the brief blocking of an async worker stays brief.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+/// Idle connections kept for reuse; more are opened under load and closed after.
+const KEEP_IDLE: usize = 8;
+
+pub struct SqliteReader {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    closed: AtomicBool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("the store is closed")]
+    Closed,
+}
+
+impl SqliteReader {
+    pub fn new(path: PathBuf) -> Self {
+        Self { path, idle: Mutex::new(Vec::new()), closed: AtomicBool::new(false) }
+    }
+
+    /// Runs `sql` with `params` and collects the first column of each row as text.
+    pub fn strings(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<String>, ReadError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(ReadError::Closed);
+        }
+        let conn = match self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        let rows = {
+            let mut statement = conn.prepare_cached(sql)?;
+            statement.query_map(params, |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?
+        };
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < KEEP_IDLE
+            && !self.closed.load(Ordering::Acquire)
+        {
+            idle.push(conn);
+        }
+        Ok(rows)
+    }
+
+    fn open(&self) -> Result<Connection, rusqlite::Error> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        // Only a WAL checkpoint can make a reader wait; never block an async worker for long.
+        conn.busy_timeout(Duration::from_millis(500))?;
+        Ok(conn)
+    }
+
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+}
