@@ -20,7 +20,14 @@ test("Check storage hydrates, calls the server and shows the round trip", async 
 
   await page.goto("/");
   const button = page.getByRole("button", { name: "Check storage" });
-  // The server renders the button disabled; click() waits until the island enables it.
+  // The server renders the button disabled and the island enables it once hydrated. Polling
+  // this way makes a failure show what the page reported instead of a bare timeout.
+  await expect
+    .poll(async () => ((await button.isEnabled()) ? "hydrated" : problems.join(" | ") || "not yet"), {
+      message: "the StorageCheck island hydrates",
+      timeout: 15_000,
+    })
+    .toBe("hydrated");
   await button.click();
 
   await expect(page.getByRole("status")).toHaveText(/^Storage answered in \d+(\.\d+)? ms$/);

@@ -17,9 +17,13 @@ pub fn StorageCheck() -> impl IntoView {
             <h2 id="storage-check-title">"Storage"</h2>
             <button
                 type="button"
-                disabled=move || !hydrated.get() || check.pending().get()
+                // Not disabled while a check runs: a disabled button drops keyboard focus.
+                disabled=move || !hydrated.get()
+                aria-busy=move || check.pending().get().to_string()
                 on:click=move |_| {
-                    check.dispatch(CheckStorage {});
+                    if !check.pending().get_untracked() {
+                        check.dispatch(CheckStorage {});
+                    }
                 }
             >
                 "Check storage"
