@@ -151,7 +151,8 @@ impl OrderIn {
             .collect::<Result<Vec<_>, _>>()?;
 
         let url = self.url.unwrap_or_default().trim().to_owned();
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        let is_web_link = url.starts_with("https://") || url.starts_with("http://");
+        if !url.is_empty() && !is_web_link {
             // The panel links to it; anything else (javascript:, data:) must never become a link.
             return Err(OrderError::Url(url));
         }

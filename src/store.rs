@@ -177,15 +177,13 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10));
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-            let reader = (!in_memory).then(|| Arc::new(fast_read::SqliteReader::new(options.get_filename().to_owned())));
+            let reader =
+                (!in_memory).then(|| Arc::new(fast_read::SqliteReader::new(options.get_filename().to_owned())));
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
             Store { db: Db::Sqlite(pool), reader }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect(url)
-                .await?;
+            let pool =
+                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
             Store { db: Db::Postgres(pool), reader: None }
         } else {
             return Err(StoreError::UnknownScheme(url.split(':').next().unwrap_or_default().to_owned()));

@@ -215,4 +215,3 @@ async fn malformed_requests_get_a_clear_4xx(app: TestApp) {
     // And the service still answers.
     assert_eq!(app.order_ids("email=a@b.nl").await, Vec::<String>::new());
 }
-

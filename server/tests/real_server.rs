@@ -34,7 +34,6 @@ async fn over_tcp_bad_requests_get_4xx_and_good_ones_still_work() {
         huge.into_bytes(),
     ];
     for request in &cases {
-        let addr = addr;
         let request = request.clone();
         let status = tokio::task::spawn_blocking(move || raw_status(addr, &request)).await.expect("join");
         let code: u16 = status.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(400);
