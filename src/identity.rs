@@ -17,6 +17,10 @@ pub fn normalize_email(raw: &str) -> Option<String> {
     {
         return None;
     }
+    if trimmed.is_ascii() {
+        // Nearly every address: no Unicode forms to reconcile.
+        return Some(trimmed.to_ascii_lowercase());
+    }
     Some(trimmed.nfc().collect::<String>().to_lowercase())
 }
 

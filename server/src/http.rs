@@ -78,22 +78,17 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this path")
 }
 
-/// Headers every response gets: no MIME sniffing, and no Referer (URLs here carry the token).
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Every response: security headers (no MIME sniffing; no Referer, since URLs here carry the
+/// token) and a log line with method, path (never the query), status and time. Successes log
+/// at debug so a busy shop's log stays quiet; client errors at info, server errors at warn.
+pub async fn headers_and_log(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    response
-}
-
-/// Logs method, path (never the query), status and time. Successes log at debug so a busy shop's
-/// log stays quiet; client errors at info, server errors at warn.
-pub async fn log_request(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let response = next.run(request).await;
     let status = response.status().as_u16();
     let ms = started.elapsed().as_secs_f64() * 1000.0;
     match status {

@@ -28,7 +28,6 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(http::health))
         .merge(web::routes(state.clone()))
         .method_not_allowed_fallback(http::method_not_allowed)
-        .layer(axum::middleware::from_fn(http::security_headers))
-        .layer(axum::middleware::from_fn(http::log_request))
+        .layer(axum::middleware::from_fn(http::headers_and_log))
         .with_state(state)
 }

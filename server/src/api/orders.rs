@@ -4,26 +4,31 @@
 //! configured token), and a missing or wrong one is refused before anything is looked up or even
 //! decoded; then the identifiers are read as Belco appends them, normalized, and matched exactly.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use belco::contract::orders_response;
 use belco::phone::customer_key;
 use belco::query::{BelcoQuery, QueryError};
+use belco::store::Store;
 
 use crate::http::{ApiError, json_no_store};
-use crate::state::AppState;
+use crate::config::Config;
 
-pub async fn list(State(state): State<AppState>, uri: Uri) -> Result<Response, ApiError> {
+/// Takes only the parts of the state it needs: extracting the whole `AppState` would clone the
+/// Leptos options on every call.
+pub async fn list(State(config): State<Arc<Config>>, State(store): State<Store>, uri: Uri) -> Result<Response, ApiError> {
     let query = BelcoQuery::new(uri.query()).map_err(bad_query)?;
-    let allowed = state.config.tokens.as_ref().is_some_and(|t| t.accepts(query.bytes("token").as_deref()));
+    let allowed = config.tokens.as_ref().is_some_and(|t| t.accepts(query.bytes("token").as_deref()));
     if !allowed {
         return Err(ApiError::unauthorized());
     }
     let email = query.text("email").map_err(bad_query)?;
     let phone = query.text("phoneNumber").map_err(bad_query)?;
-    let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), state.config.phone_region);
-    let orders = state.store.belco_orders(&key, state.config.orders_limit).await?;
+    let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), config.phone_region);
+    let orders = store.belco_orders(&key, config.orders_limit).await?;
     Ok(json_no_store(orders_response(orders.iter().map(String::as_str))))
 }
 
