@@ -155,6 +155,18 @@ fn last_of_each_id(chunk: &[StoredOrder]) -> Vec<&StoredOrder> {
     kept
 }
 
+/// What the panel's header says about a customer; see [`Store::customer_summary`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CustomerSummary {
+    /// The `customerName` of the newest order that has one.
+    pub name: Option<String>,
+    pub orders: i64,
+    /// The oldest order's date, in milliseconds since the epoch; `None` without orders.
+    pub first_order_at: Option<i64>,
+    /// Total spent per currency, in minor units, ordered by currency code.
+    pub totals: Vec<(Currency, i64)>,
+}
+
 /// What a push did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum PushOutcome {
@@ -277,6 +289,49 @@ impl Store {
                 })
                 .collect()
         })
+    }
+
+    /// Who the customer is to the shop, from all their orders (not only the newest `limit`): the
+    /// name on their newest order that has one, how many orders, since when, and what they spent
+    /// per currency (sums in minor units, currencies in code order).
+    pub async fn customer_summary(&self, key: &CustomerKey) -> Result<CustomerSummary, StoreError> {
+        let mut summary = CustomerSummary::default();
+        if key.is_empty() {
+            return Ok(summary);
+        }
+        // One row per currency; the name rides along on each (a scalar subquery). SUM is cast:
+        // PostgreSQL sums BIGINT as NUMERIC. The parameters first appear in order ($1, $2), which
+        // SQLite needs to number them as PostgreSQL does.
+        const SQL: &str = "SELECT (SELECT n.customer_name FROM orders n \
+                             WHERE (n.email_norm = $1 OR n.phone_norm = $2) \
+                             AND n.customer_name IS NOT NULL AND n.customer_name <> '' \
+                             ORDER BY n.order_date DESC, n.id DESC LIMIT 1) AS name, \
+                           currency, COUNT(*) AS orders, CAST(SUM(total_minor) AS BIGINT) AS total, \
+                           MIN(order_date) AS first_order_at \
+                           FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
+                           GROUP BY currency ORDER BY currency";
+        let rows = with_pool!(self, pool => {
+            sqlx::query(SQL).bind(key.email.as_deref()).bind(key.phone.as_deref()).fetch_all(pool).await?
+                .iter()
+                .map(|row| -> Result<_, StoreError> {
+                    let name: Option<String> = row.try_get("name")?;
+                    let currency: String = row.try_get("currency")?;
+                    let orders: i64 = row.try_get("orders")?;
+                    let total: i64 = row.try_get("total")?;
+                    let first: i64 = row.try_get("first_order_at")?;
+                    Ok((name, currency, orders, total, first))
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        for (name, currency, orders, total, first) in rows {
+            let currency = Currency::parse(&currency)
+                .map_err(|e| StoreError::Corrupt { id: format!("(an order in {currency})"), reason: e.to_string() })?;
+            summary.name = summary.name.or(name);
+            summary.orders += orders;
+            summary.first_order_at = Some(summary.first_order_at.map_or(first, |f| f.min(first)));
+            summary.totals.push((currency, total));
+        }
+        Ok(summary)
     }
 
     pub async fn count_orders(&self) -> Result<i64, StoreError> {

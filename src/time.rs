@@ -34,6 +34,16 @@ pub fn format_instant(millis: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// A calendar day for people, in UTC: `3 Jan 2024`.
+pub fn format_day(millis: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().format("%-d %b %Y").to_string()
+}
+
+/// The same day as `YYYY-MM-DD`, for a `<time datetime>` attribute.
+pub fn format_iso_day(millis: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().format("%Y-%m-%d").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +78,11 @@ mod tests {
     fn writes_rfc3339_utc() {
         assert_eq!(format_instant(NEW_YEAR_2020), "2020-01-01T00:00:00Z");
         assert_eq!(format_instant(NEW_YEAR_2020 + 250), "2020-01-01T00:00:00.250Z");
+    }
+
+    #[test]
+    fn writes_days_for_people_and_for_markup() {
+        assert_eq!(format_day(NEW_YEAR_2020 + 2 * 86_400_000), "3 Jan 2020");
+        assert_eq!(format_iso_day(NEW_YEAR_2020 + 2 * 86_400_000), "2020-01-03");
     }
 }

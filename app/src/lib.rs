@@ -15,5 +15,7 @@ mod routes;
 pub mod server_fns;
 mod shell;
 
+#[cfg(feature = "ssr")]
+pub use pages::FrameSettings;
 pub use routes::App;
 pub use shell::shell;

@@ -151,7 +151,7 @@ async fn demo(mut config: Config, leptos_options: LeptosOptions) -> CliResult {
         println!("Push API secret (BELCO_PUSH_SECRET) of this demo: {secret}");
     }
     let (_, email, _) = crate::demo::CUSTOMERS[0];
-    println!("Try a demo customer: add &email={email} to the orders URL.\n");
+    println!("Try a demo customer: add &email={email} to either URL.\n");
     serve(config, store, leptos_options).await
 }
 

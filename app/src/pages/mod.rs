@@ -1,7 +1,11 @@
 //! One module per route.
 
+mod frame;
 mod landing;
 mod not_found;
 
+pub use frame::FramePage;
+#[cfg(feature = "ssr")]
+pub use frame::FrameSettings;
 pub use landing::LandingPage;
 pub use not_found::NotFoundPage;

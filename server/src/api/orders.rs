@@ -14,12 +14,16 @@ use belco::phone::customer_key;
 use belco::query::{BelcoQuery, QueryError};
 use belco::store::Store;
 
-use crate::http::{ApiError, json_no_store};
 use crate::config::Config;
+use crate::http::{ApiError, json_no_store};
 
 /// Takes only the parts of the state it needs: extracting the whole `AppState` would clone the
 /// Leptos options on every call.
-pub async fn list(State(config): State<Arc<Config>>, State(store): State<Store>, uri: Uri) -> Result<Response, ApiError> {
+pub async fn list(
+    State(config): State<Arc<Config>>,
+    State(store): State<Store>,
+    uri: Uri,
+) -> Result<Response, ApiError> {
     let query = BelcoQuery::new(uri.query()).map_err(bad_query)?;
     let allowed = config.tokens.as_ref().is_some_and(|t| t.accepts(query.bytes("token").as_deref()));
     if !allowed {

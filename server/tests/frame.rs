@@ -1,0 +1,189 @@
+//! Belco's Custom Frame (`/frame`) as the server renders it, on SQLite and PostgreSQL: the token
+//! first, the customer's panel with its data in the first HTML, the company panel, the headers.
+
+mod common;
+
+use axum::http::{HeaderMap, StatusCode};
+use belco::money::Currency;
+use belco::phone::customer_key;
+use common::*;
+
+on_both_backends!(
+    the_customer_panel_holds_the_customers_orders_and_no_one_elses,
+    a_phone_alone_finds_the_customer_as_belco_sends_it,
+    a_customer_without_orders_gets_a_panel_saying_so,
+    a_wrong_or_missing_token_shows_nothing_and_answers_401,
+    the_headers_keep_the_frame_inside_belco,
+    the_company_panel_appears_without_email_and_phone,
+    the_customer_summary_adds_up_all_orders,
+);
+
+/// Orders of two customers: John (three orders, two currencies, a name on all but the newest)
+/// and Jane.
+fn orders() -> String {
+    let order = |id: &str, email: &str, name: Option<&str>, date: &str, currency: &str, total: &str| {
+        let mut order = serde_json::json!({
+            "id": id, "number": format!("N{id}"), "date": date, "status": "processing", "currency": currency,
+            "note": format!("note of {id}"),
+            "products": [{"name": format!("Product of {id}"), "quantity": 2, "price": 5}],
+            "url": format!("https://shop.example/o/{id}"), "email": email, "phoneNumber": "",
+        });
+        order["total"] = serde_json::from_str(total).expect("number");
+        if let Some(name) = name {
+            order["customerName"] = name.into();
+        }
+        order.to_string()
+    };
+    file(&[
+        order("101", "john@example.com", Some("John Old-Name"), "2023-05-01", "EUR", "10.00"),
+        order("102", "John@Example.com", Some("John Doe"), "2024-02-03", "EUR", "25.50"),
+        order("103", "john@example.com", None, "2024-06-07", "JPY", "1200"),
+        order("201", "jane@example.com", Some("Jane Roe"), "2024-03-01", "EUR", "99.00"),
+    ])
+}
+
+async fn frame(app: &TestApp, query: &str) -> (StatusCode, HeaderMap, String) {
+    let (status, headers, body) = app.get(&format!("/frame?{query}")).await;
+    (status, headers, String::from_utf8(body.to_vec()).expect("utf-8"))
+}
+
+async fn the_customer_panel_holds_the_customers_orders_and_no_one_elses(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    let (status, _, html) = frame(&app, &format!("token={TOKEN}&email=JOHN@example.com&phoneNumber=")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    // The name of the newest order that has one; the email as given.
+    assert!(html.contains("John Doe"), "{html}");
+    assert!(!html.contains("John Old-Name"));
+    assert!(html.contains("JOHN@example.com"));
+    assert!(html.contains("Customer since") && html.contains("1 May 2023"), "{html}");
+    assert!(html.contains("€35.50") && html.contains("1200 JPY"), "totals per currency: {html}");
+    // Newest first, each a <details> with products, note and a link that leaks nothing.
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} missing from {html}"));
+    assert!(at("#N103") < at("#N102") && at("#N102") < at("#N101"));
+    assert_eq!(html.matches("<details").count(), 3);
+    assert!(html.contains("Product of 102") && html.contains("note of 102") && html.contains("€25.50"));
+    assert!(html.contains(r#"href="https://shop.example/o/102" target="_blank" rel="noopener noreferrer""#), "{html}");
+    // Nothing of Jane's.
+    for other in ["Jane", "jane@example.com", "N201", "99.00", "Product of 201"] {
+        assert!(!html.contains(other), "{other} must not appear");
+    }
+    // Data in the first HTML: no Suspense fallback or streamed chunk waiting for JavaScript.
+    assert!(!html.contains("<template"), "{html}");
+}
+
+async fn a_phone_alone_finds_the_customer_as_belco_sends_it(app: TestApp) {
+    app.import(&file(&[order("7", "", "06 12345678", "2024-01-01")])).await.expect("import");
+    // Unencoded plus, an empty email left in the shop's URL, the token last.
+    let (status, _, html) = frame(&app, &format!("email=&phoneNumber=+31612345678&token={TOKEN}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("#N7") && html.contains("+31612345678"), "{html}");
+}
+
+async fn a_customer_without_orders_gets_a_panel_saying_so(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    let (status, _, html) = frame(&app, &format!("token={TOKEN}&email=nobody@example.com")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("nobody@example.com") && html.contains("No orders yet"), "{html}");
+    assert!(!html.contains("<details") && !html.contains("John"));
+}
+
+async fn a_wrong_or_missing_token_shows_nothing_and_answers_401(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    for query in [
+        "email=john@example.com".to_owned(),
+        "token=&email=john@example.com".to_owned(),
+        "token=wrong-token-aaaaaaaaaaaa&email=john@example.com".to_owned(),
+        format!("token={TOKEN}x&email=john@example.com"),
+        format!("token={}&email=john@example.com", &TOKEN[..TOKEN.len() - 1]),
+        "token=wrong-token-aaaaaaaaaaaa".to_owned(),
+    ] {
+        let (status, headers, html) = frame(&app, &query).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{query}");
+        assert!(html.contains("Not authorized"), "{html}");
+        for data in ["John", "john@example.com", "#N10", "Company", "Orders"] {
+            assert!(!html.contains(data), "{query}: {data} must not appear in {html}");
+        }
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+    // The rotated token works too.
+    let (status, _, html) = frame(&app, &format!("token={ROTATED_TOKEN}&email=john@example.com")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("John Doe"));
+}
+
+async fn the_headers_keep_the_frame_inside_belco(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    let (status, headers, html) = frame(&app, &format!("token={TOKEN}&email=john@example.com")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    let csp = headers["content-security-policy"].to_str().expect("ascii");
+    assert!(csp.contains("frame-ancestors https://app.belco.io;"), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("base-uri 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains('*'), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce in the CSP");
+    assert!(nonce.len() >= 16, "{nonce}");
+
+    // Every script on the page carries that nonce, the resize script among them.
+    let scripts: Vec<&str> =
+        html.split("<script").skip(1).map(|rest| rest.split('>').next().expect("tag end")).collect();
+    assert!(!scripts.is_empty(), "{html}");
+    for tag in &scripts {
+        assert!(tag.contains(&format!("nonce=\"{nonce}\"")), "script without the nonce: <script{tag}> in {html}");
+    }
+    assert!(html.contains("postMessage({action:'resize',height:h},o)"), "{html}");
+    assert!(html.contains(r#"var o="https://app.belco.io""#), "{html}");
+
+    // A fresh nonce per response.
+    let (_, again, _) = frame(&app, &format!("token={TOKEN}&email=john@example.com")).await;
+    assert_ne!(again["content-security-policy"], headers["content-security-policy"]);
+
+    // The refusal carries the same protections.
+    let (status, headers, _) = frame(&app, "token=nope").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        headers["content-security-policy"].to_str().expect("ascii").contains("frame-ancestors https://app.belco.io;")
+    );
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+
+    // A configured origin replaces Belco's in the policy and the script.
+    let custom = TestApp::with(Backend::Sqlite, |vars| {
+        vars.insert("BELCO_ORIGIN".into(), "https://belco.test:8443".into());
+    })
+    .await;
+    let (_, headers, html) = frame(&custom, &format!("token={TOKEN}")).await;
+    let csp = headers["content-security-policy"].to_str().expect("ascii");
+    assert!(csp.contains("frame-ancestors https://belco.test:8443;"), "{csp}");
+    assert!(html.contains(r#"var o="https://belco.test:8443""#), "{html}");
+}
+
+async fn the_company_panel_appears_without_email_and_phone(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    for query in [format!("token={TOKEN}"), format!("token={TOKEN}&email=&phoneNumber=")] {
+        let (status, headers, html) = frame(&app, &query).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("<h1>Company</h1>"), "{html}");
+        assert!(html.contains("Orders stored") && html.contains("<dd>4</dd>"), "{html}");
+        for data in ["John", "Jane", "john@example.com", "<details"] {
+            assert!(!html.contains(data), "{data} must not appear in {html}");
+        }
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+}
+
+async fn the_customer_summary_adds_up_all_orders(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    let region = app.state.config.phone_region;
+    let john = app.store.customer_summary(&customer_key("john@example.com", "", region)).await.expect("summary");
+    assert_eq!(john.name.as_deref(), Some("John Doe"));
+    assert_eq!(john.orders, 3);
+    assert_eq!(john.first_order_at, belco::time::parse_instant("2023-05-01"));
+    let code = |c: &str| Currency::parse(c).expect("currency");
+    assert_eq!(john.totals, vec![(code("EUR"), 3550), (code("JPY"), 1200)]);
+
+    let nobody = app.store.customer_summary(&customer_key("nobody@example.com", "", region)).await.expect("summary");
+    assert_eq!(nobody, Default::default());
+    let no_key = app.store.customer_summary(&customer_key("", "", region)).await.expect("summary");
+    assert_eq!(no_key, Default::default());
+}
