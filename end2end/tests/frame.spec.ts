@@ -17,6 +17,9 @@ const EMAIL = "frame-e2e@example.com";
 
 type Message = { origin: string; data: unknown };
 
+/** Where the README's pictures of both panels come from: written on every run. */
+const SCREENSHOTS = path.resolve(__dirname, "../screenshots");
+
 test.beforeAll(() => {
   test.skip(!TOKEN || !process.env.DATABASE_URL, "needs BELCO_E2E_TOKEN and DATABASE_URL (see scripts/test)");
   // Orders for one customer, loaded the way a shop loads them: `belco-panel import`, on the
@@ -134,6 +137,7 @@ test("the customer panel tells Belco its height, first at once and then on every
 
   // Nothing the page reported as broken: no CSP refusal, no failed hydration.
   expect(problems).toEqual([]);
+  await page.locator("#panel").screenshot({ path: path.join(SCREENSHOTS, "customer-panel.png") });
 });
 
 test("the company panel appears without email and phone", async ({ page, context }) => {
@@ -143,6 +147,7 @@ test("the company panel appears without email and phone", async ({ page, context
   const frame = shopFrame(page);
   await expect(frame.getByRole("heading", { level: 1 })).toHaveText("Company");
   await expect(frame.getByText("Frame Tester")).toHaveCount(0);
+  await page.locator("#panel").screenshot({ path: path.join(SCREENSHOTS, "company-panel.png") });
 });
 
 test("a wrong token shows no customer data", async ({ page, context }) => {
