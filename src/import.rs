@@ -75,7 +75,9 @@ pub async fn import_file(
     if let Err(e) = parser.await {
         std::panic::resume_unwind(e.into_panic());
     }
-    written?
+    let written = written??;
+    store.checkpoint().await?;
+    Ok(written)
 }
 
 fn describe_json_error(e: &serde_json::Error, index: u64) -> String {

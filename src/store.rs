@@ -409,6 +409,16 @@ impl Store {
         })
     }
 
+    /// After a large write (an import): folds SQLite's write-ahead log back into the database
+    /// file and truncates it, so later reads do not search a log of hundreds of megabytes.
+    /// Nothing to do on PostgreSQL.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if let Db::Sqlite(pool) = &self.db {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+        }
+        Ok(())
+    }
+
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         const SQL: &str = "SELECT value FROM settings WHERE key = $1";
         let value =

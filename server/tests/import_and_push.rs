@@ -22,6 +22,10 @@ async fn import_is_idempotent_and_updates_in_place(app: TestApp) {
     assert_eq!(app.import(&file(&orders)).await.expect("first import"), 2500);
     assert_eq!(app.import(&file(&orders)).await.expect("second import"), 2500);
     assert_eq!(app.store.count_orders().await.expect("count"), 2500);
+    let wal = app.dir.path().join("belco.db-wal");
+    if let Ok(meta) = std::fs::metadata(&wal) {
+        assert_eq!(meta.len(), 0, "the import checkpoints SQLite's write-ahead log");
+    }
     // A changed record replaces the stored one; within one file the last occurrence wins.
     let changed = SPEC_ORDER.replace("processing", "shipped");
     let file_text = format!("{{\"orders\":[{SPEC_ORDER},{changed}]}}");
