@@ -77,23 +77,23 @@ macro_rules! upsert_rows {
             );
             insert.push_values(chunk, |mut row, o: &StoredOrder| {
                 let order = &o.order;
-                row.push_bind(order.id.clone())
-                    .push_bind(order.number.clone())
-                    .push_bind(order.note.clone())
-                    .push_bind(order.status.clone())
-                    .push_bind(order.currency.code().to_owned())
+                row.push_bind(order.id.as_str())
+                    .push_bind(order.number.as_str())
+                    .push_bind(order.note.as_str())
+                    .push_bind(order.status.as_str())
+                    .push_bind(order.currency.code())
                     .push_bind(order.total)
                     .push_bind(order.date)
                     .push_bind(order.created_at)
                     .push_bind(order.updated_at)
-                    .push_bind(order.url.clone())
-                    .push_bind(order.email.clone())
-                    .push_bind(order.phone_number.clone())
-                    .push_bind(order.customer_name.clone())
-                    .push_bind(o.key.email.clone())
-                    .push_bind(o.key.phone.clone())
-                    .push_bind(o.products_json.clone())
-                    .push_bind(o.belco_json.clone())
+                    .push_bind(order.url.as_str())
+                    .push_bind(order.email.as_str())
+                    .push_bind(order.phone_number.as_str())
+                    .push_bind(order.customer_name.as_deref())
+                    .push_bind(o.key.email.as_deref())
+                    .push_bind(o.key.phone.as_deref())
+                    .push_bind(o.products_json.as_str())
+                    .push_bind(o.belco_json.as_str())
                     .push_bind(o.stored_at);
             });
             insert.push(
