@@ -6,11 +6,14 @@
 //! `ssr` feature so the wasm stays small.
 
 pub mod contract;
+pub mod forms;
 pub mod identity;
 pub mod money;
 pub mod query;
 pub mod time;
 
+#[cfg(feature = "ssr")]
+pub mod capability;
 #[cfg(feature = "ssr")]
 pub mod import;
 #[cfg(feature = "ssr")]

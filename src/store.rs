@@ -128,6 +128,11 @@ macro_rules! record_receipt {
     }};
 }
 
+// After the macros above, which it uses.
+mod panel;
+
+pub use panel::{Note, Owner, Submission};
+
 /// An order ready to store: validated, its customer key normalized, its Belco JSON rendered.
 #[derive(Clone, Debug)]
 pub struct StoredOrder {

@@ -39,6 +39,11 @@ pub fn format_day(millis: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().format("%-d %b %Y").to_string()
 }
 
+/// A moment for people, in UTC: `3 Jan 2024, 14:05 UTC`.
+pub fn format_minute(millis: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().format("%-d %b %Y, %H:%M UTC").to_string()
+}
+
 /// The same day as `YYYY-MM-DD`, for a `<time datetime>` attribute.
 pub fn format_iso_day(millis: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().format("%Y-%m-%d").to_string()
@@ -84,5 +89,6 @@ mod tests {
     fn writes_days_for_people_and_for_markup() {
         assert_eq!(format_day(NEW_YEAR_2020 + 2 * 86_400_000), "3 Jan 2020");
         assert_eq!(format_iso_day(NEW_YEAR_2020 + 2 * 86_400_000), "2020-01-03");
+        assert_eq!(format_minute(NEW_YEAR_2020 + 14 * 3_600_000 + 5 * 60_000), "1 Jan 2020, 14:05 UTC");
     }
 }

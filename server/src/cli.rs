@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use belco::capability::Signer;
 use belco::import::{Progress, import_file};
 use belco::push::{PushVerifier, generate_secret};
 use belco::secret::{Secret, TokenSet, generate_token};
@@ -21,12 +22,12 @@ usage: belco-panel [COMMAND]
 
 commands:
   serve         serve the Custom Frame and Custom Orders endpoints (the default);
-                needs BELCO_TOKENS
-  demo          like serve, on demo data: creates a token (and a push secret) and demo
+                needs BELCO_TOKENS and BELCO_SIGNING_KEY
+  demo          like serve, on demo data: creates a token, a signing key, a push secret and demo
                 orders if there are none, prints the URLs to paste into Belco
   import FILE   load orders from a JSON file in Belco's shape ({\"orders\":[…]}, each with
                 email and/or phoneNumber); re-running it is harmless, a bad record stores nothing
-  token         print a new random token for BELCO_TOKENS
+  token         print a new random token for BELCO_TOKENS (or a key for BELCO_SIGNING_KEY)
   secret        print a new push secret for BELCO_PUSH_SECRET
   help          show this
 
@@ -70,6 +71,12 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
                             Make one with `belco-panel token`, or try everything on demo data with `belco-panel demo`."
                     .into());
             }
+            if config.signer.is_none() {
+                return Err("BELCO_SIGNING_KEY is not set: the panel signs what its pages may do with it, and every \
+                            instance must share it. Make one with `belco-panel token`."
+                    .into());
+            }
+            log_forms(&config);
             let store = connect(&config).await?;
             print_urls(&config, &leptos_options, None);
             serve(config, store, leptos_options).await?;
@@ -134,6 +141,11 @@ async fn demo(mut config: Config, leptos_options: LeptosOptions) -> CliResult {
             Some(token)
         }
     };
+    if config.signer.is_none() {
+        let key = store.setting_or_insert("demo.signing_key", &generate_token()).await?;
+        config.signer = Some(Arc::new(Signer::new(&Secret::new(key), config.capability_lifetime)?));
+    }
+    log_forms(&config);
     let demo_secret = match &config.push {
         Some(_) => None,
         None => {
@@ -153,6 +165,16 @@ async fn demo(mut config: Config, leptos_options: LeptosOptions) -> CliResult {
     let (_, email, _) = crate::demo::CUSTOMERS[0];
     println!("Try a demo customer: add &email={email} to either URL.\n");
     serve(config, store, leptos_options).await
+}
+
+/// Says which forms file was read, so a shop that expected its forms sees why they are missing.
+fn log_forms(config: &Config) {
+    match &config.forms_path {
+        Some(path) => tracing::info!(file = %path.display(), forms = config.forms.len(), "forms loaded"),
+        None => {
+            tracing::info!("no forms: BELCO_FORMS is unset and there is no {} here", crate::config::DEFAULT_FORMS_PATH)
+        }
+    }
 }
 
 /// Prints the two URLs to paste into Belco. The token is printed only when `demo` made it; for

@@ -2,8 +2,12 @@
 //! variable is documented in the README and `.env.example`. No secret has a default; a bad value
 //! is a startup error naming the variable.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
+use belco::capability::{Signer, parse_lifetime};
+use belco::forms::Forms;
 use belco::phone::{Region, parse_region};
 use belco::push::PushVerifier;
 use belco::secret::{Secret, TokenSet};
@@ -11,6 +15,10 @@ use belco::secret::{Secret, TokenSet};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://belco-panel.db";
 pub const DEFAULT_BELCO_ORIGIN: &str = "https://app.belco.io";
 pub const DEFAULT_ORDERS_LIMIT: i64 = 50;
+/// A working day: a panel left open all day keeps working; the next morning it asks for a reload.
+pub const DEFAULT_CAPABILITY_LIFETIME: Duration = Duration::from_secs(10 * 3600);
+/// Read from the working directory when `BELCO_FORMS` is unset (and skipped if absent).
+pub const DEFAULT_FORMS_PATH: &str = "forms.toml";
 const MAX_ORDERS_LIMIT: i64 = 1000;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +45,12 @@ pub struct Config {
     pub push: Option<Arc<PushVerifier>>,
     pub phone_region: Region,
     pub orders_limit: i64,
+    /// `None` when `BELCO_SIGNING_KEY` is unset: `serve` refuses to start, `demo` makes one.
+    pub signer: Option<Arc<Signer>>,
+    pub capability_lifetime: Duration,
+    /// The forms file that was read, if any, and its forms.
+    pub forms_path: Option<PathBuf>,
+    pub forms: Arc<Forms>,
 }
 
 impl std::fmt::Debug for Config {
@@ -48,6 +62,9 @@ impl std::fmt::Debug for Config {
             .field("push", &self.push.is_some())
             .field("phone_region", &self.phone_region)
             .field("orders_limit", &self.orders_limit)
+            .field("signer", &self.signer)
+            .field("forms_path", &self.forms_path)
+            .field("forms", &self.forms.len())
             .finish_non_exhaustive()
     }
 }
@@ -101,6 +118,38 @@ impl Config {
             })?,
         };
 
+        let capability_lifetime = match get("BELCO_CAPABILITY_LIFETIME") {
+            None => DEFAULT_CAPABILITY_LIFETIME,
+            Some(raw) => parse_lifetime(&raw).filter(|d| *d >= Duration::from_secs(60)).ok_or_else(|| {
+                bad(
+                    "BELCO_CAPABILITY_LIFETIME",
+                    format!("{raw:?} is not a duration of a minute or more, such as 10h or 90m"),
+                )
+            })?,
+        };
+        let signer = get("BELCO_SIGNING_KEY")
+            .map(|raw| {
+                Signer::new(&Secret::new(raw), capability_lifetime)
+                    .map(Arc::new)
+                    .map_err(|e| bad("BELCO_SIGNING_KEY", e.to_string()))
+            })
+            .transpose()?;
+
+        let (forms_path, forms) = match get("BELCO_FORMS") {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                let forms = Forms::load(&path).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
+                (Some(path), forms)
+            }
+            // The default file is optional: without it the panels simply show no forms.
+            None if Path::new(DEFAULT_FORMS_PATH).exists() => {
+                let path = PathBuf::from(DEFAULT_FORMS_PATH);
+                let forms = Forms::load(&path).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
+                (Some(path), forms)
+            }
+            None => (None, Forms::empty()),
+        };
+
         Ok(Self {
             database_url: Secret::new(database_url),
             tokens,
@@ -109,6 +158,10 @@ impl Config {
             push,
             phone_region,
             orders_limit,
+            signer,
+            capability_lifetime,
+            forms_path,
+            forms: Arc::new(forms),
         })
     }
 }

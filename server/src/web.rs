@@ -43,5 +43,7 @@ pub fn frame_settings(config: &Config) -> FrameSettings {
         belco_origin: config.belco_origin.clone(),
         phone_region: config.phone_region,
         orders_limit: config.orders_limit,
+        signer: config.signer.clone(),
+        forms: config.forms.clone(),
     }
 }

@@ -8,8 +8,10 @@
 //!
 //! The route renders with `SsrMode::Async`: the whole panel, data included, is in the first
 //! HTML, so there is no spinner before the wasm loads, and the status and headers chosen while
-//! rendering reach the response. Nothing here is an island: the orders expand with `<details>`,
-//! which needs no wasm, and the resize messages come from a tiny inline script.
+//! rendering reach the response. The orders expand with `<details>`, which needs no wasm, and the
+//! resize messages come from a tiny inline script; only the notes and the forms are islands.
+//! They receive a capability signed for this panel's customer (or for the company panel), which
+//! every server function they call checks (`server_fns::panel`).
 
 use leptos::prelude::*;
 
@@ -105,11 +107,14 @@ pub fn status_class(status: &str) -> &'static str {
 mod ssr {
     use std::sync::Arc;
 
+    use belco::capability::{Signer, Subject};
     use belco::contract::Order;
+    use belco::forms::{Form, Forms as FormSet, Scope};
+    use belco::identity::CustomerKey;
     use belco::phone::{Region, customer_key};
     use belco::query::BelcoQuery;
     use belco::secret::TokenSet;
-    use belco::store::{CustomerSummary, Store};
+    use belco::store::{CustomerSummary, Owner, Store, now_millis};
     use belco::time::{format_day, format_iso_day};
     use http::request::Parts;
     use http::{HeaderValue, StatusCode, header};
@@ -117,6 +122,8 @@ mod ssr {
     use leptos_axum::ResponseOptions;
 
     use super::{content_security_policy, money_text, order_number, resize_script, script_string, status_class};
+    use crate::islands::{Forms, Notes};
+    use crate::server_fns::{NoteView, SubmissionView, panel_ssr};
 
     /// What the frame needs from the server's configuration. The server puts it into the Leptos
     /// context as `Arc<FrameSettings>` (the `app` crate cannot name the server's `Config`).
@@ -129,6 +136,10 @@ mod ssr {
         pub phone_region: Region,
         /// How many orders the panel lists, newest first.
         pub orders_limit: i64,
+        /// Signs the capabilities the islands send back; `None`: notes and forms are off.
+        pub signer: Option<Arc<Signer>>,
+        /// The shop's forms (possibly none).
+        pub forms: Arc<FormSet>,
     }
 
     pub fn render() -> AnyView {
@@ -170,24 +181,15 @@ mod ssr {
             return message("Unavailable", "The panel cannot reach its storage.", resize);
         };
 
-        let limit = settings.orders_limit;
-        let region = settings.phone_region;
         let panel = Suspend::new(async move {
-            if email.is_none() && phone.is_none() {
-                return match store.count_orders().await {
-                    Ok(stored) => company_panel(stored).into_any(),
-                    Err(error) => unavailable(response.as_ref(), &error),
-                };
-            }
-            let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), region);
-            let summary = match store.customer_summary(&key).await {
-                Ok(summary) => summary,
-                Err(error) => return unavailable(response.as_ref(), &error),
+            let result = if email.is_none() && phone.is_none() {
+                company_panel(&store, &settings).await
+            } else {
+                let key =
+                    customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), settings.phone_region);
+                customer_panel(&store, &settings, key, email, phone).await
             };
-            match store.orders(&key, limit).await {
-                Ok(orders) => customer_panel(email, phone, summary, orders).into_any(),
-                Err(error) => unavailable(response.as_ref(), &error),
-            }
+            result.unwrap_or_else(|error| unavailable(response.as_ref(), &error))
         });
 
         view! {
@@ -242,8 +244,36 @@ mod ssr {
             .into_any()
     }
 
-    fn company_panel(stored: i64) -> impl IntoView {
+    /// A capability for `subject`, if this server signs any.
+    fn capability(settings: &FrameSettings, subject: &Subject) -> Option<String> {
+        settings.signer.as_ref().map(|signer| signer.issue(subject, now_millis()))
+    }
+
+    fn forms_in(settings: &FrameSettings, scope: Scope) -> Vec<Form> {
+        settings.forms.in_scope(scope).cloned().collect()
+    }
+
+    /// Shown where the notes and forms would be when the server has no signing key.
+    fn interactive_off() -> AnyView {
         view! {
+            <p class="frame__notice">"Notes and forms are off: this server has no BELCO_SIGNING_KEY."</p>
+        }
+        .into_any()
+    }
+
+    async fn company_panel(store: &Store, settings: &FrameSettings) -> Result<AnyView, belco::store::StoreError> {
+        let (stored, submissions) =
+            futures::try_join!(store.count_orders(), store.submissions(Owner::Company, panel_ssr::SUBMISSIONS_LIMIT))?;
+        let submissions: Vec<SubmissionView> = submissions.into_iter().map(panel_ssr::submission_view).collect();
+        let forms = forms_in(settings, Scope::Company);
+        let interactive = match capability(settings, &Subject::Company) {
+            Some(capability) => view! {
+                <Forms capability forms submissions list_title="Recent submissions".to_owned() />
+            }
+            .into_any(),
+            None => interactive_off(),
+        };
+        Ok(view! {
             <header class="panel-header">
                 <h1>"Company"</h1>
                 <p class="panel-header__note">
@@ -256,10 +286,46 @@ mod ssr {
                     <dd>{stored}</dd>
                 </div>
             </dl>
+            {interactive}
         }
+        .into_any())
     }
 
-    fn customer_panel(
+    async fn customer_panel(
+        store: &Store,
+        settings: &FrameSettings,
+        key: CustomerKey,
+        email: Option<String>,
+        phone: Option<String>,
+    ) -> Result<AnyView, belco::store::StoreError> {
+        // Four independent reads: one round of waiting instead of four.
+        let (summary, orders, notes, submissions) = futures::try_join!(
+            store.customer_summary(&key),
+            store.orders(&key, settings.orders_limit),
+            store.notes(&key, panel_ssr::NOTES_LIMIT),
+            store.submissions(Owner::Customer(&key), panel_ssr::SUBMISSIONS_LIMIT),
+        )?;
+        let notes: Vec<NoteView> = notes.into_iter().map(panel_ssr::note_view).collect();
+        let submissions: Vec<SubmissionView> = submissions.into_iter().map(panel_ssr::submission_view).collect();
+        let forms = forms_in(settings, Scope::Customer);
+        // A key with neither part (an unreadable email and phone) names nobody: nothing to sign.
+        let capability = (!key.is_empty()).then(|| capability(settings, &Subject::Customer(key))).flatten();
+        let interactive = match capability {
+            Some(capability) => view! {
+                <Notes capability=capability.clone() notes />
+                <Forms capability forms submissions list_title="Sent forms".to_owned() />
+            }
+            .into_any(),
+            None => interactive_off(),
+        };
+        Ok(view! {
+            {customer_header(email, phone, summary, orders)}
+            {interactive}
+        }
+        .into_any())
+    }
+
+    fn customer_header(
         email: Option<String>,
         phone: Option<String>,
         summary: CustomerSummary,

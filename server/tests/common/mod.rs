@@ -22,6 +22,9 @@ use tower::ServiceExt;
 
 pub const TOKEN: &str = "test-token-aaaaaaaaaaaaaaaa";
 pub const ROTATED_TOKEN: &str = "test-token-bbbbbbbbbbbbbbbb";
+pub const SIGNING_KEY: &str = "test-signing-key-0123456789abcdef0123456789";
+/// The forms file shipped with the repository: the tests use the shop's example as it is.
+pub const FORMS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms.toml");
 pub const PUSH_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0N1Em6j9bW4=";
 
 /// The example order from Belco's documentation, with the `email` and `phoneNumber` it allows.
@@ -103,6 +106,8 @@ pub fn vars(backend_url: &str) -> HashMap<String, String> {
         ("DATABASE_URL".to_string(), backend_url.to_string()),
         ("BELCO_TOKENS".to_string(), format!("{TOKEN},{ROTATED_TOKEN}")),
         ("BELCO_PUSH_SECRET".to_string(), PUSH_SECRET.to_string()),
+        ("BELCO_SIGNING_KEY".to_string(), SIGNING_KEY.to_string()),
+        ("BELCO_FORMS".to_string(), FORMS_FILE.to_string()),
     ])
 }
 
