@@ -200,7 +200,8 @@ mod tests {
     #[test]
     fn defaults_hold_no_secret() {
         let c = config(&[]).unwrap();
-        assert!(c.tokens.is_none() && c.push.is_none() && c.public_url.is_none());
+        assert!(c.tokens.is_none() && c.push.is_none() && c.public_url.is_none() && c.signer.is_none());
+        assert_eq!(c.capability_lifetime, DEFAULT_CAPABILITY_LIFETIME);
         assert_eq!(c.database_url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(c.belco_origin, "https://app.belco.io");
         assert_eq!(c.orders_limit, 50);
@@ -220,12 +221,16 @@ mod tests {
             ("BELCO_PHONE_REGION", "Netherlands"),
             ("BELCO_ORDERS_LIMIT", "0"),
             ("BELCO_ORDERS_LIMIT", "lots"),
+            ("BELCO_SIGNING_KEY", "hunter2"),
+            ("BELCO_CAPABILITY_LIFETIME", "30s"),
+            ("BELCO_CAPABILITY_LIFETIME", "a day"),
+            ("BELCO_FORMS", "/nonexistent/forms.toml"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var, "{value:?}");
             assert!(err.to_string().starts_with(var));
-            if var == "BELCO_PUSH_SECRET" {
+            if var == "BELCO_PUSH_SECRET" || var == "BELCO_SIGNING_KEY" {
                 assert!(!err.to_string().contains(value), "the secret must not be echoed");
             }
         }
@@ -240,8 +245,13 @@ mod tests {
             ("BELCO_PHONE_REGION", "be"),
             ("BELCO_ORDERS_LIMIT", "20"),
             ("DATABASE_URL", "postgres://u:p@localhost/db"),
+            ("BELCO_SIGNING_KEY", "k".repeat(40).as_str()),
+            ("BELCO_CAPABILITY_LIFETIME", "8h"),
+            ("BELCO_FORMS", concat!(env!("CARGO_MANIFEST_DIR"), "/../forms.toml")),
         ])
         .unwrap();
+        assert!(c.signer.is_some() && c.forms.len() >= 3);
+        assert_eq!(c.capability_lifetime, Duration::from_secs(8 * 3600));
         assert_eq!(c.tokens.unwrap().len(), 2);
         assert_eq!(c.public_url.as_deref(), Some("https://shop.example/belco"));
         assert_eq!(c.belco_origin, "https://belco.test:8443");

@@ -72,6 +72,55 @@ fn serve_refuses_to_start_without_tokens() {
 }
 
 #[test]
+fn serve_refuses_to_start_without_a_signing_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = belco_panel(&dir, &["serve"], &[("BELCO_TOKENS", TOKEN)]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("BELCO_SIGNING_KEY is not set"), "{stderr}");
+    let out = belco_panel(&dir, &["serve"], &[("BELCO_TOKENS", TOKEN), ("BELCO_SIGNING_KEY", "too-short")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: BELCO_SIGNING_KEY: a signing key must be at least 32"), "{stderr}");
+    assert!(!stderr.contains("too-short"), "the key must not be echoed: {stderr}");
+}
+
+#[test]
+fn a_broken_forms_file_is_a_startup_error_naming_file_line_and_problem() {
+    let dir = tempfile::tempdir().expect("dir");
+    let forms = dir.path().join("shop-forms.toml");
+    std::fs::write(
+        &forms,
+        "[[form]]\nid = \"callback\"\ntitle = \"Callback\"\nscope = \"customer\"\n\n[[form.field]]\nname = \"when\"\n\
+         label = \"When\"\ntype = \"select\"\n",
+    )
+    .expect("write");
+    let path = forms.to_str().expect("path");
+    let out = belco_panel(
+        &dir,
+        &["serve"],
+        &[("BELCO_TOKENS", TOKEN), ("BELCO_SIGNING_KEY", SIGNING_KEY), ("BELCO_FORMS", path)],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("error: BELCO_FORMS: {path}:9:")), "names the file and line: {stderr}");
+    assert!(stderr.contains("options"), "says what is wrong: {stderr}");
+
+    // A forms file named but missing is an error too (only the default file is optional).
+    let missing = dir.path().join("nope.toml");
+    let out = belco_panel(
+        &dir,
+        &["serve"],
+        &[
+            ("BELCO_TOKENS", TOKEN),
+            ("BELCO_SIGNING_KEY", SIGNING_KEY),
+            ("BELCO_FORMS", missing.to_str().expect("path")),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: BELCO_FORMS:") && stderr.contains("nope.toml: cannot read"), "{stderr}");
+}
+
+#[test]
 fn a_bad_setting_is_a_startup_error_naming_the_variable() {
     let dir = tempfile::tempdir().expect("dir");
     for (var, value) in [("BELCO_ORDERS_LIMIT", "many"), ("BELCO_TOKENS", "short"), ("BELCO_PHONE_REGION", "Mars")] {
