@@ -83,5 +83,10 @@ pub async fn seed(store: &Store, region: Region) -> Result<usize, StoreError> {
         })
         .collect();
     store.upsert_orders(&rows).await?;
+    // Two notes on the first customer, so the demo shows what notes look like.
+    let (_, email, phone) = CUSTOMERS[0];
+    let sanne = customer_key(email, phone, region);
+    store.add_note(&sanne, "Demo agent", "Prefers to be called after 17:00.").await?;
+    store.add_note(&sanne, "Demo agent", "Asked about gift wrapping for the December order.").await?;
     Ok(rows.len())
 }

@@ -73,10 +73,7 @@ impl FromServerFnError for PanelError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
-        #[cfg(feature = "ssr")]
-        tracing::warn!(%error, "a panel server function could not run");
-        #[cfg(not(feature = "ssr"))]
-        let _ = error;
+        super::call_failed("a panel server function", error);
         Self::CallFailed
     }
 }

@@ -34,11 +34,7 @@ impl FromServerFnError for StorageCheckError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
-        // Where this runs on the server, the text may describe internals: log it, send nothing.
-        #[cfg(feature = "ssr")]
-        tracing::warn!(%error, "check_storage could not run");
-        #[cfg(not(feature = "ssr"))]
-        let _ = error;
+        super::call_failed("check_storage", error);
         Self::CallFailed
     }
 }
