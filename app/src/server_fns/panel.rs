@@ -81,40 +81,52 @@ impl FromServerFnError for PanelError {
 /// The customer's notes, newest first.
 #[server(prefix = "/fn", endpoint = "notes/list", input = Json)]
 pub async fn list_notes(capability: String) -> Result<Vec<NoteView>, PanelError> {
-    let (store, key) = ssr::customer(&capability)?;
-    ssr::notes(&store, &key).await
+    ssr::answer(async {
+        let (store, key) = ssr::customer(&capability)?;
+        ssr::notes(&store, &key).await
+    })
+    .await
 }
 
 /// Adds a note for the capability's customer; answers with the customer's notes.
 #[server(prefix = "/fn", endpoint = "notes/add", input = Json)]
 pub async fn add_note(capability: String, author: String, body: String) -> Result<Vec<NoteView>, PanelError> {
-    let (store, key) = ssr::customer(&capability)?;
-    let author = ssr::author(&author)?;
-    let body = ssr::note_body(&body)?;
-    store.add_note(&key, &author, &body).await.map_err(ssr::unavailable)?;
-    ssr::notes(&store, &key).await
+    ssr::answer(async {
+        let (store, key) = ssr::customer(&capability)?;
+        let author = ssr::author(&author)?;
+        let body = ssr::note_body(&body)?;
+        store.add_note(&key, &author, &body).await.map_err(ssr::unavailable)?;
+        ssr::notes(&store, &key).await
+    })
+    .await
 }
 
 /// Replaces a note's text; answers with the customer's notes.
 #[server(prefix = "/fn", endpoint = "notes/edit", input = Json)]
 pub async fn edit_note(capability: String, id: String, body: String) -> Result<Vec<NoteView>, PanelError> {
-    let (store, key) = ssr::customer(&capability)?;
-    let body = ssr::note_body(&body)?;
-    match store.update_note(&key, &id, &body).await.map_err(ssr::unavailable)? {
-        Some(_) => ssr::notes(&store, &key).await,
-        None => Err(PanelError::NoteGone),
-    }
+    ssr::answer(async {
+        let (store, key) = ssr::customer(&capability)?;
+        let body = ssr::note_body(&body)?;
+        match store.update_note(&key, &id, &body).await.map_err(ssr::unavailable)? {
+            Some(_) => ssr::notes(&store, &key).await,
+            None => Err(PanelError::NoteGone),
+        }
+    })
+    .await
 }
 
 /// Deletes a note; answers with the customer's notes.
 #[server(prefix = "/fn", endpoint = "notes/delete", input = Json)]
 pub async fn delete_note(capability: String, id: String) -> Result<Vec<NoteView>, PanelError> {
-    let (store, key) = ssr::customer(&capability)?;
-    if store.delete_note(&key, &id).await.map_err(ssr::unavailable)? {
-        ssr::notes(&store, &key).await
-    } else {
-        Err(PanelError::NoteGone)
-    }
+    ssr::answer(async {
+        let (store, key) = ssr::customer(&capability)?;
+        if store.delete_note(&key, &id).await.map_err(ssr::unavailable)? {
+            ssr::notes(&store, &key).await
+        } else {
+            Err(PanelError::NoteGone)
+        }
+    })
+    .await
 }
 
 /// Validates and stores one submission of a form of the capability's panel.
@@ -128,7 +140,7 @@ pub async fn submit_form(
     author: String,
     values: Vec<(String, String)>,
 ) -> Result<SubmitOutcome, PanelError> {
-    ssr::submit(&capability, &form_id, &author, &values).await
+    ssr::answer(ssr::submit(&capability, &form_id, &author, &values)).await
 }
 
 #[cfg(feature = "ssr")]
@@ -140,6 +152,7 @@ pub(crate) mod ssr {
     use belco::identity::CustomerKey;
     use belco::store::{Note, Owner, Store, StoreError, Submission, now_millis};
     use belco::time::{format_instant, format_minute};
+    use http::StatusCode;
     use leptos::prelude::use_context;
 
     use super::{AUTHOR_FIELD, MAX_AUTHOR_CHARS, MAX_NOTE_CHARS, NoteView, PanelError, SubmissionView, SubmitOutcome};
@@ -148,6 +161,22 @@ pub(crate) mod ssr {
     /// How many notes and submissions a panel lists.
     pub const NOTES_LIMIT: i64 = 100;
     pub const SUBMISSIONS_LIMIT: i64 = 50;
+
+    /// Runs a server function's body; a failure gets the HTTP status that says what it is (the
+    /// body still carries the `PanelError` for the island).
+    pub async fn answer<T>(body: impl Future<Output = Result<T, PanelError>>) -> Result<T, PanelError> {
+        let result = body.await;
+        if let (Err(error), Some(response)) = (&result, use_context::<leptos_axum::ResponseOptions>()) {
+            response.set_status(match error {
+                PanelError::Expired => StatusCode::UNAUTHORIZED,
+                PanelError::Refused => StatusCode::FORBIDDEN,
+                PanelError::NoteGone => StatusCode::NOT_FOUND,
+                PanelError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                PanelError::Unavailable | PanelError::CallFailed => StatusCode::SERVICE_UNAVAILABLE,
+            });
+        }
+        result
+    }
 
     /// Checks the capability and answers with what it allows.
     fn authorize(capability: &str) -> Result<(Store, Arc<FrameSettings>, Subject), PanelError> {
