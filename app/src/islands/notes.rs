@@ -80,9 +80,9 @@ pub fn Notes(capability: String, notes: Vec<NoteView>) -> impl IntoView {
                 fallback=|| view! { <p class="notes__empty">"No notes yet."</p> }
             >
                 <ul class="notes__list">
-                    <For each=move || notes.get() key=|note| (note.id.clone(), note.body.clone()) let:note>
-                        <NoteItem note editing busy run />
-                    </For>
+                    {move || {
+                        notes.get().into_iter().map(|note| view! { <NoteItem note editing busy run /> }).collect_view()
+                    }}
                 </ul>
             </Show>
             <form class="note-form" on:submit=on_add novalidate>

@@ -45,7 +45,7 @@ fn outcome_text(pending: bool, outcome: Option<Result<StoragePing, StorageCheckE
     match (pending, outcome) {
         (true, _) => "Checking…".to_owned(),
         (false, None) => String::new(),
-        (false, Some(Ok(ping))) => format!("Storage answered in {:.1} ms", ping.millis()),
+        (false, Some(Ok(ping))) => format!("Storage answered in {} ms", ping.millis_text()),
         (false, Some(Err(error))) => format!("Storage check failed: {error}."),
     }
 }
@@ -58,6 +58,8 @@ mod tests {
     fn a_sub_millisecond_answer_reads_as_a_fraction_of_a_millisecond() {
         let ping = StoragePing { round_trip_micros: 240 };
         assert_eq!(outcome_text(false, Some(Ok(ping))), "Storage answered in 0.2 ms");
+        let ping = StoragePing { round_trip_micros: 12_960 };
+        assert_eq!(outcome_text(false, Some(Ok(ping))), "Storage answered in 13.0 ms");
     }
 
     #[test]

@@ -123,6 +123,7 @@ mod ssr {
 
     use super::{content_security_policy, money_text, order_number, resize_script, script_string, status_class};
     use crate::islands::{Forms, Notes};
+    use crate::pages::form_card::form_card;
     use crate::server_fns::{NoteView, SubmissionView, panel_ssr};
 
     /// What the frame needs from the server's configuration. The server puts it into the Leptos
@@ -249,8 +250,26 @@ mod ssr {
         settings.signer.as_ref().map(|signer| signer.issue(subject, now_millis()))
     }
 
-    fn forms_in(settings: &FrameSettings, scope: Scope) -> Vec<Form> {
-        settings.forms.in_scope(scope).cloned().collect()
+    /// The island with the scope's forms (server HTML, its children) and the sent ones.
+    fn forms_island(
+        settings: &FrameSettings,
+        scope: Scope,
+        capability: String,
+        submissions: Vec<SubmissionView>,
+        list_title: &str,
+    ) -> impl IntoView {
+        let forms: Vec<Form> = settings.forms.in_scope(scope).cloned().collect();
+        let list_title = list_title.to_owned();
+        view! {
+            <Forms capability submissions list_title>
+                {if forms.is_empty() {
+                    view! { <p class="forms__none">"No forms yet: the shop defines them in its forms file."</p> }
+                        .into_any()
+                } else {
+                    forms.into_iter().map(form_card).collect_view().into_any()
+                }}
+            </Forms>
+        }
     }
 
     /// Shown where the notes and forms would be when the server has no signing key.
@@ -265,12 +284,10 @@ mod ssr {
         let (stored, submissions) =
             futures::try_join!(store.count_orders(), store.submissions(Owner::Company, panel_ssr::SUBMISSIONS_LIMIT))?;
         let submissions: Vec<SubmissionView> = submissions.into_iter().map(panel_ssr::submission_view).collect();
-        let forms = forms_in(settings, Scope::Company);
         let interactive = match capability(settings, &Subject::Company) {
-            Some(capability) => view! {
-                <Forms capability forms submissions list_title="Recent submissions".to_owned() />
+            Some(capability) => {
+                forms_island(settings, Scope::Company, capability, submissions, "Recent submissions").into_any()
             }
-            .into_any(),
             None => interactive_off(),
         };
         Ok(view! {
@@ -307,13 +324,12 @@ mod ssr {
         )?;
         let notes: Vec<NoteView> = notes.into_iter().map(panel_ssr::note_view).collect();
         let submissions: Vec<SubmissionView> = submissions.into_iter().map(panel_ssr::submission_view).collect();
-        let forms = forms_in(settings, Scope::Customer);
         // A key with neither part (an unreadable email and phone) names nobody: nothing to sign.
         let capability = (!key.is_empty()).then(|| capability(settings, &Subject::Customer(key))).flatten();
         let interactive = match capability {
             Some(capability) => view! {
                 <Notes capability=capability.clone() notes />
-                <Forms capability forms submissions list_title="Sent forms".to_owned() />
+                {forms_island(settings, Scope::Customer, capability, submissions, "Sent forms")}
             }
             .into_any(),
             None => interactive_off(),

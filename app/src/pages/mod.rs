@@ -1,5 +1,7 @@
 //! One module per route.
 
+#[cfg(feature = "ssr")]
+mod form_card;
 mod frame;
 mod landing;
 mod not_found;

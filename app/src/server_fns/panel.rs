@@ -12,8 +12,8 @@ use leptos::server_fn::codec::{Json, JsonEncoding};
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// The name under which a submission's error about the author's name comes back: not a valid
-/// form field name, so it cannot clash with one.
+/// The name of a form's "Your name" input, and the field a submission's error about it names:
+/// not a valid form field name, so it cannot clash with one.
 pub const AUTHOR_FIELD: &str = "-author";
 
 /// The longest note, and the longest author name, in characters.

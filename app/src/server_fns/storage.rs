@@ -13,9 +13,11 @@ pub struct StoragePing {
 }
 
 impl StoragePing {
-    /// The round trip in milliseconds, for display.
-    pub fn millis(&self) -> f64 {
-        self.round_trip_micros as f64 / 1000.0
+    /// The round trip in milliseconds with one decimal, for display (`0.2`). Integer arithmetic:
+    /// formatting an `f64` would add float-printing code to the wasm for this one line.
+    pub fn millis_text(&self) -> String {
+        let tenths = (self.round_trip_micros + 50) / 100;
+        format!("{}.{}", tenths / 10, tenths % 10)
     }
 }
 
