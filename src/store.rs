@@ -6,9 +6,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use sqlx::QueryBuilder;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row};
 
 use crate::contract::{Order, Product};
 use crate::identity::CustomerKey;
@@ -160,6 +160,59 @@ fn last_of_each_id(chunk: &[StoredOrder]) -> Vec<&StoredOrder> {
     kept
 }
 
+fast_read::row_struct! {
+    /// An order as the panel reads it; products still JSON.
+    struct OrderRow {
+        id: String,
+        number: String,
+        note: String,
+        status: String,
+        currency: String,
+        total_minor: i64,
+        order_date: i64,
+        created_at: i64,
+        updated_at: i64,
+        url: String,
+        email: String,
+        phone_number: String,
+        customer_name: Option<String>,
+        products: String,
+    }
+}
+
+impl OrderRow {
+    fn into_order(self) -> Result<Order, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt { id: self.id.clone(), reason };
+        Ok(Order {
+            currency: Currency::parse(&self.currency).map_err(|e| corrupt(e.to_string()))?,
+            products: serde_json::from_str::<Vec<Product>>(&self.products).map_err(|e| corrupt(e.to_string()))?,
+            id: self.id,
+            number: self.number,
+            note: self.note,
+            status: self.status,
+            total: self.total_minor,
+            date: self.order_date,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            url: self.url,
+            email: self.email,
+            phone_number: self.phone_number,
+            customer_name: self.customer_name,
+        })
+    }
+}
+
+fast_read::row_struct! {
+    /// One currency's line of a customer's summary.
+    struct SummaryRow {
+        name: Option<String>,
+        currency: String,
+        orders: i64,
+        total: i64,
+        first_order_at: i64,
+    }
+}
+
 /// What the panel's header says about a customer; see [`Store::customer_summary`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CustomerSummary {
@@ -262,38 +315,19 @@ impl Store {
         const SQL: &str = "SELECT id, number, note, status, currency, total_minor, order_date, created_at, \
                            updated_at, url, email, phone_number, customer_name, products FROM orders \
                            WHERE email_norm = $1 OR phone_norm = $2 ORDER BY order_date DESC, id DESC LIMIT $3";
-        with_pool!(self, pool => {
-            let rows = sqlx::query(SQL)
-                .bind(key.email.as_deref())
-                .bind(key.phone.as_deref())
-                .bind(limit)
-                .fetch_all(pool)
-                .await?;
-            rows.iter()
-                .map(|row| {
-                    let id: String = row.try_get("id")?;
-                    let corrupt = |reason: String| StoreError::Corrupt { id: id.clone(), reason };
-                    let currency: String = row.try_get("currency")?;
-                    let products: String = row.try_get("products")?;
-                    Ok(Order {
-                        number: row.try_get("number")?,
-                        note: row.try_get("note")?,
-                        status: row.try_get("status")?,
-                        currency: Currency::parse(&currency).map_err(|e| corrupt(e.to_string()))?,
-                        total: row.try_get("total_minor")?,
-                        date: row.try_get("order_date")?,
-                        created_at: row.try_get("created_at")?,
-                        updated_at: row.try_get("updated_at")?,
-                        url: row.try_get("url")?,
-                        email: row.try_get("email")?,
-                        phone_number: row.try_get("phone_number")?,
-                        customer_name: row.try_get("customer_name")?,
-                        products: serde_json::from_str::<Vec<Product>>(&products).map_err(|e| corrupt(e.to_string()))?,
-                        id: id.clone(),
-                    })
-                })
-                .collect()
-        })
+        let rows = if let Some(reader) = &self.reader {
+            reader.rows(SQL, rusqlite::params![key.email, key.phone, limit], OrderRow::from_rusqlite)?
+        } else {
+            with_pool!(self, pool => {
+                sqlx::query_as::<_, OrderRow>(SQL)
+                    .bind(key.email.as_deref())
+                    .bind(key.phone.as_deref())
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            })
+        };
+        rows.into_iter().map(OrderRow::into_order).collect()
     }
 
     /// Who the customer is to the shop, from all their orders (not only the newest `limit`): the
@@ -315,20 +349,14 @@ impl Store {
                            MIN(order_date) AS first_order_at \
                            FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
                            GROUP BY currency ORDER BY currency";
-        let rows = with_pool!(self, pool => {
-            sqlx::query(SQL).bind(key.email.as_deref()).bind(key.phone.as_deref()).fetch_all(pool).await?
-                .iter()
-                .map(|row| -> Result<_, StoreError> {
-                    let name: Option<String> = row.try_get("name")?;
-                    let currency: String = row.try_get("currency")?;
-                    let orders: i64 = row.try_get("orders")?;
-                    let total: i64 = row.try_get("total")?;
-                    let first: i64 = row.try_get("first_order_at")?;
-                    Ok((name, currency, orders, total, first))
-                })
-                .collect::<Result<Vec<_>, _>>()?
-        });
-        for (name, currency, orders, total, first) in rows {
+        let rows = if let Some(reader) = &self.reader {
+            reader.rows(SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?
+        } else {
+            with_pool!(self, pool => {
+                sqlx::query_as::<_, SummaryRow>(SQL).bind(key.email.as_deref()).bind(key.phone.as_deref()).fetch_all(pool).await?
+            })
+        };
+        for SummaryRow { name, currency, orders, total, first_order_at: first } in rows {
             let currency = Currency::parse(&currency)
                 .map_err(|e| StoreError::Corrupt { id: format!("(an order in {currency})"), reason: e.to_string() })?;
             summary.name = summary.name.or(name);

@@ -1,4 +1,5 @@
-//! The orders API's read path on SQLite, through rusqlite on the calling thread.
+//! The read path on SQLite (the orders API, and the frame's reads), through rusqlite on the
+//! calling thread.
 //!
 //! sqlx runs each SQLite connection on a worker thread of its own and hands every query and row
 //! across channels; for a lookup that takes SQLite ~20 µs, those thread hops cost more than the
@@ -37,6 +38,16 @@ impl SqliteReader {
 
     /// Runs `sql` with `params` and collects the first column of each row as text.
     pub fn strings(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<String>, ReadError> {
+        self.rows(sql, params, |row| row.get::<_, String>(0))
+    }
+
+    /// Runs `sql` with `params` and maps each row with `map`.
+    pub fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, ReadError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(ReadError::Closed);
         }
@@ -46,7 +57,7 @@ impl SqliteReader {
         };
         let rows = {
             let mut statement = conn.prepare_cached(sql)?;
-            statement.query_map(params, |row| row.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?
+            statement.query_map(params, map)?.collect::<Result<Vec<_>, _>>()?
         };
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < KEEP_IDLE
@@ -76,3 +87,20 @@ impl SqliteReader {
         }
     }
 }
+
+/// A row type read by both sqlx (`FromRow`) and rusqlite (`from_rusqlite`), by column name, from
+/// one field list.
+macro_rules! row_struct {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident { $($(#[$fmeta:meta])* $fvis:vis $field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(sqlx::FromRow)]
+        $vis struct $name { $($(#[$fmeta])* $fvis $field: $ty),* }
+
+        impl $name {
+            pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                Ok(Self { $($field: row.get(stringify!($field))?),* })
+            }
+        }
+    };
+}
+pub(crate) use row_struct;

@@ -2,18 +2,21 @@
 //! company). Every read and write of a customer's rows names the customer's key, and the key
 //! is part of each statement's condition, so an id that belongs to someone else matches nothing.
 
+use super::fast_read::row_struct;
 use super::{Db, Store, StoreError, now_millis};
 use crate::forms::{Answer, Scope};
 use crate::identity::CustomerKey;
 
-/// A note as stored. Instants are milliseconds since the epoch.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct Note {
-    pub id: String,
-    pub author: String,
-    pub body: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+row_struct! {
+    /// A note as stored. Instants are milliseconds since the epoch.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct Note {
+        pub id: String,
+        pub author: String,
+        pub body: String,
+        pub created_at: i64,
+        pub updated_at: i64,
+    }
 }
 
 /// A valid form submission as stored, with the title and labels it was sent with.
@@ -44,15 +47,16 @@ fn new_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// A submission's row: the answers are still JSON.
-#[derive(sqlx::FromRow)]
-struct SubmissionRow {
-    id: String,
-    form_id: String,
-    form_title: String,
-    author: String,
-    answers: String,
-    created_at: i64,
+row_struct! {
+    /// A submission's row: the answers are still JSON.
+    struct SubmissionRow {
+        id: String,
+        form_id: String,
+        form_title: String,
+        author: String,
+        answers: String,
+        created_at: i64,
+    }
 }
 
 impl TryFrom<SubmissionRow> for Submission {
@@ -80,6 +84,9 @@ impl Store {
         }
         const SQL: &str = "SELECT id, author, body, created_at, updated_at FROM notes \
                            WHERE email_norm = $1 OR phone_norm = $2 ORDER BY created_at DESC, id DESC LIMIT $3";
+        if let Some(reader) = &self.reader {
+            return Ok(reader.rows(SQL, rusqlite::params![key.email, key.phone, limit], Note::from_rusqlite)?);
+        }
         let notes = with_pool!(self, pool => {
             sqlx::query_as::<_, Note>(SQL)
                 .bind(key.email.as_deref())
@@ -197,9 +204,15 @@ impl Store {
                                 ORDER BY created_at DESC, id DESC LIMIT $3";
         const COMPANY: &str = "SELECT id, form_id, form_title, author, answers, created_at FROM form_submissions \
                                WHERE scope = 'company' ORDER BY created_at DESC, id DESC LIMIT $1";
-        let rows = match owner {
-            Owner::Customer(key) if key.is_empty() => Vec::new(),
-            Owner::Customer(key) => with_pool!(self, pool => {
+        let rows = match (owner, &self.reader) {
+            (Owner::Customer(key), _) if key.is_empty() => Vec::new(),
+            (Owner::Customer(key), Some(reader)) => {
+                reader.rows(CUSTOMER, rusqlite::params![key.email, key.phone, limit], SubmissionRow::from_rusqlite)?
+            }
+            (Owner::Company, Some(reader)) => {
+                reader.rows(COMPANY, rusqlite::params![limit], SubmissionRow::from_rusqlite)?
+            }
+            (Owner::Customer(key), None) => with_pool!(self, pool => {
                 sqlx::query_as::<_, SubmissionRow>(CUSTOMER)
                     .bind(key.email.as_deref())
                     .bind(key.phone.as_deref())
@@ -207,7 +220,7 @@ impl Store {
                     .fetch_all(pool)
                     .await?
             }),
-            Owner::Company => with_pool!(self, pool => {
+            (Owner::Company, None) => with_pool!(self, pool => {
                 sqlx::query_as::<_, SubmissionRow>(COMPANY).bind(limit).fetch_all(pool).await?
             }),
         };
