@@ -2,8 +2,12 @@
 
 use std::process::ExitCode;
 
+use mimalloc::MiMalloc;
 use server::cli;
 use server::config::Config;
+
+#[global_allocator]
+static ALLOCATOR: MiMalloc = MiMalloc;
 
 fn main() -> ExitCode {
     // Before any thread exists: a plain `cargo build` does not bake in the name cargo-leptos

@@ -97,8 +97,18 @@ macro_rules! row_struct {
         $vis struct $name { $($(#[$fmeta])* $fvis $field: $ty),* }
 
         impl $name {
+            /// Reads the columns by position (a lookup by name costs a string comparison per
+            /// column and row): the query must select them in the fields' order, which debug
+            /// builds (the tests) check.
             pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-                Ok(Self { $($field: row.get(stringify!($field))?),* })
+                let mut column = 0..;
+                Ok(Self {
+                    $($field: {
+                        let index = column.next().unwrap_or_default();
+                        debug_assert_eq!(row.as_ref().column_name(index).ok(), Some(stringify!($field)));
+                        row.get(index)?
+                    }),*
+                })
             }
         }
     };
