@@ -10,9 +10,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlFormElement, HtmlInputElement};
+use web_sys::{HtmlFormElement, HtmlInputElement};
 
-use super::author;
+use super::{all, author, show};
 use crate::server_fns::{AUTHOR_FIELD, SubmissionView, SubmitOutcome, submit_form};
 
 #[island]
@@ -131,19 +131,6 @@ fn submission_item(submission: SubmissionView) -> impl IntoView {
                 <dl class="facts submission__answers">{answers}</dl>
             </details>
         </li>
-    }
-}
-
-/// The elements under `root` that match `selector`.
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let Ok(list) = root.query_selector_all(selector) else { return Vec::new() };
-    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
-}
-
-/// Writes `text` into the form's element matching `selector`.
-fn show(form: &HtmlFormElement, selector: &str, text: &str) {
-    if let Ok(Some(element)) = form.query_selector(selector) {
-        element.set_text_content(Some(text));
     }
 }
 

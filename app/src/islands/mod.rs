@@ -12,3 +12,17 @@ pub use forms::Forms;
 #[cfg_attr(not(feature = "ssr"), allow(unused_imports))]
 pub use notes::Notes;
 pub use storage_check::StorageCheck;
+
+/// The elements under `root` that match `selector`.
+fn all(root: &web_sys::Element, selector: &str) -> Vec<web_sys::Element> {
+    use leptos::wasm_bindgen::JsCast;
+    let Ok(list) = root.query_selector_all(selector) else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok()).collect()
+}
+
+/// Writes `text` into the first element under `root` matching `selector`.
+fn show(root: &web_sys::Element, selector: &str, text: &str) {
+    if let Ok(Some(element)) = root.query_selector(selector) {
+        element.set_text_content(Some(text));
+    }
+}

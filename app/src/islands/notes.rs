@@ -1,212 +1,185 @@
-//! The customer's notes: the list, and adding, editing and deleting one.
+//! The customer's notes: adding, editing and deleting one.
 //!
-//! The server renders the list into the page; every change goes through a server function that
-//! answers with the customer's current notes, so notes a colleague added meanwhile appear too.
+//! The list and the add form are server HTML (`pages::notes_list`), this island's children. Every
+//! change goes through a server function that answers with the customer's current list, rendered
+//! by the same server code, and the island puts it in place of the old one; so notes a colleague
+//! added meanwhile appear too, and the wasm carries no note markup. (Rendering the notes in the
+//! browser as a reactive Leptos view cost 31 KB of the gzipped bundle, against a budget of
+//! 150 KB for everything.) The island itself listens for clicks on `data-action` buttons and for
+//! form submissions, both of which bubble up to it.
 
+use leptos::ev::{MouseEvent, SubmitEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos::wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlTextAreaElement};
 
-use super::author;
-use crate::server_fns::{
-    MAX_AUTHOR_CHARS, MAX_NOTE_CHARS, NoteView, PanelError, add_note, delete_note, edit_note, list_notes,
-};
+use super::{all, author, show};
+use crate::server_fns::{AUTHOR_FIELD, PanelError, add_note, delete_note, edit_note, list_notes};
 
 #[island]
-pub fn Notes(capability: String, notes: Vec<NoteView>) -> impl IntoView {
+pub fn Notes(capability: String, children: Children) -> impl IntoView {
     let capability = StoredValue::new(capability);
-    let notes = RwSignal::new(notes);
-    let author = RwSignal::new(String::new());
-    let body = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let status = RwSignal::new(String::new());
-    // Only the note being edited (by id) shows a text box; one at a time.
-    let editing = RwSignal::new(None::<String>);
-    let hydrated = RwSignal::new(false);
+    let root = NodeRef::<leptos::html::Section>::new();
+    // Once hydrated: the buttons work, and the name field holds the remembered name.
     Effect::new(move |_| {
-        author.set(author::remembered());
-        hydrated.set(true);
+        if let Some(root) = root.get() {
+            enable(&root);
+            if let Ok(Some(input)) = root.query_selector(&format!("input[name='{AUTHOR_FIELD}']"))
+                && let Ok(input) = input.dyn_into::<HtmlInputElement>()
+                && input.value().is_empty()
+            {
+                input.set_value(&author::remembered());
+            }
+        }
     });
 
-    // Runs one call; on success shows its notes, on failure its message (and, when the note was
-    // gone, the current list).
-    let run = move |call: Call, done: &'static str| {
+    // Runs one call; on success swaps in the list it answers with, on failure shows why (and,
+    // when the note was gone, the current list).
+    let run = move |call: Call| {
+        let Some(root) = root.get_untracked() else { return };
         if busy.get_untracked() {
             return;
         }
         busy.set(true);
-        error.set(None);
-        status.set(String::new());
+        show(&root, ".form-error", "");
         let capability = capability.get_value();
         spawn_local(async move {
-            let result = match call {
-                Call::Add { author, body } => add_note(capability.clone(), author, body).await,
-                Call::Edit { id, body } => edit_note(capability.clone(), id, body).await,
-                Call::Delete { id } => delete_note(capability.clone(), id).await,
+            let (result, done) = match call {
+                Call::Add { author, body, form } => {
+                    let result = add_note(capability.clone(), author, body).await;
+                    if result.is_ok() {
+                        clear_body(&form);
+                    }
+                    (result, "Note added.")
+                }
+                Call::Edit { id, body } => (edit_note(capability.clone(), id, body).await, "Note saved."),
+                Call::Delete { id } => (delete_note(capability.clone(), id).await, "Note deleted."),
             };
             match result {
-                Ok(fresh) => {
-                    notes.set(fresh);
-                    editing.set(None);
-                    status.set(done.to_owned());
-                    if done == ADDED {
-                        body.set(String::new());
-                    }
+                Ok(list) => {
+                    replace_list(&root, &list);
+                    show(&root, "[role=status]", done);
                 }
                 Err(PanelError::NoteGone) => {
-                    if let Ok(fresh) = list_notes(capability).await {
-                        notes.set(fresh);
+                    if let Ok(list) = list_notes(capability).await {
+                        replace_list(&root, &list);
                     }
-                    editing.set(None);
-                    error.set(Some(PanelError::NoteGone.to_string()));
+                    show(&root, ".form-error", &PanelError::NoteGone.to_string());
                 }
-                Err(other) => error.set(Some(other.to_string())),
+                Err(other) => show(&root, ".form-error", &other.to_string()),
             }
             busy.set(false);
         });
     };
 
-    let on_add = move |ev: leptos::ev::SubmitEvent| {
+    let on_submit = move |ev: SubmitEvent| {
+        let Some(form) = ev.target().and_then(|target| target.dyn_into::<HtmlFormElement>().ok()) else {
+            return;
+        };
         ev.prevent_default();
-        author::remember(&author.get_untracked());
-        run(Call::Add { author: author.get_untracked(), body: body.get_untracked() }, ADDED);
+        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
+        let text = |name: &str| data.get(name).as_string().unwrap_or_default();
+        match form.get_attribute("data-note") {
+            Some(id) => run(Call::Edit { id, body: text("body") }),
+            None => {
+                let author = text(AUTHOR_FIELD);
+                author::remember(&author);
+                run(Call::Add { author, body: text("body"), form });
+            }
+        }
+    };
+
+    let on_click = move |ev: MouseEvent| {
+        let Some(button) = ev
+            .target()
+            .and_then(|target| target.dyn_into::<Element>().ok())
+            .and_then(|element| element.closest("[data-action]").ok().flatten())
+        else {
+            return;
+        };
+        let Some(note) = button.closest("li.note").ok().flatten() else { return };
+        match button.get_attribute("data-action").as_deref() {
+            Some("edit") => {
+                switch(&note, "form.note__edit", "[data-role=actions]");
+                set_hidden(&note, ".note__body", true);
+                focus(&note, "textarea");
+            }
+            Some("cancel") => {
+                switch(&note, "[data-role=actions]", "form.note__edit");
+                set_hidden(&note, ".note__body", false);
+                focus(&note, "[data-action=edit]");
+            }
+            Some("delete") => {
+                switch(&note, "[data-role=confirm]", "[data-role=actions]");
+                focus(&note, "[data-action=keep]");
+            }
+            Some("keep") => {
+                switch(&note, "[data-role=actions]", "[data-role=confirm]");
+                focus(&note, "[data-action=delete]");
+            }
+            Some("confirm-delete") => {
+                if let Some(id) = note.get_attribute("data-note") {
+                    run(Call::Delete { id });
+                }
+            }
+            _ => {}
+        }
     };
 
     view! {
-        <section class="notes" aria-labelledby="notes-title">
+        <section class="notes" aria-labelledby="notes-title" node_ref=root on:click=on_click on:submit=on_submit>
             <h2 id="notes-title">"Notes"</h2>
-            <Show
-                when=move || !notes.with(Vec::is_empty)
-                fallback=|| view! { <p class="notes__empty">"No notes yet."</p> }
-            >
-                <ul class="notes__list">
-                    {move || {
-                        notes.get().into_iter().map(|note| view! { <NoteItem note editing busy run /> }).collect_view()
-                    }}
-                </ul>
-            </Show>
-            <form class="note-form" on:submit=on_add novalidate>
-                <label class="field">
-                    <span class="field__label">"Your name"</span>
-                    <input
-                        class="field__input"
-                        name="author"
-                        autocomplete="name"
-                        maxlength=MAX_AUTHOR_CHARS
-                        prop:value=move || author.get()
-                        on:input=move |ev| author.set(event_target_value(&ev))
-                    />
-                </label>
-                <label class="field">
-                    <span class="field__label">"New note"</span>
-                    <textarea
-                        class="field__input"
-                        name="body"
-                        rows="3"
-                        maxlength=MAX_NOTE_CHARS
-                        prop:value=move || body.get()
-                        on:input=move |ev| body.set(event_target_value(&ev))
-                    ></textarea>
-                </label>
-                <button class="button" type="submit" disabled=move || !hydrated.get() aria-busy=move || busy.get().to_string()>
-                    "Add note"
-                </button>
-                <p class="form-error" role="alert">{move || error.get()}</p>
-                <p class="visually-hidden" role="status">{move || status.get()}</p>
-            </form>
+            {children()}
         </section>
     }
 }
 
-const ADDED: &str = "Note added.";
-
-#[derive(Clone, Debug)]
 enum Call {
-    Add { author: String, body: String },
+    Add { author: String, body: String, form: HtmlFormElement },
     Edit { id: String, body: String },
     Delete { id: String },
 }
 
-#[component]
-fn NoteItem(
-    note: NoteView,
-    editing: RwSignal<Option<String>>,
-    busy: RwSignal<bool>,
-    run: impl Fn(Call, &'static str) + Copy + Send + Sync + 'static,
-) -> impl IntoView {
-    let id = StoredValue::new(note.id.clone());
-    let draft = RwSignal::new(note.body.clone());
-    let confirming = RwSignal::new(false);
-    let is_editing = move || editing.get().as_deref() == Some(id.get_value().as_str());
-    let edited = note.edited.map(|at| view! { <span class="note__edited">" · edited "{at}</span> });
-    let body = note.body.clone();
+/// Puts the server's fresh list where the old one was.
+fn replace_list(root: &Element, html: &str) {
+    if let Ok(Some(list)) = root.query_selector(".notes__items") {
+        list.set_inner_html(html);
+    }
+}
 
-    view! {
-        <li class="note">
-            <Show
-                when=is_editing
-                fallback=move || view! { <p class="note__body">{body.clone()}</p> }
-            >
-                <form
-                    class="note__edit"
-                    novalidate
-                    on:submit=move |ev: leptos::ev::SubmitEvent| {
-                        ev.prevent_default();
-                        run(Call::Edit { id: id.get_value(), body: draft.get_untracked() }, "Note saved.");
-                    }
-                >
-                    <label class="field">
-                        <span class="field__label">"Edit note"</span>
-                        <textarea
-                            class="field__input"
-                            rows="3"
-                            maxlength=MAX_NOTE_CHARS
-                            prop:value=move || draft.get()
-                            on:input=move |ev| draft.set(event_target_value(&ev))
-                        ></textarea>
-                    </label>
-                    <div class="note__actions">
-                        <button class="button" type="submit" aria-busy=move || busy.get().to_string()>"Save"</button>
-                        <button class="button button--quiet" type="button" on:click=move |_| editing.set(None)>
-                            "Cancel"
-                        </button>
-                    </div>
-                </form>
-            </Show>
-            <p class="note__meta">
-                {note.author}" · "<time datetime=note.written_iso>{note.written}</time>{edited}
-            </p>
-            <div class="note__actions" class:hidden=is_editing>
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || {
-                        view! {
-                            <button
-                                class="button button--quiet"
-                                type="button"
-                                on:click=move |_| editing.set(Some(id.get_value()))
-                            >
-                                "Edit"
-                            </button>
-                            <button class="button button--quiet" type="button" on:click=move |_| confirming.set(true)>
-                                "Delete"
-                            </button>
-                        }
-                    }
-                >
-                    <span class="note__confirm">"Delete this note?"</span>
-                    <button
-                        class="button button--danger"
-                        type="button"
-                        on:click=move |_| run(Call::Delete { id: id.get_value() }, "Note deleted.")
-                    >
-                        "Yes, delete"
-                    </button>
-                    <button class="button button--quiet" type="button" on:click=move |_| confirming.set(false)>
-                        "Keep"
-                    </button>
-                </Show>
-            </div>
-        </li>
+fn enable(root: &Element) {
+    for button in all(root, "button[disabled]") {
+        let _ = button.remove_attribute("disabled");
+    }
+}
+
+fn set_hidden(scope: &Element, selector: &str, hidden: bool) {
+    if let Ok(Some(element)) = scope.query_selector(selector) {
+        let _ = if hidden { element.set_attribute("hidden", "") } else { element.remove_attribute("hidden") };
+    }
+}
+
+/// Shows the first match and hides the second.
+fn switch(scope: &Element, show: &str, hide: &str) {
+    set_hidden(scope, show, false);
+    set_hidden(scope, hide, true);
+}
+
+fn focus(scope: &Element, selector: &str) {
+    if let Ok(Some(element)) = scope.query_selector(selector)
+        && let Ok(element) = element.dyn_into::<HtmlElement>()
+    {
+        let _ = element.focus();
+    }
+}
+
+/// Empties the add form's text (keeping the name), after the note was stored.
+fn clear_body(form: &HtmlFormElement) {
+    if let Ok(Some(body)) = form.query_selector("textarea[name=body]")
+        && let Ok(body) = body.dyn_into::<HtmlTextAreaElement>()
+    {
+        body.set_value("");
     }
 }

@@ -124,6 +124,7 @@ mod ssr {
     use super::{content_security_policy, money_text, order_number, resize_script, script_string, status_class};
     use crate::islands::{Forms, Notes};
     use crate::pages::form_card::form_card;
+    use crate::pages::notes_list::{add_note_form, notes_list};
     use crate::server_fns::{NoteView, SubmissionView, panel_ssr};
 
     /// What the frame needs from the server's configuration. The server puts it into the Leptos
@@ -328,7 +329,10 @@ mod ssr {
         let capability = (!key.is_empty()).then(|| capability(settings, &Subject::Customer(key))).flatten();
         let interactive = match capability {
             Some(capability) => view! {
-                <Notes capability=capability.clone() notes />
+                <Notes capability=capability.clone()>
+                    <div class="notes__items">{notes_list(notes, false)}</div>
+                    {add_note_form()}
+                </Notes>
                 {forms_island(settings, Scope::Customer, capability, submissions, "Sent forms")}
             }
             .into_any(),

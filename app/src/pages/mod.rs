@@ -5,6 +5,8 @@ mod form_card;
 mod frame;
 mod landing;
 mod not_found;
+#[cfg(feature = "ssr")]
+pub(crate) mod notes_list;
 
 pub use frame::FramePage;
 #[cfg(feature = "ssr")]

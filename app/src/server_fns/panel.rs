@@ -78,50 +78,53 @@ impl FromServerFnError for PanelError {
     }
 }
 
-/// The customer's notes, newest first.
+// The notes functions answer with the customer's notes, newest first, as the panel's HTML list
+// (rendered by `pages::notes_list`, escaped by Leptos), which the island swaps in.
+
+/// The customer's notes.
 #[server(prefix = "/fn", endpoint = "notes/list", input = Json)]
-pub async fn list_notes(capability: String) -> Result<Vec<NoteView>, PanelError> {
+pub async fn list_notes(capability: String) -> Result<String, PanelError> {
     ssr::answer(async {
         let (store, key) = ssr::customer(&capability)?;
-        ssr::notes(&store, &key).await
+        ssr::notes_html(&store, &key).await
     })
     .await
 }
 
-/// Adds a note for the capability's customer; answers with the customer's notes.
+/// Adds a note for the capability's customer.
 #[server(prefix = "/fn", endpoint = "notes/add", input = Json)]
-pub async fn add_note(capability: String, author: String, body: String) -> Result<Vec<NoteView>, PanelError> {
+pub async fn add_note(capability: String, author: String, body: String) -> Result<String, PanelError> {
     ssr::answer(async {
         let (store, key) = ssr::customer(&capability)?;
         let author = ssr::author(&author)?;
         let body = ssr::note_body(&body)?;
         store.add_note(&key, &author, &body).await.map_err(ssr::unavailable)?;
-        ssr::notes(&store, &key).await
+        ssr::notes_html(&store, &key).await
     })
     .await
 }
 
-/// Replaces a note's text; answers with the customer's notes.
+/// Replaces a note's text.
 #[server(prefix = "/fn", endpoint = "notes/edit", input = Json)]
-pub async fn edit_note(capability: String, id: String, body: String) -> Result<Vec<NoteView>, PanelError> {
+pub async fn edit_note(capability: String, id: String, body: String) -> Result<String, PanelError> {
     ssr::answer(async {
         let (store, key) = ssr::customer(&capability)?;
         let body = ssr::note_body(&body)?;
         match store.update_note(&key, &id, &body).await.map_err(ssr::unavailable)? {
-            Some(_) => ssr::notes(&store, &key).await,
+            Some(_) => ssr::notes_html(&store, &key).await,
             None => Err(PanelError::NoteGone),
         }
     })
     .await
 }
 
-/// Deletes a note; answers with the customer's notes.
+/// Deletes a note.
 #[server(prefix = "/fn", endpoint = "notes/delete", input = Json)]
-pub async fn delete_note(capability: String, id: String) -> Result<Vec<NoteView>, PanelError> {
+pub async fn delete_note(capability: String, id: String) -> Result<String, PanelError> {
     ssr::answer(async {
         let (store, key) = ssr::customer(&capability)?;
         if store.delete_note(&key, &id).await.map_err(ssr::unavailable)? {
-            ssr::notes(&store, &key).await
+            ssr::notes_html(&store, &key).await
         } else {
             Err(PanelError::NoteGone)
         }
@@ -234,9 +237,9 @@ pub(crate) mod ssr {
         Ok(body.trim_end().to_owned())
     }
 
-    pub async fn notes(store: &Store, key: &CustomerKey) -> Result<Vec<NoteView>, PanelError> {
+    pub async fn notes_html(store: &Store, key: &CustomerKey) -> Result<String, PanelError> {
         let notes = store.notes(key, NOTES_LIMIT).await.map_err(unavailable)?;
-        Ok(notes.into_iter().map(note_view).collect())
+        Ok(crate::pages::notes_list::notes_html(notes.into_iter().map(note_view).collect()))
     }
 
     pub fn note_view(note: Note) -> NoteView {
