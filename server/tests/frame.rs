@@ -16,6 +16,7 @@ on_both_backends!(
     the_headers_keep_the_frame_inside_belco,
     the_company_panel_appears_without_email_and_phone,
     the_customer_summary_adds_up_all_orders,
+    identifiers_that_cannot_be_read_get_a_panel_without_notes_or_forms,
 );
 
 /// Orders of two customers: John (three orders, two currencies, a name on all but the newest)
@@ -85,6 +86,15 @@ async fn a_customer_without_orders_gets_a_panel_saying_so(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("nobody@example.com") && html.contains("No orders yet"), "{html}");
     assert!(!html.contains(r#"class="order""#) && !html.contains("John"), "{html}");
+}
+
+async fn identifiers_that_cannot_be_read_get_a_panel_without_notes_or_forms(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    let (status, _, html) = frame(&app, &format!("token={TOKEN}&email=not-an-email&phoneNumber=call%20me")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No orders yet") && html.contains("need an email address or phone number"), "{html}");
+    // Nothing signed: a capability for nobody would be a capability for anybody's empty key.
+    assert!(!html.contains("v1.") && !html.contains("John"), "{html}");
 }
 
 async fn a_wrong_or_missing_token_shows_nothing_and_answers_401(app: TestApp) {

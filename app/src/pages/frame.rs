@@ -316,7 +316,8 @@ mod ssr {
         email: Option<String>,
         phone: Option<String>,
     ) -> Result<AnyView, belco::store::StoreError> {
-        // Four independent reads: one round of waiting instead of four.
+        // Four independent reads: on PostgreSQL one round trip of waiting instead of four (on
+        // SQLite they are synchronous reads on this thread, see store/fast_read.rs).
         let (summary, orders, notes, submissions) = futures::try_join!(
             store.customer_summary(&key),
             store.orders(&key, settings.orders_limit),
@@ -325,10 +326,15 @@ mod ssr {
         )?;
         let notes: Vec<NoteView> = notes.into_iter().map(panel_ssr::note_view).collect();
         let submissions: Vec<SubmissionView> = submissions.into_iter().map(panel_ssr::submission_view).collect();
-        // A key with neither part (an unreadable email and phone) names nobody: nothing to sign.
-        let capability = (!key.is_empty()).then(|| capability(settings, &Subject::Customer(key))).flatten();
-        let interactive = match capability {
-            Some(capability) => view! {
+        // A key with neither part (an email and a phone that cannot be read) names nobody.
+        let interactive = match (key.is_empty(), capability(settings, &Subject::Customer(key))) {
+            (true, _) => view! {
+                <p class="frame__notice">
+                    "Notes and forms need an email address or phone number this panel can read."
+                </p>
+            }
+            .into_any(),
+            (false, Some(capability)) => view! {
                 <Notes capability=capability.clone()>
                     <div class="notes__items">{notes_list(notes, false)}</div>
                     {add_note_form()}
@@ -336,7 +342,7 @@ mod ssr {
                 {forms_island(settings, Scope::Customer, capability, submissions, "Sent forms")}
             }
             .into_any(),
-            None => interactive_off(),
+            (false, None) => interactive_off(),
         };
         Ok(view! {
             {customer_header(email, phone, summary, orders)}
