@@ -30,6 +30,28 @@ export default defineConfig({
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        // Chrome partitions a third-party frame's storage by the top-level site, so the panel
+        // inside Belco has its own localStorage (where it remembers the agent's name). Playwright
+        // turns partitioning off (microsoft/playwright#32230), and this Chromium then denies the
+        // frame any storage at all, as no agent's Chrome does. Only the last --disable-features
+        // counts: this is Playwright 1.65.1's list (package.json pins it) without
+        // ThirdPartyStoragePartitioning.
+        "--disable-features=" +
+          [
+            "AvoidUnnecessaryBeforeUnloadCheckSync",
+            "DestroyProfileOnBrowserClose",
+            "HttpsUpgrades",
+            "HttpsFirstBalancedModeAutoEnable",
+            "LensOverlay",
+            "MediaRouter",
+            "PaintHolding",
+            "AvoidCorsURLLoaderRestartOnRedirect",
+            "TcpPortRandomizationWin",
+            "OptimizationHints",
+            "NetworkTimeServiceQuerying",
+            "AimEnabled",
+            "PreconnectToSearch",
+          ].join(","),
       ],
     },
   },

@@ -1,31 +1,29 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { type BrowserContext, type Frame, type Page, expect, test } from "@playwright/test";
+import { type APIRequestContext, type Page, expect, test } from "@playwright/test";
 
-// The frame exactly as Belco embeds it: a host page on https://app.belco.io (the default
-// BELCO_ORIGIN) frames https://shop.example/frame?token=…, and both origins are answered here,
-// the shop's by the server under test. Chromium then applies frame-ancestors, postMessage
-// target origins and Referer policies as it will inside Belco.
-const BELCO = "https://app.belco.io";
-const SHOP = "https://shop.example";
-const LOCAL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
-const TOKEN = process.env.BELCO_E2E_TOKEN ?? "";
+import {
+  BELCO,
+  LOCAL,
+  NOT_CONFIGURED,
+  SCREENSHOTS,
+  SHOP,
+  TOKEN,
+  belcoAround,
+  importOrders,
+  messages,
+  shopFrame,
+  watchProblems,
+} from "./belco";
+
+// The frame exactly as Belco embeds it (see belco.ts): a host page on https://app.belco.io
+// frames https://shop.example/frame?token=…, the shop's origin answered by the server under test.
 const EMAIL = "frame-e2e@example.com";
 
-type Message = { origin: string; data: unknown };
-
-/** Where the README's pictures of both panels come from: written on every run. */
-const SCREENSHOTS = path.resolve(__dirname, "../screenshots");
-
 test.beforeAll(() => {
-  test.skip(!TOKEN || !process.env.DATABASE_URL, "needs BELCO_E2E_TOKEN and DATABASE_URL (see scripts/test)");
+  test.skip(!!NOT_CONFIGURED, NOT_CONFIGURED);
   // Orders for one customer, loaded the way a shop loads them: `belco-panel import`, on the
   // database the server under test reads.
-  const binary = process.env.BELCO_BIN ?? path.resolve(__dirname, "../../target/release/belco-panel");
-  if (!existsSync(binary)) throw new Error(`no belco-panel binary at ${binary} (set BELCO_BIN)`);
   const order = (id: string, date: string, status: string) => ({
     id: `frame-e2e-${id}`,
     number: `E2E-${id}`,
@@ -42,67 +40,62 @@ test.beforeAll(() => {
     email: EMAIL,
     customerName: "Frame Tester",
   });
-  const dir = mkdtempSync(path.join(tmpdir(), "belco-frame-e2e-"));
-  const file = path.join(dir, "orders.json");
-  writeFileSync(
-    file,
-    JSON.stringify({ orders: [order("1", "2024-03-01", "completed"), order("2", "2025-01-15", "processing")] }),
-  );
-  execFileSync(binary, ["import", file], { stdio: "pipe", env: process.env });
+  importOrders([order("1", "2024-03-01", "completed"), order("2", "2025-01-15", "processing")]);
 });
 
-/** Answers both origins: Belco's with a host page that records messages and sizes the iframe as
- *  Belco does, the shop's from the local server. */
-async function belcoAround(context: BrowserContext, frameQuery: string, width = 350): Promise<void> {
-  const src = `${SHOP}/frame?${frameQuery}`.replaceAll("&", "&amp;");
-  await context.route(`${BELCO}/**`, (route) =>
-    route.fulfill({
-      status: 200,
-      contentType: "text/html; charset=utf-8",
-      body: `<!doctype html><html><head><meta charset="utf-8"><title>Belco</title></head><body>
-<script>
-  window.messages = [];
-  window.addEventListener("message", (event) => {
-    window.messages.push({ origin: event.origin, data: event.data });
-    if (event.data && event.data.action === "resize") {
-      document.getElementById("panel").style.height = event.data.height + "px";
-    }
-  });
-</script>
-<iframe id="panel" src="${src}" style="width: ${width}px; height: 800px; border: 0"></iframe>
-</body></html>`,
-    }),
-  );
-  await context.route(`${SHOP}/**`, async (route) => {
-    const url = new URL(route.request().url());
-    const response = await route.fetch({ url: LOCAL + url.pathname + url.search });
-    await route.fulfill({ response });
-  });
+/** Gives the customer of the README's picture a note and a sent form, unless they already have
+ *  them (the database outlives a run when the server is started by hand), through the server
+ *  functions the islands call, with the capability the server signed into the customer's page. */
+async function seedCustomerPicture(request: APIRequestContext): Promise<void> {
+  const page = await request.get(`${LOCAL}/frame?token=${TOKEN}&email=${EMAIL}&phoneNumber=`);
+  expect(page.status()).toBe(200);
+  const html = await page.text();
+  const capability = html.match(/v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/)?.[0];
+  if (!capability) throw new Error("no capability in the customer's page");
+  if (html.includes("notes__empty")) {
+    const added = await request.post(`${LOCAL}/fn/notes/add`, {
+      data: { capability, author: "Sam", body: "Prefers email over phone calls. Ships to the office on weekdays." },
+    });
+    expect(added.status(), await added.text()).toBe(200);
+  }
+  if (html.includes("submissions__empty")) {
+    const sent = await request.post(`${LOCAL}/fn/forms/submit`, {
+      data: {
+        capability,
+        form_id: "callback-request",
+        author: "Sam",
+        values: [
+          ["phone", "+32 470 12 34 56"],
+          ["preferred_time", "Afternoon (12:00–17:00)"],
+          ["topic", "Asks whether the wool socks run small."],
+          ["consent", "on"],
+        ],
+      },
+    });
+    expect(sent.status(), await sent.text()).toBe(200);
+    expect(Object.keys(await sent.json())).toEqual(["Saved"]);
+  }
 }
 
-async function messages(page: Page): Promise<Message[]> {
-  return page.evaluate(() => (window as unknown as { messages: Message[] }).messages);
-}
-
-function shopFrame(page: Page): Frame {
-  const frame = page.frames().find((f) => f.url().startsWith(`${SHOP}/frame`));
-  if (!frame) throw new Error("the panel's frame is not there");
-  return frame;
-}
-
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
-  });
-  return problems;
+/** Pictures the whole panel at the height it last told Belco. Chromium paints a cross-origin
+ *  frame only where the viewport shows it, so a panel taller than the viewport would come out
+ *  blank at the bottom: the viewport grows to hold it first (the width, and so the layout, stay). */
+async function screenshotPanel(page: Page, name: string): Promise<void> {
+  const all = await messages(page);
+  const height = (all[all.length - 1]?.data as { height?: number } | undefined)?.height ?? 0;
+  const viewport = page.viewportSize() ?? { width: 360, height: 720 };
+  if (height + 16 > viewport.height) await page.setViewportSize({ width: viewport.width, height: height + 16 });
+  await expect(page.locator("#panel")).toHaveCSS("height", `${height}px`);
+  await page.locator("#panel").screenshot({ path: path.join(SCREENSHOTS, name) });
 }
 
 test("the customer panel tells Belco its height, first at once and then on every change", async ({
   page,
   context,
+  request,
 }) => {
+  // The README's picture shows the panel in use: at least one note and one sent form.
+  await seedCustomerPicture(request);
   const problems = watchProblems(page);
   await belcoAround(context, `token=${TOKEN}&email=${EMAIL}&phoneNumber=`);
   await page.goto(`${BELCO}/customers/1`);
@@ -137,7 +130,10 @@ test("the customer panel tells Belco its height, first at once and then on every
 
   // Nothing the page reported as broken: no CSP refusal, no failed hydration.
   expect(problems).toEqual([]);
-  await page.locator("#panel").screenshot({ path: path.join(SCREENSHOTS, "customer-panel.png") });
+  // The picture must show what was seeded: a note and a sent form, in the server's HTML.
+  await expect(frame.locator("li.note").first()).toBeVisible();
+  await expect(frame.locator("li.submission").first()).toBeVisible();
+  await screenshotPanel(page, "customer-panel.png");
 });
 
 test("the company panel appears without email and phone", async ({ page, context }) => {
@@ -147,7 +143,7 @@ test("the company panel appears without email and phone", async ({ page, context
   const frame = shopFrame(page);
   await expect(frame.getByRole("heading", { level: 1 })).toHaveText("Company");
   await expect(frame.getByText("Frame Tester")).toHaveCount(0);
-  await page.locator("#panel").screenshot({ path: path.join(SCREENSHOTS, "company-panel.png") });
+  await screenshotPanel(page, "company-panel.png");
 });
 
 test("a wrong token shows no customer data", async ({ page, context }) => {
