@@ -16,6 +16,6 @@ pub mod server_fns;
 mod shell;
 
 #[cfg(feature = "ssr")]
-pub use pages::FrameSettings;
+pub use pages::{FormsHtml, FrameSettings};
 pub use routes::App;
 pub use shell::shell;

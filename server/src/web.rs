@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use app::{App, FrameSettings, shell};
+use app::{App, FormsHtml, FrameSettings, shell};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
@@ -45,5 +45,6 @@ pub fn frame_settings(config: &Config) -> FrameSettings {
         orders_limit: config.orders_limit,
         signer: config.signer.clone(),
         forms: config.forms.clone(),
+        forms_html: FormsHtml::render(&config.forms),
     }
 }

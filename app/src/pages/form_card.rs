@@ -6,10 +6,46 @@
 //! `.form-card__status`). Every field has a visible label; the browser does not validate
 //! (`novalidate`), the server does, so every message reads the same.
 
-use belco::forms::{Field, FieldKind, Form, MAX_TEXT_CHARS, MAX_TEXTAREA_CHARS};
+use std::sync::Arc;
+
+use belco::forms::{Field, FieldKind, Form, Forms, MAX_TEXT_CHARS, MAX_TEXTAREA_CHARS, Scope};
 use leptos::prelude::*;
 
 use crate::server_fns::{AUTHOR_FIELD, MAX_AUTHOR_CHARS};
+
+/// Each scope's forms as HTML, rendered once when the server starts: a form is the same on every
+/// panel, so rendering it again for each request would only repeat work.
+#[derive(Clone, Debug)]
+pub struct FormsHtml {
+    customer: Arc<str>,
+    company: Arc<str>,
+}
+
+impl FormsHtml {
+    pub fn render(forms: &Forms) -> Self {
+        let html = |scope: Scope| -> Arc<str> {
+            let owner = Owner::new();
+            owner.with(|| {
+                let in_scope: Vec<&Form> = forms.in_scope(scope).collect();
+                if in_scope.is_empty() {
+                    view! { <p class="forms__none">"No forms yet: the shop defines them in its forms file."</p> }
+                        .to_html()
+                } else {
+                    in_scope.into_iter().map(form_card).collect_view().to_html()
+                }
+                .into()
+            })
+        };
+        Self { customer: html(Scope::Customer), company: html(Scope::Company) }
+    }
+
+    pub fn of(&self, scope: Scope) -> Arc<str> {
+        match scope {
+            Scope::Customer => self.customer.clone(),
+            Scope::Company => self.company.clone(),
+        }
+    }
+}
 
 /// The DOM id of a form's field (`"author"` for the author's name).
 pub fn field_dom_id(form: &str, field: &str) -> String {
@@ -18,7 +54,7 @@ pub fn field_dom_id(form: &str, field: &str) -> String {
 
 /// One form, closed until the agent opens it. The "Send" button is disabled until the island has
 /// hydrated, so a click never lands before there is code to answer it.
-pub fn form_card(form: Form) -> impl IntoView {
+pub fn form_card(form: &Form) -> impl IntoView {
     let author_id = field_dom_id(&form.id, "author");
     let author_error_id = format!("{author_id}-error");
     let fields = form.fields.iter().map(|field| field_input(&form.id, field)).collect_view();
@@ -26,7 +62,7 @@ pub fn form_card(form: Form) -> impl IntoView {
         <details class="form-card">
             <summary class="form-card__title">{form.title.clone()}</summary>
             <form class="form-card__body" novalidate data-form=form.id.clone() data-title=form.title.clone()>
-                {form.description.map(|text| view! { <p class="form-card__description">{text}</p> })}
+                {form.description.clone().map(|text| view! { <p class="form-card__description">{text}</p> })}
                 <div class="field">
                     <label class="field__label" for=author_id.clone()>"Your name"</label>
                     <input

@@ -109,7 +109,7 @@ mod ssr {
 
     use belco::capability::{Signer, Subject};
     use belco::contract::Order;
-    use belco::forms::{Form, Forms as FormSet, Scope};
+    use belco::forms::{Forms as FormSet, Scope};
     use belco::identity::CustomerKey;
     use belco::phone::{Region, customer_key};
     use belco::query::BelcoQuery;
@@ -123,7 +123,7 @@ mod ssr {
 
     use super::{content_security_policy, money_text, order_number, resize_script, script_string, status_class};
     use crate::islands::{Forms, Notes};
-    use crate::pages::form_card::form_card;
+    use crate::pages::form_card::FormsHtml;
     use crate::pages::notes_list::{add_note_form, notes_list};
     use crate::server_fns::{NoteView, SubmissionView, panel_ssr};
 
@@ -142,6 +142,8 @@ mod ssr {
         pub signer: Option<Arc<Signer>>,
         /// The shop's forms (possibly none).
         pub forms: Arc<FormSet>,
+        /// The same forms as HTML, rendered once: `FormsHtml::render(&forms)`.
+        pub forms_html: FormsHtml,
     }
 
     pub fn render() -> AnyView {
@@ -259,16 +261,11 @@ mod ssr {
         submissions: Vec<SubmissionView>,
         list_title: &str,
     ) -> impl IntoView {
-        let forms: Vec<Form> = settings.forms.in_scope(scope).cloned().collect();
         let list_title = list_title.to_owned();
+        let cards = settings.forms_html.of(scope);
         view! {
             <Forms capability submissions list_title>
-                {if forms.is_empty() {
-                    view! { <p class="forms__none">"No forms yet: the shop defines them in its forms file."</p> }
-                        .into_any()
-                } else {
-                    forms.into_iter().map(form_card).collect_view().into_any()
-                }}
+                <div class="forms__cards" inner_html=cards></div>
             </Forms>
         }
     }

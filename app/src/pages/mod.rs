@@ -2,6 +2,8 @@
 
 #[cfg(feature = "ssr")]
 mod form_card;
+#[cfg(feature = "ssr")]
+pub use form_card::FormsHtml;
 mod frame;
 mod landing;
 mod not_found;
