@@ -32,17 +32,5 @@ function request()
   return req
 end
 
-function done(summary, latency, requests)
-  local bad = 0
-  for _, t in ipairs(threads) do bad = bad + (t:get("non2xx") or 0) end
-  local secs = summary.duration / 1e6
-  local e = summary.errors
-  io.write(string.format(
-    "WRK_RESULT rps=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f requests=%d duration_s=%.2f " ..
-    "bytes_per_req=%.0f status_errors=%d non2xx=%d connect_errors=%d read_errors=%d write_errors=%d timeout_errors=%d\n",
-    summary.requests / secs,
-    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000,
-    latency.max / 1000, summary.requests, secs,
-    summary.requests > 0 and summary.bytes / summary.requests or 0,
-    e.status, bad, e.connect, e.read, e.write, e.timeout))
-end
+-- The WRK_RESULT line (bench/wrk_result.lua; BENCH_DIR is set by bench/run and bench/frame).
+done = dofile((os.getenv("BENCH_DIR") or "bench") .. "/wrk_result.lua")(threads)

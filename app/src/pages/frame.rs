@@ -324,7 +324,9 @@ mod ssr {
         let notes: Vec<NoteView> = notes.into_iter().map(panel_ssr::note_view).collect();
         let submissions: Vec<SubmissionView> = submissions.into_iter().map(panel_ssr::submission_view).collect();
         // A key with neither part (an email and a phone that cannot be read) names nobody.
-        let interactive = match (key.is_empty(), capability(settings, &Subject::Customer(key))) {
+        let unreadable = key.is_empty();
+        let capability = if unreadable { None } else { capability(settings, &Subject::Customer(key)) };
+        let interactive = match (unreadable, capability) {
             (true, _) => view! {
                 <p class="frame__notice">
                     "Notes and forms need an email address or phone number this panel can read."

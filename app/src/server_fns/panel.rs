@@ -20,8 +20,9 @@ pub const AUTHOR_FIELD: &str = "-author";
 pub const MAX_NOTE_CHARS: usize = 5000;
 pub const MAX_AUTHOR_CHARS: usize = 80;
 
-/// A note as the panel shows it; times are already written for people by the server.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A note as the panel shows it; times are already written for people by the server. Only the
+/// server uses it (the list goes to the browser as HTML, see `pages::notes_list`).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NoteView {
     pub id: String,
     pub author: String,
