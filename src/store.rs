@@ -225,6 +225,32 @@ pub struct CustomerSummary {
     pub totals: Vec<(Currency, i64)>,
 }
 
+impl CustomerSummary {
+    /// The same summary as [`Store::customer_summary`], worked out from the customer's orders,
+    /// which must be *all* of them (the panel has them at hand when the customer has fewer than
+    /// it lists, which saves it a query).
+    pub fn of(orders: &[Order]) -> Self {
+        let newest_named = orders
+            .iter()
+            .filter(|order| order.customer_name.as_deref().is_some_and(|name| !name.is_empty()))
+            .max_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
+        let mut totals: Vec<(Currency, i64)> = Vec::new();
+        for order in orders {
+            match totals.iter_mut().find(|(currency, _)| *currency == order.currency) {
+                Some((_, total)) => *total = total.saturating_add(order.total),
+                None => totals.push((order.currency, order.total)),
+            }
+        }
+        totals.sort_by(|(a, _), (b, _)| a.code().cmp(b.code()));
+        Self {
+            name: newest_named.and_then(|order| order.customer_name.clone()),
+            orders: orders.len() as i64,
+            first_order_at: orders.iter().map(|order| order.date).min(),
+            totals,
+        }
+    }
+}
+
 /// What a push did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum PushOutcome {

@@ -5,6 +5,8 @@
 //! Where things live:
 //! - [`shell`]: the HTML document around every page;
 //! - [`App`] (in `routes`): the route table;
+//! - `pages::frame` ([`frame_response`]): `/frame`, Belco's Custom Frame, which the server routes
+//!   to directly (it is not in the Leptos router);
 //! - `pages`: one module per route;
 //! - `islands`: the interactive parts (the only code the wasm bundle carries);
 //! - `server_fns`: what the islands call on the server, with their wire types and errors.
@@ -16,6 +18,6 @@ pub mod server_fns;
 mod shell;
 
 #[cfg(feature = "ssr")]
-pub use pages::{FormsHtml, FrameSettings};
+pub use pages::{FormsHtml, FrameSettings, frame_response};
 pub use routes::App;
 pub use shell::shell;

@@ -3,12 +3,11 @@
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
 
-use crate::pages::{FramePage, LandingPage, NotFoundPage};
+use crate::pages::{LandingPage, NotFoundPage};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -19,9 +18,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=LandingPage/>
-                // Async: the whole panel, data included, is in the first HTML, and the status and
-                // headers the page sets while rendering reach the response.
-                <Route path=path!("/frame") view=FramePage ssr=SsrMode::Async/>
+                // `/frame`, Belco's Custom Frame, is not routed here: the server sends it straight
+                // to `pages::frame::respond`, which reads and renders it in one pass.
             </Routes>
         </Router>
     }

@@ -5,12 +5,18 @@ use leptos_meta::MetaTags;
 
 use crate::routes::App;
 
-/// The document the server streams for every route. Its hydration script hydrates only the
-/// `<leptos-island>` elements, not the whole body.
+/// The document the server streams for every route but `/frame`. Its hydration script hydrates
+/// only the `<leptos-island>` elements, not the whole body.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    document(options, view! { <MetaTags/> }, view! { <App/> })
+}
+
+/// The HTML document: `title` goes into the head (the pages' `<MetaTags/>`, or the frame's own
+/// `<title>`), `body` into the body.
 ///
 /// No `height: 100%` or `vh` anywhere on `html`/`body`: the panel lives in Belco's iframe, which
 /// takes its height from the document, so a viewport-sized body would feed back into itself.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub fn document(options: LeptosOptions, title: impl IntoView, body: impl IntoView) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -19,13 +25,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <IslandScripts options=options/>
-                <MetaTags/>
+                {title}
                 <link rel="stylesheet" id="leptos" href="/pkg/belco-panel.css"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
             </head>
-            <body>
-                <App/>
-            </body>
+            <body>{body}</body>
         </html>
     }
 }

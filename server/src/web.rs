@@ -2,15 +2,20 @@
 
 use std::sync::Arc;
 
-use app::{App, FormsHtml, FrameSettings, shell};
+use app::{App, FormsHtml, FrameSettings, frame_response, shell};
 use axum::Router;
+use axum::http::Uri;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 
 use crate::config::Config;
 use crate::state::AppState;
 
-/// Routes for every page of `app::App`, every server function (under `/fn`), and a fallback that
+/// `GET /frame` (Belco's Custom Frame, `app::frame_response`), then routes for every page of
+/// `app::App`, every server function (under `/fn`), and a fallback that
 /// serves the files of the site root (`/pkg/*.js|wasm|css`, what `public/` holds) or else renders
 /// the not-found page with status 404.
 ///
@@ -22,7 +27,11 @@ use crate::state::AppState;
 /// `Router::new().route(..).merge(web::routes(state.clone())).with_state(state)`.
 pub fn routes(state: AppState) -> Router<AppState> {
     let store = state.store.clone();
-    let frame = Arc::new(frame_settings(&state.config));
+    let frame = Arc::new(frame_settings(&state.config, &state.leptos_options));
+    let frame_page = {
+        let (frame, store) = (frame.clone(), store.clone());
+        move |uri: Uri| async move { frame_response(&frame, &store, uri.query()).await.into_response() }
+    };
     let provide_store = move || {
         provide_context(store.clone());
         provide_context(frame.clone());
@@ -30,6 +39,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let leptos_options = state.leptos_options.clone();
 
     Router::new()
+        .route("/frame", get(frame_page))
         .leptos_routes_with_context(&state, generate_route_list(App), provide_store.clone(), move || {
             shell(leptos_options.clone())
         })
@@ -37,7 +47,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 /// What the `/frame` page needs from the configuration (the `app` crate cannot name [`Config`]).
-pub fn frame_settings(config: &Config) -> FrameSettings {
+pub fn frame_settings(config: &Config, site: &LeptosOptions) -> FrameSettings {
     FrameSettings {
         tokens: config.tokens.clone(),
         belco_origin: config.belco_origin.clone(),
@@ -46,5 +56,6 @@ pub fn frame_settings(config: &Config) -> FrameSettings {
         signer: config.signer.clone(),
         forms: config.forms.clone(),
         forms_html: FormsHtml::render(&config.forms),
+        site: site.clone(),
     }
 }

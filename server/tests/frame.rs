@@ -6,6 +6,7 @@ mod common;
 use axum::http::{HeaderMap, StatusCode};
 use belco::money::Currency;
 use belco::phone::customer_key;
+use belco::store::CustomerSummary;
 use common::*;
 
 on_both_backends!(
@@ -18,6 +19,34 @@ on_both_backends!(
     the_customer_summary_adds_up_all_orders,
     identifiers_that_cannot_be_read_get_a_panel_without_notes_or_forms,
 );
+
+/// More orders than the panel lists (`BELCO_ORDERS_LIMIT=2` against John's three): the newest two
+/// are shown, and the header still counts and adds up all three, which only storage knows.
+mod more_orders_than_the_panel_lists {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite() {
+        the_header_still_counts_them_all(Backend::Sqlite).await
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        the_header_still_counts_them_all(Backend::Postgres).await
+    }
+
+    async fn the_header_still_counts_them_all(backend: Backend) {
+        let app = TestApp::with(backend, |vars| _ = vars.insert("BELCO_ORDERS_LIMIT".into(), "2".into())).await;
+        app.import(&orders()).await.expect("import");
+        let (status, _, html) = frame(&app, &format!("token={TOKEN}&email=john@example.com")).await;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        assert!(html.contains("#N103") && html.contains("#N102") && !html.contains("#N101"), "{html}");
+        assert!(html.contains("The newest 2 of 3 orders."), "{html}");
+        // Order 101, not listed, is the oldest and holds €10.00 of the €35.50.
+        assert!(html.contains("1 May 2023") && html.contains("€35.50") && html.contains("1200 JPY"), "{html}");
+        assert!(html.contains("John Doe"), "{html}");
+    }
+}
 
 /// Orders of two customers: John (three orders, two currencies, a name on all but the newest)
 /// and Jane.
@@ -191,6 +220,14 @@ async fn the_customer_summary_adds_up_all_orders(app: TestApp) {
     assert_eq!(john.first_order_at, belco::time::parse_instant("2023-05-01"));
     let code = |c: &str| Currency::parse(c).expect("currency");
     assert_eq!(john.totals, vec![(code("EUR"), 3550), (code("JPY"), 1200)]);
+
+    // What the panel works out from the orders themselves when it has all of them is the same.
+    for email in ["john@example.com", "jane@example.com", "nobody@example.com"] {
+        let key = customer_key(email, "", region);
+        let orders = app.store.orders(&key, 50).await.expect("orders");
+        let summary = app.store.customer_summary(&key).await.expect("summary");
+        assert_eq!(CustomerSummary::of(&orders), summary, "{email}");
+    }
 
     let nobody = app.store.customer_summary(&customer_key("nobody@example.com", "", region)).await.expect("summary");
     assert_eq!(nobody, Default::default());

@@ -199,8 +199,11 @@ impl Store {
 
     /// The owner's submissions, newest first: a customer's by email or phone, or the company's.
     pub async fn submissions(&self, owner: Owner<'_>, limit: i64) -> Result<Vec<Submission>, StoreError> {
+        // No `scope = 'customer'` here: company rows have neither identifier, so the identifiers
+        // alone pick customer rows, and a scope condition would tempt SQLite into walking every
+        // customer submission through `submissions_by_scope` instead of the two identifier indexes.
         const CUSTOMER: &str = "SELECT id, form_id, form_title, author, answers, created_at FROM form_submissions \
-                                WHERE scope = 'customer' AND (email_norm = $1 OR phone_norm = $2) \
+                                WHERE email_norm = $1 OR phone_norm = $2 \
                                 ORDER BY created_at DESC, id DESC LIMIT $3";
         const COMPANY: &str = "SELECT id, form_id, form_title, author, answers, created_at FROM form_submissions \
                                WHERE scope = 'company' ORDER BY created_at DESC, id DESC LIMIT $1";

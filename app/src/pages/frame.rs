@@ -1,35 +1,25 @@
 //! `/frame`: Belco's Custom Frame. Belco loads `…/frame?token=…` in an iframe on its customer
 //! card and appends `&email=…&phoneNumber=…` (either may be empty).
 //!
-//! Order of work, as for the orders API: the headers are set, then the token is read from the
+//! The page has its own axum handler (`server/src/web.rs` → [`respond`]) rather than a route in
+//! the Leptos router: it is the one page Belco loads over and over, so it is read and rendered in
+//! one plain pass. Everything is read first (token, identifiers, then the customer's data), and
+//! only then is the view built and rendered to a string, synchronously; the islands in it render
+//! exactly as they would in a routed page (same Leptos views, same hydration script).
+//!
+//! Order of work, as for the orders API: the headers are chosen, then the token is read from the
 //! raw query string and checked (constant time, every configured token), and only then are the
 //! identifiers read and anything looked up. A missing or wrong token gets a plain 401 page that
 //! names no customer.
 //!
-//! The route renders with `SsrMode::Async`: the whole panel, data included, is in the first
-//! HTML, so there is no spinner before the wasm loads, and the status and headers chosen while
-//! rendering reach the response. The orders expand with `<details>`, which needs no wasm, and the
-//! resize messages come from a tiny inline script; only the notes and the forms are islands.
-//! They receive a capability signed for this panel's customer (or for the company panel), which
-//! every server function they call checks (`server_fns::panel`).
-
-use leptos::prelude::*;
+//! The whole panel, data included, is in the first HTML: no spinner before the wasm loads. The
+//! orders expand with `<details>`, which needs no wasm, and the resize messages come from a tiny
+//! inline script; only the notes and the forms are islands. They receive a capability signed for
+//! this panel's customer (or for the company panel), which every server function they call checks
+//! (`server_fns::panel`).
 
 #[cfg(feature = "ssr")]
-pub use ssr::FrameSettings;
-
-#[component]
-pub fn FramePage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        ssr::render()
-    }
-    // In islands mode the browser never renders pages, only islands.
-    #[cfg(not(feature = "ssr"))]
-    {
-        view! { <main class="frame"></main> }
-    }
-}
+pub use ssr::{FrameSettings, respond};
 
 /// The inline script that tells Belco the frame's height: once as soon as it runs (it sits at
 /// the end of the body, after the stylesheet, so the server's HTML is laid out), then on every
@@ -110,25 +100,27 @@ mod ssr {
     use belco::capability::{Signer, Subject};
     use belco::contract::Order;
     use belco::forms::{Forms as FormSet, Scope};
-    use belco::identity::CustomerKey;
     use belco::phone::{Region, customer_key};
     use belco::query::BelcoQuery;
     use belco::secret::TokenSet;
-    use belco::store::{CustomerSummary, Owner, Store, now_millis};
+    use belco::store::{CustomerSummary, Owner as DataOwner, Store, StoreError, now_millis};
     use belco::time::{format_day, format_iso_day};
-    use http::request::Parts;
-    use http::{HeaderValue, StatusCode, header};
+    use futures::StreamExt;
+    use http::{HeaderValue, Response, StatusCode, header};
+    use hydration_context::{SharedContext, SsrSharedContext};
+    use leptos::nonce::Nonce;
     use leptos::prelude::*;
-    use leptos_axum::ResponseOptions;
 
     use super::{content_security_policy, money_text, order_number, resize_script, script_string, status_class};
     use crate::islands::{Forms, Notes};
     use crate::pages::form_card::FormsHtml;
     use crate::pages::notes_list::{add_note_form, notes_list};
     use crate::server_fns::{NoteView, SubmissionView, panel_ssr};
+    use crate::shell::document;
 
-    /// What the frame needs from the server's configuration. The server puts it into the Leptos
-    /// context as `Arc<FrameSettings>` (the `app` crate cannot name the server's `Config`).
+    /// What the frame needs from the server's configuration (the `app` crate cannot name the
+    /// server's `Config`). The server builds it once; the server functions find it in the Leptos
+    /// context as `Arc<FrameSettings>`.
     #[derive(Clone, Debug)]
     pub struct FrameSettings {
         /// `None`: no token configured, so every request is refused.
@@ -144,113 +136,187 @@ mod ssr {
         pub forms: Arc<FormSet>,
         /// The same forms as HTML, rendered once: `FormsHtml::render(&forms)`.
         pub forms_html: FormsHtml,
+        /// Where the site's files are (`/pkg/…`), for the document's head.
+        pub site: LeptosOptions,
     }
 
-    pub fn render() -> AnyView {
-        let response = use_context::<ResponseOptions>();
-        let nonce = leptos::nonce::use_nonce();
-        let Some(settings) = use_context::<Arc<FrameSettings>>() else {
-            tracing::error!("no FrameSettings in the Leptos context; the server must provide them");
-            set_status(response.as_ref(), StatusCode::INTERNAL_SERVER_ERROR);
-            return message("Unavailable", "The panel is not configured on this server.", None);
-        };
-        if let Some(response) = &response {
-            set_headers(response, nonce.as_deref(), &settings.belco_origin);
-        }
-        let resize = Some((script_string(&settings.belco_origin), nonce));
-
-        // The token first, from the raw query string, before anything else is read.
-        let raw_query = use_context::<Parts>().and_then(|parts| parts.uri.query().map(str::to_owned));
-        let query = BelcoQuery::new(raw_query.as_deref()).ok().filter(|query| {
-            settings.tokens.as_ref().is_some_and(|tokens| tokens.accepts(query.bytes("token").as_deref()))
-        });
-        let Some(query) = query else {
-            set_status(response.as_ref(), StatusCode::UNAUTHORIZED);
-            return message(
-                "Not authorized",
-                "This link has no valid token. Check the Custom Frame URL in Belco's settings.",
-                resize,
-            );
-        };
-        let (Ok(email), Ok(phone)) = (query.text("email"), query.text("phoneNumber")) else {
-            set_status(response.as_ref(), StatusCode::BAD_REQUEST);
-            return message("Unreadable link", "The email address or phone number in this link is not text.", resize);
-        };
-        let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
-        let phone = phone.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
-
-        let Some(store) = use_context::<Store>() else {
-            tracing::error!("no Store in the Leptos context; the server must provide it");
-            set_status(response.as_ref(), StatusCode::INTERNAL_SERVER_ERROR);
-            return message("Unavailable", "The panel cannot reach its storage.", resize);
-        };
-
-        let panel = Suspend::new(async move {
-            let result = if email.is_none() && phone.is_none() {
-                company_panel(&store, &settings).await
-            } else {
-                let key =
-                    customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), settings.phone_region);
-                customer_panel(&store, &settings, key, email, phone).await
-            };
-            result.unwrap_or_else(|error| unavailable(response.as_ref(), &error))
-        });
-
-        view! {
-            <main class="frame">
-                <Suspense fallback=|| ()>{panel}</Suspense>
-            </main>
-            {resize_element(resize)}
-        }
-        .into_any()
-    }
-
-    fn set_status(response: Option<&ResponseOptions>, status: StatusCode) {
-        if let Some(response) = response {
-            response.set_status(status);
-        }
-    }
-
-    fn set_headers(response: &ResponseOptions, nonce: Option<&str>, belco_origin: &str) {
-        match HeaderValue::from_str(&content_security_policy(nonce, belco_origin)) {
-            Ok(csp) => response.insert_header(header::CONTENT_SECURITY_POLICY, csp),
+    /// `GET /frame?token=…&email=…&phoneNumber=…` (`raw_query`: the URL's query string as sent).
+    pub async fn respond(settings: &FrameSettings, store: &Store, raw_query: Option<&str>) -> Response<String> {
+        let (status, page) = read(settings, store, raw_query).await;
+        let nonce = Nonce::new();
+        let html = render(settings, &nonce, page).await;
+        let mut response = Response::new(html);
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        match HeaderValue::from_str(&content_security_policy(Some(&*nonce), &settings.belco_origin)) {
+            Ok(csp) => _ = headers.insert(header::CONTENT_SECURITY_POLICY, csp),
             Err(error) => tracing::error!(%error, "the frame's Content-Security-Policy is not a header value"),
         }
         // The URL holds the token: a click on an order link must not send it on.
-        response.insert_header(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-        response.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response.insert_header(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        response
     }
 
-    fn resize_element(resize: Option<(String, Option<leptos::nonce::Nonce>)>) -> impl IntoView {
-        resize.map(|(origin_json, nonce)| view! { <script nonce=nonce>{resize_script(&origin_json)}</script> })
+    /// What the page shows, read before anything is rendered.
+    enum Page {
+        /// A refusal or a problem with the link: a title and a sentence, nothing else.
+        Message {
+            title: &'static str,
+            text: &'static str,
+        },
+        /// Storage did not answer.
+        Unavailable,
+        Company {
+            stored: i64,
+            capability: Option<String>,
+            submissions: Vec<SubmissionView>,
+        },
+        Customer(Box<Customer>),
     }
 
-    fn message(
-        title: &'static str,
-        text: &'static str,
-        resize: Option<(String, Option<leptos::nonce::Nonce>)>,
-    ) -> AnyView {
-        view! {
-            <main class="frame frame--message">
-                <h1>{title}</h1>
-                <p>{text}</p>
-            </main>
-            {resize_element(resize)}
+    struct Customer {
+        email: Option<String>,
+        phone: Option<String>,
+        summary: CustomerSummary,
+        orders: Vec<Order>,
+        notes: Vec<NoteView>,
+        submissions: Vec<SubmissionView>,
+        /// Neither identifier could be read: the panel names nobody, so no notes or forms.
+        unreadable: bool,
+        capability: Option<String>,
+    }
+
+    /// The token first, from the raw query string, before anything else is read; then the
+    /// identifiers; then storage.
+    async fn read(settings: &FrameSettings, store: &Store, raw_query: Option<&str>) -> (StatusCode, Page) {
+        let query = BelcoQuery::new(raw_query).ok().filter(|query| {
+            settings.tokens.as_ref().is_some_and(|tokens| tokens.accepts(query.bytes("token").as_deref()))
+        });
+        let Some(query) = query else {
+            let text = "This link has no valid token. Check the Custom Frame URL in Belco's settings.";
+            return (StatusCode::UNAUTHORIZED, Page::Message { title: "Not authorized", text });
+        };
+        let (Ok(email), Ok(phone)) = (query.text("email"), query.text("phoneNumber")) else {
+            let text = "The email address or phone number in this link is not text.";
+            return (StatusCode::BAD_REQUEST, Page::Message { title: "Unreadable link", text });
+        };
+        let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
+        let phone = phone.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
+        let read = if email.is_none() && phone.is_none() {
+            read_company(store, settings).await
+        } else {
+            read_customer(store, settings, email, phone).await
+        };
+        match read {
+            Ok(page) => (StatusCode::OK, page),
+            Err(error) => {
+                tracing::error!(%error, "the frame could not read storage");
+                (StatusCode::SERVICE_UNAVAILABLE, Page::Unavailable)
+            }
         }
-        .into_any()
     }
 
-    fn unavailable(response: Option<&ResponseOptions>, error: &belco::store::StoreError) -> AnyView {
-        tracing::error!(%error, "the frame could not read storage");
-        set_status(response, StatusCode::SERVICE_UNAVAILABLE);
-        view! { <p class="frame__error" role="alert">"The panel cannot reach its storage. Try again in a moment."</p> }
-            .into_any()
+    async fn read_company(store: &Store, settings: &FrameSettings) -> Result<Page, StoreError> {
+        let (stored, submissions) = futures::try_join!(
+            store.count_orders(),
+            store.submissions(DataOwner::Company, panel_ssr::SUBMISSIONS_LIMIT)
+        )?;
+        Ok(Page::Company {
+            stored,
+            capability: capability(settings, &Subject::Company),
+            submissions: submissions.into_iter().map(panel_ssr::submission_view).collect(),
+        })
+    }
+
+    async fn read_customer(
+        store: &Store,
+        settings: &FrameSettings,
+        email: Option<String>,
+        phone: Option<String>,
+    ) -> Result<Page, StoreError> {
+        let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), settings.phone_region);
+        // Independent reads: on PostgreSQL one round trip of waiting instead of three (on SQLite
+        // they are synchronous reads on this thread, see store/fast_read.rs).
+        let (orders, notes, submissions) = futures::try_join!(
+            store.orders(&key, settings.orders_limit),
+            store.notes(&key, panel_ssr::NOTES_LIMIT),
+            store.submissions(DataOwner::Customer(&key), panel_ssr::SUBMISSIONS_LIMIT),
+        )?;
+        // Fewer orders than the panel lists are all of them: the header adds them up itself.
+        let summary = if (orders.len() as i64) < settings.orders_limit {
+            CustomerSummary::of(&orders)
+        } else {
+            store.customer_summary(&key).await?
+        };
+        // A key with neither part (an email and a phone that cannot be read) names nobody.
+        let unreadable = key.is_empty();
+        let capability = if unreadable { None } else { capability(settings, &Subject::Customer(key)) };
+        Ok(Page::Customer(Box::new(Customer {
+            email,
+            phone,
+            summary,
+            orders,
+            notes: notes.into_iter().map(panel_ssr::note_view).collect(),
+            submissions: submissions.into_iter().map(panel_ssr::submission_view).collect(),
+            unreadable,
+            capability,
+        })))
     }
 
     /// A capability for `subject`, if this server signs any.
     fn capability(settings: &FrameSettings, subject: &Subject) -> Option<String> {
         settings.signer.as_ref().map(|signer| signer.issue(subject, now_millis()))
+    }
+
+    /// The whole document, in one synchronous pass, as a routed page would be rendered: a fresh
+    /// reactive owner with an islands-mode shared context (so only the islands carry hydration
+    /// markers), then the data scripts the hydration code expects after the document.
+    async fn render(settings: &FrameSettings, nonce: &Nonce, page: Page) -> String {
+        let shared = Arc::new(SsrSharedContext::new_islands());
+        let owner = Owner::new_root(Some(shared.clone() as Arc<dyn SharedContext + Send + Sync>));
+        let mut html = owner.with(|| {
+            provide_context(nonce.clone());
+            let origin = script_string(&settings.belco_origin);
+            let body = view! {
+                {main(settings, page)}
+                <script nonce=nonce.clone()>{resize_script(&origin)}</script>
+            };
+            document(settings.site.clone(), view! { <title>"belco-panel"</title> }, body).to_html()
+        });
+        if let Some(data) = shared.pending_data() {
+            for chunk in data.collect::<Vec<String>>().await {
+                html.push_str(&format!("<script nonce=\"{nonce}\">{chunk}</script>"));
+            }
+        }
+        drop(owner);
+        html
+    }
+
+    fn main(settings: &FrameSettings, page: Page) -> AnyView {
+        match page {
+            Page::Message { title, text } => view! {
+                <main class="frame frame--message">
+                    <h1>{title}</h1>
+                    <p>{text}</p>
+                </main>
+            }
+            .into_any(),
+            Page::Unavailable => view! {
+                <main class="frame">
+                    <p class="frame__error" role="alert">"The panel cannot reach its storage. Try again in a moment."</p>
+                </main>
+            }
+            .into_any(),
+            Page::Company { stored, capability, submissions } => {
+                view! { <main class="frame">{company_panel(settings, stored, capability, submissions)}</main> }.into_any()
+            }
+            Page::Customer(customer) => {
+                view! { <main class="frame">{customer_panel(settings, *customer)}</main> }.into_any()
+            }
+        }
     }
 
     /// The island with the scope's forms (server HTML, its children) and the sent ones.
@@ -278,17 +344,19 @@ mod ssr {
         .into_any()
     }
 
-    async fn company_panel(store: &Store, settings: &FrameSettings) -> Result<AnyView, belco::store::StoreError> {
-        let (stored, submissions) =
-            futures::try_join!(store.count_orders(), store.submissions(Owner::Company, panel_ssr::SUBMISSIONS_LIMIT))?;
-        let submissions: Vec<SubmissionView> = submissions.into_iter().map(panel_ssr::submission_view).collect();
-        let interactive = match capability(settings, &Subject::Company) {
+    fn company_panel(
+        settings: &FrameSettings,
+        stored: i64,
+        capability: Option<String>,
+        submissions: Vec<SubmissionView>,
+    ) -> AnyView {
+        let interactive = match capability {
             Some(capability) => {
                 forms_island(settings, Scope::Company, capability, submissions, "Recent submissions").into_any()
             }
             None => interactive_off(),
         };
-        Ok(view! {
+        view! {
             <header class="panel-header">
                 <h1>"Company"</h1>
                 <p class="panel-header__note">
@@ -303,29 +371,11 @@ mod ssr {
             </dl>
             {interactive}
         }
-        .into_any())
+        .into_any()
     }
 
-    async fn customer_panel(
-        store: &Store,
-        settings: &FrameSettings,
-        key: CustomerKey,
-        email: Option<String>,
-        phone: Option<String>,
-    ) -> Result<AnyView, belco::store::StoreError> {
-        // Four independent reads: on PostgreSQL one round trip of waiting instead of four (on
-        // SQLite they are synchronous reads on this thread, see store/fast_read.rs).
-        let (summary, orders, notes, submissions) = futures::try_join!(
-            store.customer_summary(&key),
-            store.orders(&key, settings.orders_limit),
-            store.notes(&key, panel_ssr::NOTES_LIMIT),
-            store.submissions(Owner::Customer(&key), panel_ssr::SUBMISSIONS_LIMIT),
-        )?;
-        let notes: Vec<NoteView> = notes.into_iter().map(panel_ssr::note_view).collect();
-        let submissions: Vec<SubmissionView> = submissions.into_iter().map(panel_ssr::submission_view).collect();
-        // A key with neither part (an email and a phone that cannot be read) names nobody.
-        let unreadable = key.is_empty();
-        let capability = if unreadable { None } else { capability(settings, &Subject::Customer(key)) };
+    fn customer_panel(settings: &FrameSettings, customer: Customer) -> AnyView {
+        let Customer { email, phone, summary, orders, notes, submissions, unreadable, capability } = customer;
         let interactive = match (unreadable, capability) {
             (true, _) => view! {
                 <p class="frame__notice">
@@ -343,11 +393,11 @@ mod ssr {
             .into_any(),
             (false, None) => interactive_off(),
         };
-        Ok(view! {
+        view! {
             {customer_header(email, phone, summary, orders)}
             {interactive}
         }
-        .into_any())
+        .into_any()
     }
 
     fn customer_header(

@@ -4,14 +4,13 @@
 mod form_card;
 #[cfg(feature = "ssr")]
 pub use form_card::FormsHtml;
-mod frame;
+pub(crate) mod frame;
 mod landing;
 mod not_found;
 #[cfg(feature = "ssr")]
 pub(crate) mod notes_list;
 
-pub use frame::FramePage;
 #[cfg(feature = "ssr")]
-pub use frame::FrameSettings;
+pub use frame::{FrameSettings, respond as frame_response};
 pub use landing::LandingPage;
 pub use not_found::NotFoundPage;
