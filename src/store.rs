@@ -202,6 +202,41 @@ impl OrderRow {
     }
 }
 
+/// A customer's orders, newest first, by either identifier (`$1` email, `$2` phone, `$3` limit).
+/// An OR of two equalities: each side uses its own index; a NULL side matches nothing.
+const ORDERS_SQL: &str = "SELECT id, number, note, status, currency, total_minor, order_date, created_at, \
+                          updated_at, url, email, phone_number, customer_name, products FROM orders \
+                          WHERE email_norm = $1 OR phone_norm = $2 ORDER BY order_date DESC, id DESC LIMIT $3";
+
+/// A customer's summary, one row per currency; the name rides along on each (a scalar subquery).
+/// SUM is cast: PostgreSQL sums BIGINT as NUMERIC. The parameters first appear in order ($1,
+/// $2), which SQLite needs to number them as PostgreSQL does.
+const SUMMARY_SQL: &str = "SELECT (SELECT n.customer_name FROM orders n \
+                             WHERE (n.email_norm = $1 OR n.phone_norm = $2) \
+                             AND n.customer_name IS NOT NULL AND n.customer_name <> '' \
+                             ORDER BY n.order_date DESC, n.id DESC LIMIT 1) AS name, \
+                           currency, COUNT(*) AS orders, CAST(SUM(total_minor) AS BIGINT) AS total, \
+                           MIN(order_date) AS first_order_at \
+                           FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
+                           GROUP BY currency ORDER BY currency";
+
+/// How many of each kind of record [`Store::customer_records`] reads, newest first.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordLimits {
+    pub orders: i64,
+    pub notes: i64,
+    pub submissions: i64,
+}
+
+/// What the customer panel shows, as stored; see [`Store::customer_records`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CustomerRecords {
+    pub summary: CustomerSummary,
+    pub orders: Vec<Order>,
+    pub notes: Vec<Note>,
+    pub submissions: Vec<Submission>,
+}
+
 fast_read::row_struct! {
     /// One currency's line of a customer's summary.
     struct SummaryRow {
@@ -210,6 +245,21 @@ fast_read::row_struct! {
         orders: i64,
         total: i64,
         first_order_at: i64,
+    }
+}
+
+impl SummaryRow {
+    fn summary(rows: Vec<SummaryRow>) -> Result<CustomerSummary, StoreError> {
+        let mut summary = CustomerSummary::default();
+        for SummaryRow { name, currency, orders, total, first_order_at: first } in rows {
+            let currency = Currency::parse(&currency)
+                .map_err(|e| StoreError::Corrupt { id: format!("(an order in {currency})"), reason: e.to_string() })?;
+            summary.name = summary.name.or(name);
+            summary.orders += orders;
+            summary.first_order_at = Some(summary.first_order_at.map_or(first, |f| f.min(first)));
+            summary.totals.push((currency, total));
+        }
+        Ok(summary)
     }
 }
 
@@ -338,14 +388,11 @@ impl Store {
         if key.is_empty() {
             return Ok(Vec::new());
         }
-        const SQL: &str = "SELECT id, number, note, status, currency, total_minor, order_date, created_at, \
-                           updated_at, url, email, phone_number, customer_name, products FROM orders \
-                           WHERE email_norm = $1 OR phone_norm = $2 ORDER BY order_date DESC, id DESC LIMIT $3";
         let rows = if let Some(reader) = &self.reader {
-            reader.rows(SQL, rusqlite::params![key.email, key.phone, limit], OrderRow::from_rusqlite)?
+            reader.rows(ORDERS_SQL, rusqlite::params![key.email, key.phone, limit], OrderRow::from_rusqlite)?
         } else {
             with_pool!(self, pool => {
-                sqlx::query_as::<_, OrderRow>(SQL)
+                sqlx::query_as::<_, OrderRow>(ORDERS_SQL)
                     .bind(key.email.as_deref())
                     .bind(key.phone.as_deref())
                     .bind(limit)
@@ -360,37 +407,80 @@ impl Store {
     /// name on their newest order that has one, how many orders, since when, and what they spent
     /// per currency (sums in minor units, currencies in code order).
     pub async fn customer_summary(&self, key: &CustomerKey) -> Result<CustomerSummary, StoreError> {
-        let mut summary = CustomerSummary::default();
         if key.is_empty() {
-            return Ok(summary);
+            return Ok(CustomerSummary::default());
         }
-        // One row per currency; the name rides along on each (a scalar subquery). SUM is cast:
-        // PostgreSQL sums BIGINT as NUMERIC. The parameters first appear in order ($1, $2), which
-        // SQLite needs to number them as PostgreSQL does.
-        const SQL: &str = "SELECT (SELECT n.customer_name FROM orders n \
-                             WHERE (n.email_norm = $1 OR n.phone_norm = $2) \
-                             AND n.customer_name IS NOT NULL AND n.customer_name <> '' \
-                             ORDER BY n.order_date DESC, n.id DESC LIMIT 1) AS name, \
-                           currency, COUNT(*) AS orders, CAST(SUM(total_minor) AS BIGINT) AS total, \
-                           MIN(order_date) AS first_order_at \
-                           FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
-                           GROUP BY currency ORDER BY currency";
         let rows = if let Some(reader) = &self.reader {
-            reader.rows(SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?
+            reader.rows(SUMMARY_SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?
         } else {
             with_pool!(self, pool => {
-                sqlx::query_as::<_, SummaryRow>(SQL).bind(key.email.as_deref()).bind(key.phone.as_deref()).fetch_all(pool).await?
+                sqlx::query_as::<_, SummaryRow>(SUMMARY_SQL)
+                    .bind(key.email.as_deref())
+                    .bind(key.phone.as_deref())
+                    .fetch_all(pool)
+                    .await?
             })
         };
-        for SummaryRow { name, currency, orders, total, first_order_at: first } in rows {
-            let currency = Currency::parse(&currency)
-                .map_err(|e| StoreError::Corrupt { id: format!("(an order in {currency})"), reason: e.to_string() })?;
-            summary.name = summary.name.or(name);
-            summary.orders += orders;
-            summary.first_order_at = Some(summary.first_order_at.map_or(first, |f| f.min(first)));
-            summary.totals.push((currency, total));
+        SummaryRow::summary(rows)
+    }
+
+    /// Everything the customer panel shows, read together: on SQLite in one read transaction
+    /// (one consistent state, one set of locks), on PostgreSQL as concurrent queries. The
+    /// summary is worked out from the orders when there are fewer than `limits.orders` of them
+    /// (then they are all of them), and asked of the database otherwise.
+    pub async fn customer_records(
+        &self,
+        key: &CustomerKey,
+        limits: RecordLimits,
+    ) -> Result<CustomerRecords, StoreError> {
+        if key.is_empty() {
+            return Ok(CustomerRecords::default());
         }
-        Ok(summary)
+        let records = if let Some(reader) = &self.reader {
+            let (orders, summary, notes, submissions) = reader.snapshot(|db| {
+                let orders = db.rows(
+                    ORDERS_SQL,
+                    rusqlite::params![key.email, key.phone, limits.orders],
+                    OrderRow::from_rusqlite,
+                )?;
+                let summary = if (orders.len() as i64) < limits.orders {
+                    None
+                } else {
+                    Some(db.rows(SUMMARY_SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?)
+                };
+                let notes = db.rows(
+                    panel::NOTES_SQL,
+                    rusqlite::params![key.email, key.phone, limits.notes],
+                    Note::from_rusqlite,
+                )?;
+                let submissions = db.rows(
+                    panel::CUSTOMER_SUBMISSIONS_SQL,
+                    rusqlite::params![key.email, key.phone, limits.submissions],
+                    panel::SubmissionRow::from_rusqlite,
+                )?;
+                Ok((orders, summary, notes, submissions))
+            })?;
+            let orders = orders.into_iter().map(OrderRow::into_order).collect::<Result<Vec<_>, _>>()?;
+            let summary = match summary {
+                Some(rows) => SummaryRow::summary(rows)?,
+                None => CustomerSummary::of(&orders),
+            };
+            let submissions = submissions.into_iter().map(Submission::try_from).collect::<Result<_, _>>()?;
+            CustomerRecords { summary, orders, notes, submissions }
+        } else {
+            let (orders, notes, submissions) = futures::try_join!(
+                self.orders(key, limits.orders),
+                self.notes(key, limits.notes),
+                self.submissions(Owner::Customer(key), limits.submissions),
+            )?;
+            let summary = if (orders.len() as i64) < limits.orders {
+                CustomerSummary::of(&orders)
+            } else {
+                self.customer_summary(key).await?
+            };
+            CustomerRecords { summary, orders, notes, submissions }
+        };
+        Ok(records)
     }
 
     pub async fn count_orders(&self) -> Result<i64, StoreError> {

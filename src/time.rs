@@ -2,7 +2,7 @@
 //! read leniently and always written back as RFC 3339 in UTC; they are stored as milliseconds
 //! since the Unix epoch, which sorts and compares the same on SQLite and PostgreSQL.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
 
 /// Reads an RFC 3339 date-time, also without seconds (`2020-01-01T00:00Z`), with a space instead
 /// of `T`, or a bare date (midnight UTC). A time without an offset is taken as UTC.
@@ -36,17 +36,28 @@ pub fn format_instant(millis: i64) -> String {
 
 /// A calendar day for people, in UTC: `3 Jan 2024`.
 pub fn format_day(millis: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().format("%-d %b %Y").to_string()
+    let at = utc(millis);
+    format!("{} {} {:04}", at.day(), MONTHS[at.month0() as usize], at.year())
 }
 
 /// A moment for people, in UTC: `3 Jan 2024, 14:05 UTC`.
 pub fn format_minute(millis: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().format("%-d %b %Y, %H:%M UTC").to_string()
+    let at = utc(millis);
+    format!("{} {} {:04}, {:02}:{:02} UTC", at.day(), MONTHS[at.month0() as usize], at.year(), at.hour(), at.minute())
 }
 
 /// The same day as `YYYY-MM-DD`, for a `<time datetime>` attribute.
 pub fn format_iso_day(millis: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default().format("%Y-%m-%d").to_string()
+    let at = utc(millis);
+    format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day())
+}
+
+// These three run for every order and note on every panel, so they skip chrono's strftime
+// (which parses its format string on each call); the tests hold them to strftime's output.
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+fn utc(millis: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -90,5 +101,20 @@ mod tests {
         assert_eq!(format_day(NEW_YEAR_2020 + 2 * 86_400_000), "3 Jan 2020");
         assert_eq!(format_iso_day(NEW_YEAR_2020 + 2 * 86_400_000), "2020-01-03");
         assert_eq!(format_minute(NEW_YEAR_2020 + 14 * 3_600_000 + 5 * 60_000), "1 Jan 2020, 14:05 UTC");
+    }
+
+    #[test]
+    fn dates_for_people_match_strftime() {
+        let mut at = -30_000_000_000_000_i64; // the year 1019
+        while at < 4_102_444_800_000 {
+            let chrono = utc(at);
+            assert_eq!(format_day(at), chrono.format("%-d %b %Y").to_string());
+            assert_eq!(format_minute(at), chrono.format("%-d %b %Y, %H:%M UTC").to_string());
+            assert_eq!(format_iso_day(at), chrono.format("%Y-%m-%d").to_string(), "{at}");
+            at += 7_777_777_777; // about three months, a different hour and minute each time
+        }
+        assert_eq!(format_day(NEW_YEAR_2020), "1 Jan 2020");
+        assert_eq!(format_minute(NEW_YEAR_2020 + 14 * 3_600_000 + 5 * 60_000), "1 Jan 2020, 14:05 UTC");
+        assert_eq!(format_iso_day(NEW_YEAR_2020), "2020-01-01");
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use axum::http::{HeaderMap, StatusCode};
 use belco::money::Currency;
 use belco::phone::customer_key;
-use belco::store::CustomerSummary;
+use belco::store::{CustomerSummary, RecordLimits};
 use common::*;
 
 on_both_backends!(
@@ -221,12 +221,19 @@ async fn the_customer_summary_adds_up_all_orders(app: TestApp) {
     let code = |c: &str| Currency::parse(c).expect("currency");
     assert_eq!(john.totals, vec![(code("EUR"), 3550), (code("JPY"), 1200)]);
 
-    // What the panel works out from the orders themselves when it has all of them is the same.
+    // What the panel works out from the orders themselves when it has all of them is the same,
+    // and so is what it reads when it has only some (John has three orders).
     for email in ["john@example.com", "jane@example.com", "nobody@example.com"] {
         let key = customer_key(email, "", region);
         let orders = app.store.orders(&key, 50).await.expect("orders");
         let summary = app.store.customer_summary(&key).await.expect("summary");
         assert_eq!(CustomerSummary::of(&orders), summary, "{email}");
+        for limit in [50, 2] {
+            let limits = RecordLimits { orders: limit, notes: 10, submissions: 10 };
+            let records = app.store.customer_records(&key, limits).await.expect("records");
+            assert_eq!(records.summary, summary, "{email}, {limit}");
+            assert_eq!(records.orders, orders.iter().take(limit as usize).cloned().collect::<Vec<_>>(), "{email}");
+        }
     }
 
     let nobody = app.store.customer_summary(&customer_key("nobody@example.com", "", region)).await.expect("summary");

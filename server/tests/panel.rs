@@ -95,7 +95,7 @@ async fn notes_are_added_edited_and_deleted_with_the_pages_own_capability(app: T
             .await;
     assert_eq!(status, StatusCode::OK, "{notes}");
     assert_eq!(bodies(&notes), ["Prefers email."]);
-    assert!(notes.as_str().is_some_and(|html| html.contains(">Sam<")), "the author, trimmed: {notes}");
+    assert!(notes.as_str().is_some_and(|html| html.contains("\"note__meta\">Sam · ")), "the author, trimmed: {notes}");
     let id = first_id(&notes);
 
     let (_, notes) =

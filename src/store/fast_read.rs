@@ -48,6 +48,23 @@ impl SqliteReader {
         params: impl rusqlite::Params,
         map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, ReadError> {
+        self.with_connection(|conn| Snapshot(conn).rows(sql, params, map))
+    }
+
+    /// Runs several reads in one read transaction: they see the same state of the database, and
+    /// SQLite takes its locks (system calls on the `-wal`/`-shm` files) once instead of once per
+    /// statement.
+    pub fn snapshot<T>(&self, reads: impl FnOnce(&Snapshot<'_>) -> Result<T, ReadError>) -> Result<T, ReadError> {
+        self.with_connection(|conn| {
+            conn.prepare_cached("BEGIN")?.execute([])?;
+            let result = reads(&Snapshot(conn));
+            // A read transaction has nothing to keep: ROLLBACK ends it either way.
+            conn.prepare_cached("ROLLBACK")?.execute([])?;
+            result
+        })
+    }
+
+    fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> Result<T, ReadError>) -> Result<T, ReadError> {
         if self.closed.load(Ordering::Acquire) {
             return Err(ReadError::Closed);
         }
@@ -55,17 +72,15 @@ impl SqliteReader {
             Some(conn) => conn,
             None => self.open()?,
         };
-        let rows = {
-            let mut statement = conn.prepare_cached(sql)?;
-            statement.query_map(params, map)?.collect::<Result<Vec<_>, _>>()?
-        };
-        if let Ok(mut idle) = self.idle.lock()
+        let result = f(&conn);
+        if result.is_ok()
+            && let Ok(mut idle) = self.idle.lock()
             && idle.len() < KEEP_IDLE
             && !self.closed.load(Ordering::Acquire)
         {
             idle.push(conn);
         }
-        Ok(rows)
+        result
     }
 
     fn open(&self) -> Result<Connection, rusqlite::Error> {
@@ -85,6 +100,23 @@ impl SqliteReader {
         if let Ok(mut idle) = self.idle.lock() {
             idle.clear();
         }
+    }
+}
+
+/// A connection inside [`SqliteReader::snapshot`]'s read transaction.
+pub struct Snapshot<'c>(&'c Connection);
+
+impl Snapshot<'_> {
+    /// Runs `sql` with `params` and maps each row with `map`.
+    pub fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, ReadError> {
+        let mut statement = self.0.prepare_cached(sql)?;
+        let rows = statement.query_map(params, map)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 }
 

@@ -47,9 +47,21 @@ fn new_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A customer's notes, newest first, by either identifier (`$1` email, `$2` phone, `$3` limit).
+pub(super) const NOTES_SQL: &str = "SELECT id, author, body, created_at, updated_at FROM notes \
+                                    WHERE email_norm = $1 OR phone_norm = $2 ORDER BY created_at DESC, id DESC LIMIT $3";
+
+/// A customer's submissions, newest first (`$1` email, `$2` phone, `$3` limit). No `scope =
+/// 'customer'` here: company rows have neither identifier, so the identifiers alone pick customer
+/// rows, and a scope condition tempts SQLite into walking every customer submission through
+/// `submissions_by_scope` instead of the two identifier indexes.
+pub(super) const CUSTOMER_SUBMISSIONS_SQL: &str = "SELECT id, form_id, form_title, author, answers, created_at \
+                                                   FROM form_submissions WHERE email_norm = $1 OR phone_norm = $2 \
+                                                   ORDER BY created_at DESC, id DESC LIMIT $3";
+
 row_struct! {
     /// A submission's row: the answers are still JSON.
-    struct SubmissionRow {
+    pub(super) struct SubmissionRow {
         id: String,
         form_id: String,
         form_title: String,
@@ -82,13 +94,11 @@ impl Store {
         if key.is_empty() {
             return Ok(Vec::new());
         }
-        const SQL: &str = "SELECT id, author, body, created_at, updated_at FROM notes \
-                           WHERE email_norm = $1 OR phone_norm = $2 ORDER BY created_at DESC, id DESC LIMIT $3";
         if let Some(reader) = &self.reader {
-            return Ok(reader.rows(SQL, rusqlite::params![key.email, key.phone, limit], Note::from_rusqlite)?);
+            return Ok(reader.rows(NOTES_SQL, rusqlite::params![key.email, key.phone, limit], Note::from_rusqlite)?);
         }
         let notes = with_pool!(self, pool => {
-            sqlx::query_as::<_, Note>(SQL)
+            sqlx::query_as::<_, Note>(NOTES_SQL)
                 .bind(key.email.as_deref())
                 .bind(key.phone.as_deref())
                 .bind(limit)
@@ -199,24 +209,20 @@ impl Store {
 
     /// The owner's submissions, newest first: a customer's by email or phone, or the company's.
     pub async fn submissions(&self, owner: Owner<'_>, limit: i64) -> Result<Vec<Submission>, StoreError> {
-        // No `scope = 'customer'` here: company rows have neither identifier, so the identifiers
-        // alone pick customer rows, and a scope condition would tempt SQLite into walking every
-        // customer submission through `submissions_by_scope` instead of the two identifier indexes.
-        const CUSTOMER: &str = "SELECT id, form_id, form_title, author, answers, created_at FROM form_submissions \
-                                WHERE email_norm = $1 OR phone_norm = $2 \
-                                ORDER BY created_at DESC, id DESC LIMIT $3";
-        const COMPANY: &str = "SELECT id, form_id, form_title, author, answers, created_at FROM form_submissions \
+        const COMPANY_SQL: &str = "SELECT id, form_id, form_title, author, answers, created_at FROM form_submissions \
                                WHERE scope = 'company' ORDER BY created_at DESC, id DESC LIMIT $1";
         let rows = match (owner, &self.reader) {
             (Owner::Customer(key), _) if key.is_empty() => Vec::new(),
-            (Owner::Customer(key), Some(reader)) => {
-                reader.rows(CUSTOMER, rusqlite::params![key.email, key.phone, limit], SubmissionRow::from_rusqlite)?
-            }
+            (Owner::Customer(key), Some(reader)) => reader.rows(
+                CUSTOMER_SUBMISSIONS_SQL,
+                rusqlite::params![key.email, key.phone, limit],
+                SubmissionRow::from_rusqlite,
+            )?,
             (Owner::Company, Some(reader)) => {
-                reader.rows(COMPANY, rusqlite::params![limit], SubmissionRow::from_rusqlite)?
+                reader.rows(COMPANY_SQL, rusqlite::params![limit], SubmissionRow::from_rusqlite)?
             }
             (Owner::Customer(key), None) => with_pool!(self, pool => {
-                sqlx::query_as::<_, SubmissionRow>(CUSTOMER)
+                sqlx::query_as::<_, SubmissionRow>(CUSTOMER_SUBMISSIONS_SQL)
                     .bind(key.email.as_deref())
                     .bind(key.phone.as_deref())
                     .bind(limit)
@@ -224,7 +230,7 @@ impl Store {
                     .await?
             }),
             (Owner::Company, None) => with_pool!(self, pool => {
-                sqlx::query_as::<_, SubmissionRow>(COMPANY).bind(limit).fetch_all(pool).await?
+                sqlx::query_as::<_, SubmissionRow>(COMPANY_SQL).bind(limit).fetch_all(pool).await?
             }),
         };
         rows.into_iter().map(Submission::try_from).collect()

@@ -103,7 +103,9 @@ mod ssr {
     use belco::phone::{Region, customer_key};
     use belco::query::BelcoQuery;
     use belco::secret::TokenSet;
-    use belco::store::{CustomerSummary, Owner as DataOwner, Store, StoreError, now_millis};
+    use belco::store::{
+        CustomerRecords, CustomerSummary, Owner as DataOwner, RecordLimits, Store, StoreError, now_millis,
+    };
     use belco::time::{format_day, format_iso_day};
     use futures::StreamExt;
     use http::{HeaderValue, Response, StatusCode, header};
@@ -114,7 +116,8 @@ mod ssr {
     use super::{content_security_policy, money_text, order_number, resize_script, script_string, status_class};
     use crate::islands::{Forms, Notes};
     use crate::pages::form_card::FormsHtml;
-    use crate::pages::notes_list::{add_note_form, notes_list};
+    use crate::pages::html::Html;
+    use crate::pages::notes_list::{add_note_form, notes_html};
     use crate::server_fns::{NoteView, SubmissionView, panel_ssr};
     use crate::shell::document;
 
@@ -238,19 +241,12 @@ mod ssr {
         phone: Option<String>,
     ) -> Result<Page, StoreError> {
         let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), settings.phone_region);
-        // Independent reads: on PostgreSQL one round trip of waiting instead of three (on SQLite
-        // they are synchronous reads on this thread, see store/fast_read.rs).
-        let (orders, notes, submissions) = futures::try_join!(
-            store.orders(&key, settings.orders_limit),
-            store.notes(&key, panel_ssr::NOTES_LIMIT),
-            store.submissions(DataOwner::Customer(&key), panel_ssr::SUBMISSIONS_LIMIT),
-        )?;
-        // Fewer orders than the panel lists are all of them: the header adds them up itself.
-        let summary = if (orders.len() as i64) < settings.orders_limit {
-            CustomerSummary::of(&orders)
-        } else {
-            store.customer_summary(&key).await?
+        let limits = RecordLimits {
+            orders: settings.orders_limit,
+            notes: panel_ssr::NOTES_LIMIT,
+            submissions: panel_ssr::SUBMISSIONS_LIMIT,
         };
+        let CustomerRecords { summary, orders, notes, submissions } = store.customer_records(&key, limits).await?;
         // A key with neither part (an email and a phone that cannot be read) names nobody.
         let unreadable = key.is_empty();
         let capability = if unreadable { None } else { capability(settings, &Subject::Customer(key)) };
@@ -385,7 +381,7 @@ mod ssr {
             .into_any(),
             (false, Some(capability)) => view! {
                 <Notes capability=capability.clone()>
-                    <div class="notes__items">{notes_list(notes, false)}</div>
+                    <div class="notes__items" inner_html=notes_html(&notes, false)></div>
                     {add_note_form()}
                 </Notes>
                 {forms_island(settings, Scope::Customer, capability, submissions, "Sent forms")}
@@ -411,7 +407,7 @@ mod ssr {
         let list = if orders.is_empty() {
             view! { <p class="orders__empty">"No orders yet"</p> }.into_any()
         } else {
-            view! { <ul class="orders__list">{orders.into_iter().map(order_item).collect_view()}</ul> }.into_any()
+            view! { <ul class="orders__list" inner_html=orders_html(&orders)></ul> }.into_any()
         };
         let more = (summary.orders > shown).then(
             || view! { <p class="orders__more">{format!("The newest {shown} of {} orders.", summary.orders)}</p> },
@@ -466,45 +462,48 @@ mod ssr {
         }
     }
 
-    fn order_item(order: Order) -> impl IntoView {
-        let currency = order.currency;
-        let products = (!order.products.is_empty()).then(|| {
-            let rows = order
-                .products
-                .into_iter()
-                .map(|product| {
-                    view! {
-                        <li class="products__item">
-                            <span class="products__name">{product.name}" × "{product.quantity}</span>
-                            <span class="products__price">{money_text(product.price, currency)}</span>
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! { <ul class="products" aria-label="Products">{rows}</ul> }
-        });
-        let note = (!order.note.trim().is_empty()).then(|| view! { <p class="order__note">{order.note}</p> });
-        let link = (!order.url.is_empty()).then(|| {
-            view! {
-                <a class="order__link" href=order.url target="_blank" rel="noopener noreferrer">
-                    "Open in the shop"
-                </a>
+    /// The orders' `<li>`s (see `pages::html` for why they are not views): each a `<details>`
+    /// whose summary shows number, date, status and total, and whose body lists the products,
+    /// the shop's note and a link to the order in the shop.
+    fn orders_html(orders: &[Order]) -> String {
+        let mut html = Html::with_capacity(orders.len() * 1200);
+        for order in orders {
+            let currency = order.currency;
+            html.raw("<li class=\"order\"><details><summary class=\"order__summary\"><span class=\"order__number\">")
+                .text(&order_number(&order.number))
+                .raw("</span>")
+                .time(Some("order__date"), &format_iso_day(order.date), &format_day(order.date))
+                .raw("<span class=\"")
+                .raw(status_class(&order.status))
+                .raw("\">")
+                .text(&order.status)
+                .raw("</span><span class=\"order__total\">")
+                .text(&money_text(order.total, currency))
+                .raw("</span></summary><div class=\"order__body\">");
+            if !order.products.is_empty() {
+                html.raw("<ul class=\"products\" aria-label=\"Products\">");
+                for product in &order.products {
+                    html.raw("<li class=\"products__item\"><span class=\"products__name\">")
+                        .text(&product.name)
+                        .raw(" × ")
+                        .number(product.quantity)
+                        .raw("</span><span class=\"products__price\">")
+                        .text(&money_text(product.price, currency))
+                        .raw("</span></li>");
+                }
+                html.raw("</ul>");
             }
-        });
-        let badge = status_class(&order.status);
-        view! {
-            <li class="order">
-                <details>
-                    <summary class="order__summary">
-                        <span class="order__number">{order_number(&order.number)}</span>
-                        <time class="order__date" datetime=format_iso_day(order.date)>{format_day(order.date)}</time>
-                        <span class=badge>{order.status}</span>
-                        <span class="order__total">{money_text(order.total, currency)}</span>
-                    </summary>
-                    <div class="order__body">{products} {note} {link}</div>
-                </details>
-            </li>
+            if !order.note.trim().is_empty() {
+                html.raw("<p class=\"order__note\">").text(&order.note).raw("</p>");
+            }
+            if !order.url.is_empty() {
+                html.raw("<a class=\"order__link\" href=\"")
+                    .attr(&order.url)
+                    .raw("\" target=\"_blank\" rel=\"noopener noreferrer\">Open in the shop</a>");
+            }
+            html.raw("</div></details></li>");
         }
+        html.finish()
     }
 }
 

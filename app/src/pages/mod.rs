@@ -5,6 +5,8 @@ mod form_card;
 #[cfg(feature = "ssr")]
 pub use form_card::FormsHtml;
 pub(crate) mod frame;
+#[cfg(feature = "ssr")]
+mod html;
 mod landing;
 mod not_found;
 #[cfg(feature = "ssr")]

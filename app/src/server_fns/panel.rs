@@ -80,7 +80,7 @@ impl FromServerFnError for PanelError {
 }
 
 // The notes functions answer with the customer's notes, newest first, as the panel's HTML list
-// (rendered by `pages::notes_list`, escaped by Leptos), which the island swaps in.
+// (written and escaped by `pages::notes_list`), which the island swaps in.
 
 /// The customer's notes.
 #[server(prefix = "/fn", endpoint = "notes/list", input = Json)]
@@ -240,7 +240,8 @@ pub(crate) mod ssr {
 
     pub async fn notes_html(store: &Store, key: &CustomerKey) -> Result<String, PanelError> {
         let notes = store.notes(key, NOTES_LIMIT).await.map_err(unavailable)?;
-        Ok(crate::pages::notes_list::notes_html(notes.into_iter().map(note_view).collect()))
+        let notes: Vec<NoteView> = notes.into_iter().map(note_view).collect();
+        Ok(crate::pages::notes_list::notes_html(&notes, true))
     }
 
     pub fn note_view(note: Note) -> NoteView {
