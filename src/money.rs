@@ -27,11 +27,11 @@ impl Currency {
 
     /// How many digits follow the decimal point (ISO 4217). Codes not listed have two.
     pub fn minor_digits(&self) -> u32 {
-        match self.code() {
-            "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX" | "UYI" | "VND"
-            | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-            "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-            "CLF" | "UYW" => 4,
+        match &self.0 {
+            b"BIF" | b"CLP" | b"DJF" | b"GNF" | b"ISK" | b"JPY" | b"KMF" | b"KRW" | b"PYG" | b"RWF" | b"UGX"
+            | b"UYI" | b"VND" | b"VUV" | b"XAF" | b"XOF" | b"XPF" => 0,
+            b"BHD" | b"IQD" | b"JOD" | b"KWD" | b"LYD" | b"OMR" | b"TND" => 3,
+            b"CLF" | b"UYW" => 4,
             _ => 2,
         }
     }
@@ -120,14 +120,37 @@ pub fn parse_minor(text: &str, currency: Currency) -> Result<i64, MoneyError> {
 /// Writes minor units as JSON number text with exactly the currency's digits: `1000` EUR →
 /// `10.00`, `1000` JPY → `1000`, `-5` EUR → `-0.05`.
 pub fn format_minor(minor: i64, currency: Currency) -> String {
-    let digits = currency.minor_digits();
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    if digits == 0 {
-        return format!("{sign}{abs}");
+    let mut out = String::with_capacity(24);
+    if minor < 0 {
+        out.push('-');
     }
+    push_amount(&mut out, minor.unsigned_abs(), currency);
+    out
+}
+
+/// Appends an amount without its sign, `abs` minor units with exactly the currency's digits:
+/// `1000` EUR → `10.00`. (The panel writes a few hundred of these per page, hence no `format!`.)
+pub fn push_amount(out: &mut String, abs: u64, currency: Currency) {
+    let digits = currency.minor_digits();
     let scale = 10u64.pow(digits);
-    format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = digits as usize)
+    push_digits(out, abs / scale, 1);
+    if digits > 0 {
+        out.push('.');
+        push_digits(out, abs % scale, digits);
+    }
+}
+
+/// `n` in decimal, zero-padded to at least `width` digits.
+fn push_digits(out: &mut String, mut n: u64, width: u32) {
+    let mut buf = [b'0'; 20];
+    let mut at = buf.len();
+    while n > 0 || buf.len() - at < width as usize {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -186,5 +209,26 @@ mod tests {
         assert!(Currency::parse("EURO").is_err());
         assert!(Currency::parse("E1R").is_err());
         assert!(Currency::parse("").is_err());
+    }
+
+    #[test]
+    fn writes_amounts_with_the_currencys_digits() {
+        let cases: [(i64, Currency, &str); 9] = [
+            (1000, eur(), "10.00"),
+            (-5, eur(), "-0.05"),
+            (0, eur(), "0.00"),
+            (7, eur(), "0.07"),
+            (1000, jpy(), "1000"),
+            (0, jpy(), "0"),
+            (-1200, jpy(), "-1200"),
+            (1234, kwd(), "1.234"),
+            (5, kwd(), "0.005"),
+        ];
+        for (minor, currency, text) in cases {
+            assert_eq!(format_minor(minor, currency), text, "{minor} {currency}");
+            assert_eq!(parse_minor(text, currency), Ok(minor), "{text} reads back");
+        }
+        assert_eq!(format_minor(i64::MAX, jpy()), "9223372036854775807");
+        assert_eq!(format_minor(i64::MIN, eur()), "-92233720368547758.08");
     }
 }

@@ -202,11 +202,56 @@ impl OrderRow {
     }
 }
 
-/// A customer's orders, newest first, by either identifier (`$1` email, `$2` phone, `$3` limit).
-/// An OR of two equalities: each side uses its own index; a NULL side matches nothing.
-const ORDERS_SQL: &str = "SELECT id, number, note, status, currency, total_minor, order_date, created_at, \
-                          updated_at, url, email, phone_number, customer_name, products FROM orders \
-                          WHERE email_norm = $1 OR phone_norm = $2 ORDER BY order_date DESC, id DESC LIMIT $3";
+/// A customer's orders by either identifier (`$1` email, `$2` phone). An OR of two equalities:
+/// each side uses its own index; a NULL side matches nothing.
+macro_rules! customer_orders {
+    ($columns:expr) => {
+        concat!("SELECT ", $columns, " FROM orders WHERE email_norm = $1 OR phone_norm = $2")
+    };
+}
+/// Newest first: by date, then by id. (`$3` limit)
+macro_rules! newest_orders {
+    () => {
+        " ORDER BY order_date DESC, id DESC LIMIT $3"
+    };
+}
+macro_rules! order_columns {
+    () => {
+        "id, number, note, status, currency, total_minor, order_date, created_at, updated_at, url, email, \
+         phone_number, customer_name, products"
+    };
+}
+
+/// The panel's orders, newest first.
+const ORDERS_SQL: &str = concat!(customer_orders!(order_columns!()), newest_orders!());
+
+/// The panel's orders on the SQLite read path (see `fast_read::Newest`).
+const NEWEST_ORDERS: fast_read::Newest<'static, OrderRow> = fast_read::Newest {
+    unordered: concat!(customer_orders!(order_columns!()), " LIMIT $3"),
+    ordered: ORDERS_SQL,
+    map: OrderRow::from_rusqlite,
+    newest_first: |a, b| (b.order_date, &b.id).cmp(&(a.order_date, &a.id)),
+};
+
+/// The orders API's answer, newest first: the stored Belco JSON of each order.
+const BELCO_ORDERS_SQL: &str = concat!(customer_orders!("belco_json"), newest_orders!());
+
+fast_read::row_struct! {
+    /// An order in Belco's JSON with what orders it.
+    struct BelcoJsonRow {
+        order_date: i64,
+        id: String,
+        belco_json: String,
+    }
+}
+
+/// The orders API's answer on the SQLite read path (see `fast_read::Newest`).
+const NEWEST_BELCO_ORDERS: fast_read::Newest<'static, BelcoJsonRow> = fast_read::Newest {
+    unordered: concat!(customer_orders!("order_date, id, belco_json"), " LIMIT $3"),
+    ordered: concat!(customer_orders!("order_date, id, belco_json"), newest_orders!()),
+    map: BelcoJsonRow::from_rusqlite,
+    newest_first: |a, b| (b.order_date, &b.id).cmp(&(a.order_date, &a.id)),
+};
 
 /// A customer's summary, one row per currency; the name rides along on each (a scalar subquery).
 /// SUM is cast: PostgreSQL sums BIGINT as NUMERIC. The parameters first appear in order ($1,
@@ -366,14 +411,12 @@ impl Store {
         if key.is_empty() {
             return Ok(Vec::new());
         }
-        // OR of two equalities: each side uses its own index; a NULL side matches nothing.
-        const SQL: &str = "SELECT belco_json FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
-                           ORDER BY order_date DESC, id DESC LIMIT $3";
         if let Some(reader) = &self.reader {
-            return Ok(reader.strings(SQL, rusqlite::params![key.email, key.phone, limit])?);
+            let rows = reader.newest(&NEWEST_BELCO_ORDERS, key.email.as_deref(), key.phone.as_deref(), limit)?;
+            return Ok(rows.into_iter().map(|row| row.belco_json).collect());
         }
         let rows = with_pool!(self, pool => {
-            sqlx::query_scalar::<_, String>(SQL)
+            sqlx::query_scalar::<_, String>(BELCO_ORDERS_SQL)
                 .bind(key.email.as_deref())
                 .bind(key.phone.as_deref())
                 .bind(limit)
@@ -389,7 +432,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows = if let Some(reader) = &self.reader {
-            reader.rows(ORDERS_SQL, rusqlite::params![key.email, key.phone, limit], OrderRow::from_rusqlite)?
+            reader.newest(&NEWEST_ORDERS, key.email.as_deref(), key.phone.as_deref(), limit)?
         } else {
             with_pool!(self, pool => {
                 sqlx::query_as::<_, OrderRow>(ORDERS_SQL)
@@ -438,26 +481,15 @@ impl Store {
         }
         let records = if let Some(reader) = &self.reader {
             let (orders, summary, notes, submissions) = reader.snapshot(|db| {
-                let orders = db.rows(
-                    ORDERS_SQL,
-                    rusqlite::params![key.email, key.phone, limits.orders],
-                    OrderRow::from_rusqlite,
-                )?;
+                let (email, phone) = (key.email.as_deref(), key.phone.as_deref());
+                let orders = db.newest(&NEWEST_ORDERS, email, phone, limits.orders)?;
                 let summary = if (orders.len() as i64) < limits.orders {
                     None
                 } else {
                     Some(db.rows(SUMMARY_SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?)
                 };
-                let notes = db.rows(
-                    panel::NOTES_SQL,
-                    rusqlite::params![key.email, key.phone, limits.notes],
-                    Note::from_rusqlite,
-                )?;
-                let submissions = db.rows(
-                    panel::CUSTOMER_SUBMISSIONS_SQL,
-                    rusqlite::params![key.email, key.phone, limits.submissions],
-                    panel::SubmissionRow::from_rusqlite,
-                )?;
+                let notes = db.newest(&panel::NEWEST_NOTES, email, phone, limits.notes)?;
+                let submissions = db.newest(&panel::NEWEST_SUBMISSIONS, email, phone, limits.submissions)?;
                 Ok((orders, summary, notes, submissions))
             })?;
             let orders = orders.into_iter().map(OrderRow::into_order).collect::<Result<Vec<_>, _>>()?;

@@ -13,6 +13,7 @@ on_both_backends!(
     email_and_phone_together_return_the_union,
     params_are_read_as_belco_sends_them,
     newest_first_and_capped_at_the_limit,
+    orders_of_the_same_moment_are_ordered_by_id_whichever_way_they_are_read,
     tokens_are_checked_first_and_reveal_nothing,
     rotated_tokens_are_all_accepted,
     malformed_requests_get_a_clear_4xx,
@@ -132,6 +133,37 @@ async fn newest_first_and_capped_at_the_limit(app: TestApp) {
     assert_eq!(ids.len(), 50, "BELCO_ORDERS_LIMIT defaults to 50");
     assert_eq!(ids.first().map(String::as_str), Some("o59"));
     assert_eq!(ids.last().map(String::as_str), Some("o10"));
+}
+
+/// SQLite's read path sorts a customer's rows itself when they all fit under the limit, and asks
+/// the database for the newest otherwise (`store/fast_read.rs`, `Newest`): both must give the
+/// ORDER BY's order, ties on the date broken by the id, descending: here through the API and the
+/// panel's reads.
+async fn orders_of_the_same_moment_are_ordered_by_id_whichever_way_they_are_read(app: TestApp) {
+    // Three moments; ids chosen so that bytewise and the usual collations agree (b10 after b1).
+    let (same, later, earlier) = ("2024-05-05T10:00:00Z", "2024-05-06T10:00:00Z", "2024-05-04T10:00:00Z");
+    let mut orders = vec![order("a1", "tie@example.com", "+31612345678", earlier)];
+    for id in ["b1", "c2", "b10", "a9", "c10"] {
+        orders.push(order(id, "tie@example.com", "", same));
+    }
+    orders.push(order("a2", "", "+31612345678", later));
+    app.import(&file(&orders)).await.expect("import");
+    let newest_first = ["a2", "c2", "c10", "b10", "b1", "a9", "a1"];
+
+    // All of them fit (limit 50), by email and phone together, by email alone.
+    assert_eq!(app.order_ids("email=tie@example.com&phoneNumber=%2B31612345678").await, newest_first);
+    assert_eq!(app.order_ids("email=tie@example.com").await, newest_first[1..]);
+    // Fewer than there are: the database picks the newest.
+    let region = app.state.config.phone_region;
+    let key = belco::phone::customer_key("tie@example.com", "+31612345678", region);
+    for limit in [7, 6, 3, 1] {
+        let ids: Vec<String> = app.store.orders(&key, limit).await.expect("orders").into_iter().map(|o| o.id).collect();
+        assert_eq!(ids, newest_first[..limit as usize], "limit {limit}");
+        let limits = belco::store::RecordLimits { orders: limit, notes: 10, submissions: 10 };
+        let records = app.store.customer_records(&key, limits).await.expect("records");
+        let ids: Vec<&str> = records.orders.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, newest_first[..limit as usize], "records, limit {limit}");
+    }
 }
 
 async fn tokens_are_checked_first_and_reveal_nothing(app: TestApp) {

@@ -2,7 +2,7 @@
 //! company). Every read and write of a customer's rows names the customer's key, and the key
 //! is part of each statement's condition, so an id that belongs to someone else matches nothing.
 
-use super::fast_read::row_struct;
+use super::fast_read::{Newest, row_struct};
 use super::{Db, Store, StoreError, now_millis};
 use crate::forms::{Answer, Scope};
 use crate::identity::CustomerKey;
@@ -47,17 +47,45 @@ fn new_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// A customer's notes, newest first, by either identifier (`$1` email, `$2` phone, `$3` limit).
-pub(super) const NOTES_SQL: &str = "SELECT id, author, body, created_at, updated_at FROM notes \
-                                    WHERE email_norm = $1 OR phone_norm = $2 ORDER BY created_at DESC, id DESC LIMIT $3";
+/// A customer's notes by either identifier (`$1` email, `$2` phone).
+macro_rules! customer_notes {
+    () => {
+        "SELECT id, author, body, created_at, updated_at FROM notes WHERE email_norm = $1 OR phone_norm = $2"
+    };
+}
 
-/// A customer's submissions, newest first (`$1` email, `$2` phone, `$3` limit). No `scope =
+/// A customer's notes, newest first (`$3` limit).
+const NOTES_SQL: &str = concat!(customer_notes!(), " ORDER BY created_at DESC, id DESC LIMIT $3");
+
+/// The same on the SQLite read path (see `fast_read::Newest`).
+pub(super) const NEWEST_NOTES: Newest<'static, Note> = Newest {
+    unordered: concat!(customer_notes!(), " LIMIT $3"),
+    ordered: NOTES_SQL,
+    map: Note::from_rusqlite,
+    newest_first: |a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
+};
+
+/// A customer's submissions by either identifier (`$1` email, `$2` phone). No `scope =
 /// 'customer'` here: company rows have neither identifier, so the identifiers alone pick customer
 /// rows, and a scope condition tempts SQLite into walking every customer submission through
 /// `submissions_by_scope` instead of the two identifier indexes.
-pub(super) const CUSTOMER_SUBMISSIONS_SQL: &str = "SELECT id, form_id, form_title, author, answers, created_at \
-                                                   FROM form_submissions WHERE email_norm = $1 OR phone_norm = $2 \
-                                                   ORDER BY created_at DESC, id DESC LIMIT $3";
+macro_rules! customer_submissions {
+    () => {
+        "SELECT id, form_id, form_title, author, answers, created_at FROM form_submissions \
+         WHERE email_norm = $1 OR phone_norm = $2"
+    };
+}
+
+/// A customer's submissions, newest first (`$3` limit).
+const CUSTOMER_SUBMISSIONS_SQL: &str = concat!(customer_submissions!(), " ORDER BY created_at DESC, id DESC LIMIT $3");
+
+/// The same on the SQLite read path (see `fast_read::Newest`).
+pub(super) const NEWEST_SUBMISSIONS: Newest<'static, SubmissionRow> = Newest {
+    unordered: concat!(customer_submissions!(), " LIMIT $3"),
+    ordered: CUSTOMER_SUBMISSIONS_SQL,
+    map: SubmissionRow::from_rusqlite,
+    newest_first: |a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
+};
 
 row_struct! {
     /// A submission's row: the answers are still JSON.
@@ -95,7 +123,7 @@ impl Store {
             return Ok(Vec::new());
         }
         if let Some(reader) = &self.reader {
-            return Ok(reader.rows(NOTES_SQL, rusqlite::params![key.email, key.phone, limit], Note::from_rusqlite)?);
+            return Ok(reader.newest(&NEWEST_NOTES, key.email.as_deref(), key.phone.as_deref(), limit)?);
         }
         let notes = with_pool!(self, pool => {
             sqlx::query_as::<_, Note>(NOTES_SQL)

@@ -63,17 +63,23 @@ pub fn content_security_policy(nonce: Option<&str>, belco_origin: &str) -> Strin
 /// Money for people: the currency's own digits, with a symbol where one is unambiguous.
 #[cfg(feature = "ssr")]
 pub fn money_text(minor: i64, currency: belco::money::Currency) -> String {
-    let amount = belco::money::format_minor(minor, currency);
-    let (sign, amount) = match amount.strip_prefix('-') {
-        Some(rest) => ("−", rest.to_owned()),
-        None => ("", amount),
-    };
-    match currency.code() {
-        "EUR" => format!("{sign}€{amount}"),
-        "USD" => format!("{sign}${amount}"),
-        "GBP" => format!("{sign}£{amount}"),
-        code => format!("{sign}{amount} {code}"),
+    let mut text = String::with_capacity(24);
+    if minor < 0 {
+        text.push('−');
     }
+    let symbol = match currency.code() {
+        "EUR" => Some('€'),
+        "USD" => Some('$'),
+        "GBP" => Some('£'),
+        _ => None,
+    };
+    text.extend(symbol);
+    belco::money::push_amount(&mut text, minor.unsigned_abs(), currency);
+    if symbol.is_none() {
+        text.push(' ');
+        text.push_str(currency.code());
+    }
+    text
 }
 
 /// An order number as people say it: `#1234`, also when the shop already wrote the `#`.
