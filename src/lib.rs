@@ -6,6 +6,7 @@
 //! `ssr` feature so the wasm stays small.
 
 pub mod contract;
+mod decimal;
 pub mod forms;
 pub mod identity;
 pub mod money;

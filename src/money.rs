@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::decimal::push_digits;
+
 /// An ISO 4217 code, upper case, three ASCII letters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -136,21 +138,8 @@ pub fn push_amount(out: &mut String, abs: u64, currency: Currency) {
     push_digits(out, abs / scale, 1);
     if digits > 0 {
         out.push('.');
-        push_digits(out, abs % scale, digits);
+        push_digits(out, abs % scale, digits as usize);
     }
-}
-
-/// `n` in decimal, zero-padded to at least `width` digits.
-fn push_digits(out: &mut String, mut n: u64, width: u32) {
-    let mut buf = [b'0'; 20];
-    let mut at = buf.len();
-    while n > 0 || buf.len() - at < width as usize {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    // Only ASCII digits were written.
-    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
 
+use crate::decimal::push_digits;
+
 /// Reads an RFC 3339 date-time, also without seconds (`2020-01-01T00:00Z`), with a space instead
 /// of `T`, or a bare date (midnight UTC). A time without an offset is taken as UTC.
 pub fn parse_instant(text: &str) -> Option<i64> {
@@ -36,25 +38,56 @@ pub fn format_instant(millis: i64) -> String {
 
 /// A calendar day for people, in UTC: `3 Jan 2024`.
 pub fn format_day(millis: i64) -> String {
-    let at = utc(millis);
-    format!("{} {} {:04}", at.day(), MONTHS[at.month0() as usize], at.year())
+    let mut out = String::with_capacity(12);
+    push_day(&mut out, utc(millis));
+    out
 }
 
 /// A moment for people, in UTC: `3 Jan 2024, 14:05 UTC`.
 pub fn format_minute(millis: i64) -> String {
     let at = utc(millis);
-    format!("{} {} {:04}, {:02}:{:02} UTC", at.day(), MONTHS[at.month0() as usize], at.year(), at.hour(), at.minute())
+    let mut out = String::with_capacity(24);
+    push_day(&mut out, at);
+    out.push_str(", ");
+    push_digits(&mut out, u64::from(at.hour()), 2);
+    out.push(':');
+    push_digits(&mut out, u64::from(at.minute()), 2);
+    out.push_str(" UTC");
+    out
 }
 
 /// The same day as `YYYY-MM-DD`, for a `<time datetime>` attribute.
 pub fn format_iso_day(millis: i64) -> String {
     let at = utc(millis);
-    format!("{:04}-{:02}-{:02}", at.year(), at.month(), at.day())
+    let mut out = String::with_capacity(10);
+    push_year(&mut out, at.year());
+    out.push('-');
+    push_digits(&mut out, u64::from(at.month()), 2);
+    out.push('-');
+    push_digits(&mut out, u64::from(at.day()), 2);
+    out
 }
 
-// These three run for every order and note on every panel, so they skip chrono's strftime
-// (which parses its format string on each call); the tests hold them to strftime's output.
+// These three run for every order and note on every panel, so they are written digit by digit
+// rather than with chrono's strftime (which parses its format string on each call) or
+// `format!`; the tests hold them to strftime's output.
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+fn push_day(out: &mut String, at: DateTime<Utc>) {
+    push_digits(out, u64::from(at.day()), 1);
+    out.push(' ');
+    out.push_str(MONTHS[at.month0() as usize]);
+    out.push(' ');
+    push_year(out, at.year());
+}
+
+/// Four digits at least, as strftime's `%Y` (a sign for years before 1 AD).
+fn push_year(out: &mut String, year: i32) {
+    if year < 0 {
+        out.push('-');
+    }
+    push_digits(out, u64::from(year.unsigned_abs()), 4);
+}
 
 fn utc(millis: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(millis).unwrap_or_default()
