@@ -31,8 +31,27 @@ pub enum ReadError {
     Closed,
 }
 
+/// Turns off SQLite's memory statistics for the whole process, once, before the first
+/// connection: with them on (SQLite's default), every allocation SQLite makes takes one global
+/// mutex, which the runtime's worker threads then queue on (futex calls under load). Nothing here
+/// reads the statistics. Called too late (SQLite already initialized), SQLite refuses and nothing
+/// changes.
+fn without_memory_statistics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is documented as safe to call before sqlite3_initialize (and
+        // returns SQLITE_MISUSE, changing nothing, after it); MEMSTATUS takes one int.
+        let code =
+            unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
+        if code != rusqlite::ffi::SQLITE_OK {
+            tracing::debug!(code, "SQLite memory statistics stay on (SQLite was already initialized)");
+        }
+    });
+}
+
 impl SqliteReader {
     pub fn new(path: PathBuf) -> Self {
+        without_memory_statistics();
         Self { path, idle: Mutex::new(Vec::new()), closed: AtomicBool::new(false) }
     }
 
