@@ -412,7 +412,7 @@ impl Store {
             return Ok(Vec::new());
         }
         if let Some(reader) = &self.reader {
-            let rows = reader.newest(&NEWEST_BELCO_ORDERS, key.email.as_deref(), key.phone.as_deref(), limit)?;
+            let rows = reader.newest(&NEWEST_BELCO_ORDERS, key, limit)?;
             return Ok(rows.into_iter().map(|row| row.belco_json).collect());
         }
         let rows = with_pool!(self, pool => {
@@ -432,7 +432,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let rows = if let Some(reader) = &self.reader {
-            reader.newest(&NEWEST_ORDERS, key.email.as_deref(), key.phone.as_deref(), limit)?
+            reader.newest(&NEWEST_ORDERS, key, limit)?
         } else {
             with_pool!(self, pool => {
                 sqlx::query_as::<_, OrderRow>(ORDERS_SQL)
@@ -481,15 +481,14 @@ impl Store {
         }
         let records = if let Some(reader) = &self.reader {
             let (orders, summary, notes, submissions) = reader.snapshot(|db| {
-                let (email, phone) = (key.email.as_deref(), key.phone.as_deref());
-                let orders = db.newest(&NEWEST_ORDERS, email, phone, limits.orders)?;
+                let orders = db.newest(&NEWEST_ORDERS, key, limits.orders)?;
                 let summary = if (orders.len() as i64) < limits.orders {
                     None
                 } else {
                     Some(db.rows(SUMMARY_SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?)
                 };
-                let notes = db.newest(&panel::NEWEST_NOTES, email, phone, limits.notes)?;
-                let submissions = db.newest(&panel::NEWEST_SUBMISSIONS, email, phone, limits.submissions)?;
+                let notes = db.newest(&panel::NEWEST_NOTES, key, limits.notes)?;
+                let submissions = db.newest(&panel::NEWEST_SUBMISSIONS, key, limits.submissions)?;
                 Ok((orders, summary, notes, submissions))
             })?;
             let orders = orders.into_iter().map(OrderRow::into_order).collect::<Result<Vec<_>, _>>()?;

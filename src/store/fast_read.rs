@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
+use crate::identity::CustomerKey;
+
 /// Idle connections kept for reuse; more are opened under load and closed after.
 const KEEP_IDLE: usize = 8;
 
@@ -132,6 +134,18 @@ impl Snapshot<'_> {
         let rows = statement.query_map(params, map)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
+
+    /// The newest `limit` rows of `query` for the customer `key` names.
+    pub fn newest<T>(&self, query: &Newest<'_, T>, key: &CustomerKey, limit: i64) -> Result<Vec<T>, ReadError> {
+        let (email, phone) = (key.email.as_deref(), key.phone.as_deref());
+        let mut rows =
+            self.rows(query.unordered, rusqlite::params![email, phone, limit.saturating_add(1)], query.map)?;
+        if rows.len() as i64 > limit {
+            return self.rows(query.ordered, rusqlite::params![email, phone, limit], query.map);
+        }
+        rows.sort_unstable_by(query.newest_first);
+        Ok(rows)
+    }
 }
 
 /// The SQLite read path's way of asking for a customer's newest rows.
@@ -151,36 +165,11 @@ pub struct Newest<'q, T> {
     pub newest_first: fn(&T, &T) -> std::cmp::Ordering,
 }
 
-impl Snapshot<'_> {
-    /// The newest `limit` rows of `query` for the customer with these identifiers.
-    pub fn newest<T>(
-        &self,
-        query: &Newest<'_, T>,
-        email: Option<&str>,
-        phone: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<T>, ReadError> {
-        let mut rows =
-            self.rows(query.unordered, rusqlite::params![email, phone, limit.saturating_add(1)], query.map)?;
-        if rows.len() as i64 > limit {
-            return self.rows(query.ordered, rusqlite::params![email, phone, limit], query.map);
-        }
-        rows.sort_unstable_by(query.newest_first);
-        Ok(rows)
-    }
-}
-
 impl SqliteReader {
     /// [`Snapshot::newest`] on its own (no transaction around the rare second query: it answers
     /// with the newest rows as of when it runs, which is all a caller can ask).
-    pub fn newest<T>(
-        &self,
-        query: &Newest<'_, T>,
-        email: Option<&str>,
-        phone: Option<&str>,
-        limit: i64,
-    ) -> Result<Vec<T>, ReadError> {
-        self.with_connection(|conn| Snapshot(conn).newest(query, email, phone, limit))
+    pub fn newest<T>(&self, query: &Newest<'_, T>, key: &CustomerKey, limit: i64) -> Result<Vec<T>, ReadError> {
+        self.with_connection(|conn| Snapshot(conn).newest(query, key, limit))
     }
 }
 

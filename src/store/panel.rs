@@ -123,7 +123,7 @@ impl Store {
             return Ok(Vec::new());
         }
         if let Some(reader) = &self.reader {
-            return Ok(reader.newest(&NEWEST_NOTES, key.email.as_deref(), key.phone.as_deref(), limit)?);
+            return Ok(reader.newest(&NEWEST_NOTES, key, limit)?);
         }
         let notes = with_pool!(self, pool => {
             sqlx::query_as::<_, Note>(NOTES_SQL)
@@ -241,11 +241,7 @@ impl Store {
                                WHERE scope = 'company' ORDER BY created_at DESC, id DESC LIMIT $1";
         let rows = match (owner, &self.reader) {
             (Owner::Customer(key), _) if key.is_empty() => Vec::new(),
-            (Owner::Customer(key), Some(reader)) => reader.rows(
-                CUSTOMER_SUBMISSIONS_SQL,
-                rusqlite::params![key.email, key.phone, limit],
-                SubmissionRow::from_rusqlite,
-            )?,
+            (Owner::Customer(key), Some(reader)) => reader.newest(&NEWEST_SUBMISSIONS, key, limit)?,
             (Owner::Company, Some(reader)) => {
                 reader.rows(COMPANY_SQL, rusqlite::params![limit], SubmissionRow::from_rusqlite)?
             }
