@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use app::{App, FormsHtml, FrameSettings, frame_response, shell};
+use app::{App, FormsHtml, FrameDocument, FrameSettings, frame_response, shell};
 use axum::Router;
 use axum::http::Uri;
 use axum::response::IntoResponse;
@@ -56,6 +56,6 @@ pub fn frame_settings(config: &Config, site: &LeptosOptions) -> FrameSettings {
         signer: config.signer.clone(),
         forms: config.forms.clone(),
         forms_html: FormsHtml::render(&config.forms),
-        site: site.clone(),
+        document: FrameDocument::new(site, &config.belco_origin),
     }
 }

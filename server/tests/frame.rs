@@ -173,6 +173,8 @@ async fn the_headers_keep_the_frame_inside_belco(app: TestApp) {
     }
     assert!(html.contains("postMessage({action:'resize',height:h},o)"), "{html}");
     assert!(html.contains(r#"var o="https://app.belco.io""#), "{html}");
+    // The document around the panel is rendered once, with marks for the nonce and the panel.
+    assert!(!html.contains("markq7x"), "a mark left in {html}");
 
     // A fresh nonce per response.
     let (_, again, _) = frame(&app, &format!("token={TOKEN}&email=john@example.com")).await;

@@ -19,7 +19,7 @@
 //! (`server_fns::panel`).
 
 #[cfg(feature = "ssr")]
-pub use ssr::{FrameSettings, respond};
+pub use ssr::{FrameDocument, FrameSettings, respond};
 
 /// The inline script that tells Belco the frame's height: once as soon as it runs (it sits at
 /// the end of the body, after the stylesheet, so the server's HTML is laid out), then on every
@@ -118,12 +118,11 @@ mod ssr {
     use hydration_context::{SharedContext, SsrSharedContext};
     use leptos::nonce::Nonce;
     use leptos::prelude::*;
-    use leptos::tachys::view::Position;
 
     use super::{content_security_policy, money_text, order_number, resize_script, script_string, status_class};
     use crate::islands::{Forms, Notes};
     use crate::pages::form_card::FormsHtml;
-    use crate::pages::html::Html;
+    use crate::pages::html::{Html, Rendered};
     use crate::pages::notes_list::{add_note_form, notes_html};
     use crate::server_fns::{NoteView, SubmissionView, panel_ssr};
     use crate::shell::document;
@@ -146,8 +145,8 @@ mod ssr {
         pub forms: Arc<FormSet>,
         /// The same forms as HTML, rendered once: `FormsHtml::render(&forms)`.
         pub forms_html: FormsHtml,
-        /// Where the site's files are (`/pkg/…`), for the document's head.
-        pub site: LeptosOptions,
+        /// The document around the panel: `FrameDocument::new(&site, &belco_origin)`.
+        pub document: FrameDocument,
     }
 
     /// `GET /frame?token=…&email=…&phoneNumber=…` (`raw_query`: the URL's query string as sent).
@@ -274,29 +273,20 @@ mod ssr {
         settings.signer.as_ref().map(|signer| signer.issue(subject, now_millis()))
     }
 
-    /// The whole document, in one synchronous pass, as a routed page would be rendered: a fresh
-    /// reactive owner with an islands-mode shared context (so only the islands carry hydration
-    /// markers), then the data scripts the hydration code expects after the document.
     /// Bytes reserved for a page: a panel with 20 orders and 10 notes is ~47 KB.
     const PAGE_CAPACITY: usize = 64 * 1024;
 
-    async fn render(settings: &FrameSettings, nonce: &Nonce, page: Page) -> String {
+    /// The whole document in one synchronous pass: the document around the panel as rendered at
+    /// startup ([`FrameDocument`]), the panel written with `pages::html`, and its islands
+    /// rendered by Leptos in place, under a fresh reactive owner with an islands-mode shared
+    /// context (so only the islands carry hydration markers); then the data scripts the hydration
+    /// code expects after the document.
+    async fn render(settings: &FrameSettings, nonce: &str, page: Page) -> String {
         let shared = Arc::new(SsrSharedContext::new_islands());
         let owner = Owner::new_root(Some(shared.clone() as Arc<dyn SharedContext + Send + Sync>));
-        let mut html = owner.with(|| {
-            provide_context(nonce.clone());
-            let origin = script_string(&settings.belco_origin);
-            let body = view! {
-                {main(settings, page)}
-                <script nonce=nonce.clone()>{resize_script(&origin)}</script>
-            };
-            let document = document(settings.site.clone(), view! { <title>"belco-panel"</title> }, body);
-            // Room for a whole panel up front: Leptos's own estimate leaves out the `inner_html`
-            // parts, and growing the string would copy the page several times over.
-            let mut html = String::with_capacity(PAGE_CAPACITY);
-            document.to_html_with_buf(&mut html, &mut Position::FirstChild, true, false, vec![]);
-            html
-        });
+        let mut html = Html::with_capacity(PAGE_CAPACITY);
+        owner.with(|| settings.document.write(&mut html, nonce, |html| main(html, settings, page)));
+        let mut html = html.finish();
         if let Some(data) = shared.pending_data() {
             for chunk in data.collect::<Vec<String>>().await {
                 html.push_str("<script nonce=\"");
@@ -310,182 +300,222 @@ mod ssr {
         html
     }
 
-    fn main(settings: &FrameSettings, page: Page) -> AnyView {
+    /// The frame's document around its panel: the head every page has (`shell::document`, with
+    /// the islands' hydration script) and, after the panel, the resize script. Rendered by
+    /// Leptos once, when the server starts, with marks where each response puts its own nonce
+    /// and its panel; a response then only copies the pieces around them.
+    #[derive(Clone, Debug)]
+    pub struct FrameDocument {
+        pieces: Vec<(Rendered, Option<Slot>)>,
+    }
+
+    /// What a response writes after a piece of the [`FrameDocument`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Slot {
+        Nonce,
+        Panel,
+    }
+
+    impl FrameDocument {
+        /// Text that stands for the response's nonce, and for its panel, while the document is
+        /// rendered: letters only, so that Leptos writes them as they are.
+        const MARKS: [&str; 2] = ["belcopanelnoncemarkq7x", "belcopanelpanelmarkq7x"];
+
+        /// `site`: where the site's files are (`/pkg/…`); `belco_origin`: where the resize
+        /// messages go.
+        pub fn new(site: &LeptosOptions, belco_origin: &str) -> Self {
+            let [nonce_mark, panel_mark] = Self::MARKS;
+            let owner = Owner::new_root(Some(Arc::new(SsrSharedContext::new_islands())));
+            let pieces = owner.with(|| {
+                let nonce = Nonce::from_value(nonce_mark);
+                provide_context(nonce.clone());
+                let resize = resize_script(&script_string(belco_origin));
+                let body = view! {
+                    {panel_mark}
+                    <script nonce=nonce>{resize}</script>
+                };
+                let document = document(site.clone(), view! { <title>"belco-panel"</title> }, body);
+                Rendered::split(document, &Self::MARKS)
+            });
+            let pieces = pieces
+                .into_iter()
+                .map(|(piece, mark)| (piece, mark.map(|index| if index == 0 { Slot::Nonce } else { Slot::Panel })))
+                .collect();
+            Self { pieces }
+        }
+
+        /// The document with `nonce` on its scripts and `panel` writing the body's content.
+        pub(super) fn write(&self, html: &mut Html, nonce: &str, panel: impl FnOnce(&mut Html)) {
+            let mut panel = Some(panel);
+            for (piece, slot) in &self.pieces {
+                html.rendered(piece);
+                match slot {
+                    Some(Slot::Nonce) => _ = html.attr(nonce),
+                    Some(Slot::Panel) => panel.take().into_iter().for_each(|panel| panel(html)),
+                    None => {}
+                }
+            }
+        }
+    }
+
+    fn main(html: &mut Html, settings: &FrameSettings, page: Page) {
         match page {
-            Page::Message { title, text } => view! {
-                <main class="frame frame--message">
-                    <h1>{title}</h1>
-                    <p>{text}</p>
-                </main>
+            Page::Message { title, text } => {
+                html.raw("<main class=\"frame frame--message\"><h1>")
+                    .text(title)
+                    .raw("</h1><p>")
+                    .text(text)
+                    .raw("</p></main>");
             }
-            .into_any(),
-            Page::Unavailable => view! {
-                <main class="frame">
-                    <p class="frame__error" role="alert">"The panel cannot reach its storage. Try again in a moment."</p>
-                </main>
+            Page::Unavailable => {
+                html.raw(
+                    "<main class=\"frame\"><p class=\"frame__error\" role=\"alert\">The panel cannot reach its \
+                     storage. Try again in a moment.</p></main>",
+                );
             }
-            .into_any(),
             Page::Company { stored, capability, submissions } => {
-                view! { <main class="frame">{company_panel(settings, stored, capability, submissions)}</main> }.into_any()
+                html.raw("<main class=\"frame\">");
+                company_panel(html, settings, stored, capability, submissions);
+                html.raw("</main>");
             }
             Page::Customer(customer) => {
-                view! { <main class="frame">{customer_panel(settings, *customer)}</main> }.into_any()
+                html.raw("<main class=\"frame\">");
+                customer_panel(html, settings, *customer);
+                html.raw("</main>");
             }
         }
     }
 
     /// The island with the scope's forms (server HTML, its children) and the sent ones.
     fn forms_island(
+        html: &mut Html,
         settings: &FrameSettings,
         scope: Scope,
         capability: String,
         submissions: Vec<SubmissionView>,
         list_title: &str,
-    ) -> impl IntoView {
+    ) {
         let list_title = list_title.to_owned();
         let cards = settings.forms_html.of(scope);
-        view! {
+        html.view(view! {
             <Forms capability submissions list_title>
                 <div class="forms__cards" inner_html=cards></div>
             </Forms>
-        }
+        });
     }
 
     /// Shown where the notes and forms would be when the server has no signing key.
-    fn interactive_off() -> AnyView {
-        view! {
-            <p class="frame__notice">"Notes and forms are off: this server has no BELCO_SIGNING_KEY."</p>
-        }
-        .into_any()
+    fn interactive_off(html: &mut Html) {
+        html.raw("<p class=\"frame__notice\">Notes and forms are off: this server has no BELCO_SIGNING_KEY.</p>");
     }
 
     fn company_panel(
+        html: &mut Html,
         settings: &FrameSettings,
         stored: i64,
         capability: Option<String>,
         submissions: Vec<SubmissionView>,
-    ) -> AnyView {
-        let interactive = match capability {
+    ) {
+        html.raw(
+            "<header class=\"panel-header\"><h1>Company</h1><p class=\"panel-header__note\">Belco sent no email \
+             address or phone number, so this is the shop-wide view.</p></header><dl class=\"facts\">\
+             <div class=\"facts__item\"><dt>Orders stored</dt><dd>",
+        )
+        .number(stored)
+        .raw("</dd></div></dl>");
+        match capability {
             Some(capability) => {
-                forms_island(settings, Scope::Company, capability, submissions, "Recent submissions").into_any()
+                forms_island(html, settings, Scope::Company, capability, submissions, "Recent submissions")
             }
-            None => interactive_off(),
-        };
-        view! {
-            <header class="panel-header">
-                <h1>"Company"</h1>
-                <p class="panel-header__note">
-                    "Belco sent no email address or phone number, so this is the shop-wide view."
-                </p>
-            </header>
-            <dl class="facts">
-                <div class="facts__item">
-                    <dt>"Orders stored"</dt>
-                    <dd>{stored}</dd>
-                </div>
-            </dl>
-            {interactive}
+            None => interactive_off(html),
         }
-        .into_any()
     }
 
-    fn customer_panel(settings: &FrameSettings, customer: Customer) -> AnyView {
+    fn customer_panel(html: &mut Html, settings: &FrameSettings, customer: Customer) {
         let Customer { email, phone, summary, orders, notes, submissions, unreadable, capability } = customer;
-        let interactive = match (unreadable, capability) {
-            (true, _) => view! {
-                <p class="frame__notice">
-                    "Notes and forms need an email address or phone number this panel can read."
-                </p>
+        customer_header(html, email.as_deref(), phone.as_deref(), &summary, &orders);
+        match (unreadable, capability) {
+            (true, _) => {
+                _ = html.raw(
+                    "<p class=\"frame__notice\">Notes and forms need an email address or phone number this panel \
+                 can read.</p>",
+                )
             }
-            .into_any(),
-            (false, Some(capability)) => view! {
-                <Notes capability=capability.clone()>
-                    <div class="notes__items" inner_html=notes_html(&notes, false)></div>
-                    {add_note_form()}
-                </Notes>
-                {forms_island(settings, Scope::Customer, capability, submissions, "Sent forms")}
+            (false, Some(capability)) => {
+                html.view(view! {
+                    <Notes capability=capability.clone()>
+                        <div class="notes__items" inner_html=notes_html(&notes, false)></div>
+                        {add_note_form()}
+                    </Notes>
+                });
+                forms_island(html, settings, Scope::Customer, capability, submissions, "Sent forms");
             }
-            .into_any(),
-            (false, None) => interactive_off(),
-        };
-        view! {
-            {customer_header(email, phone, summary, orders)}
-            {interactive}
+            (false, None) => interactive_off(html),
         }
-        .into_any()
     }
 
+    /// Who the customer is, what they bought in all, and their newest orders.
     fn customer_header(
-        email: Option<String>,
-        phone: Option<String>,
-        summary: CustomerSummary,
-        orders: Vec<Order>,
-    ) -> impl IntoView {
-        let heading = summary.name.clone().or_else(|| email.clone()).or_else(|| phone.clone()).unwrap_or_default();
-        let shown = orders.len() as i64;
-        let list = if orders.is_empty() {
-            view! { <p class="orders__empty">"No orders yet"</p> }.into_any()
-        } else {
-            view! { <ul class="orders__list" inner_html=orders_html(&orders)></ul> }.into_any()
+        html: &mut Html,
+        email: Option<&str>,
+        phone: Option<&str>,
+        summary: &CustomerSummary,
+        orders: &[Order],
+    ) {
+        let heading = summary.name.as_deref().or(email).or(phone).unwrap_or_default();
+        html.raw("<header class=\"panel-header\"><h1 class=\"panel-header__name\">")
+            .text(heading)
+            .raw("</h1><dl class=\"facts\">");
+        let fact = |html: &mut Html, term: &'static str| {
+            html.raw("<div class=\"facts__item\"><dt>").raw(term).raw("</dt><dd>");
         };
-        let more = (summary.orders > shown).then(
-            || view! { <p class="orders__more">{format!("The newest {shown} of {} orders.", summary.orders)}</p> },
-        );
-        let totals = (!summary.totals.is_empty()).then(|| {
-            let lines = summary
-                .totals
-                .iter()
-                .map(|(currency, minor)| view! { <span class="facts__money">{money_text(*minor, *currency)}</span> })
-                .collect_view();
-            view! {
-                <div class="facts__item">
-                    <dt>"Total spent"</dt>
-                    <dd>{lines}</dd>
-                </div>
-            }
-        });
-        view! {
-            <header class="panel-header">
-                <h1 class="panel-header__name">{heading}</h1>
-                <dl class="facts">
-                    {email.map(|email| view! {
-                        <div class="facts__item">
-                            <dt>"Email"</dt>
-                            <dd>{email}</dd>
-                        </div>
-                    })}
-                    {phone.map(|phone| view! {
-                        <div class="facts__item">
-                            <dt>"Phone"</dt>
-                            <dd>{phone}</dd>
-                        </div>
-                    })}
-                    {summary.first_order_at.map(|at| view! {
-                        <div class="facts__item">
-                            <dt>"Customer since"</dt>
-                            <dd><time datetime=format_iso_day(at)>{format_day(at)}</time></dd>
-                        </div>
-                    })}
-                    <div class="facts__item">
-                        <dt>"Orders"</dt>
-                        <dd>{summary.orders}</dd>
-                    </div>
-                    {totals}
-                </dl>
-            </header>
-            <section class="orders" aria-labelledby="orders-title">
-                <h2 id="orders-title">"Orders"</h2>
-                {list}
-                {more}
-            </section>
+        if let Some(email) = email {
+            fact(html, "Email");
+            html.text(email).raw("</dd></div>");
         }
+        if let Some(phone) = phone {
+            fact(html, "Phone");
+            html.text(phone).raw("</dd></div>");
+        }
+        if let Some(at) = summary.first_order_at {
+            fact(html, "Customer since");
+            html.time(None, &format_iso_day(at), &format_day(at)).raw("</dd></div>");
+        }
+        fact(html, "Orders");
+        html.number(summary.orders).raw("</dd></div>");
+        if !summary.totals.is_empty() {
+            fact(html, "Total spent");
+            for (currency, minor) in &summary.totals {
+                html.raw("<span class=\"facts__money\">").text(&money_text(*minor, *currency)).raw("</span>");
+            }
+            html.raw("</dd></div>");
+        }
+        html.raw(
+            "</dl></header><section class=\"orders\" aria-labelledby=\"orders-title\">\
+             <h2 id=\"orders-title\">Orders</h2>",
+        );
+        if orders.is_empty() {
+            html.raw("<p class=\"orders__empty\">No orders yet</p>");
+        } else {
+            html.raw("<ul class=\"orders__list\">");
+            orders_html(html, orders);
+            html.raw("</ul>");
+        }
+        let shown = orders.len() as i64;
+        if summary.orders > shown {
+            html.raw("<p class=\"orders__more\">The newest ")
+                .number(shown)
+                .raw(" of ")
+                .number(summary.orders)
+                .raw(" orders.</p>");
+        }
+        html.raw("</section>");
     }
 
     /// The orders' `<li>`s (see `pages::html` for why they are not views): each a `<details>`
     /// whose summary shows number, date, status and total, and whose body lists the products,
     /// the shop's note and a link to the order in the shop.
-    fn orders_html(orders: &[Order]) -> String {
-        let mut html = Html::with_capacity(orders.len() * 1200);
+    fn orders_html(html: &mut Html, orders: &[Order]) {
         for order in orders {
             let currency = order.currency;
             html.raw("<li class=\"order\"><details><summary class=\"order__summary\"><span class=\"order__number\">")
@@ -522,7 +552,6 @@ mod ssr {
             }
             html.raw("</div></details></li>");
         }
-        html.finish()
     }
 }
 
@@ -551,6 +580,29 @@ mod tests {
         let csp = content_security_policy(Some("abc"), "https://app.belco.io");
         assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"), "{csp}");
         assert!(csp.contains("frame-ancestors https://app.belco.io;"), "{csp}");
+    }
+
+    #[test]
+    fn the_document_around_the_panel_has_one_place_for_it_and_the_nonce_on_every_script() {
+        let site = leptos::config::LeptosOptions::builder().output_name("belco-panel").build();
+        let document = FrameDocument::new(&site, "https://app.belco.io");
+        let mut html = crate::pages::html::Html::default();
+        let mut panels = 0;
+        document.write(&mut html, "n0nce", |html| {
+            panels += 1;
+            html.raw("<main>panel</main>");
+        });
+        let html = html.finish();
+        assert_eq!(panels, 1);
+        assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</body></html>"), "{html}");
+        assert!(html.contains("<body><main>panel</main><script nonce=\"n0nce\">"), "{html}");
+        assert!(html.contains("var o=\"https://app.belco.io\""), "{html}");
+        assert_eq!(
+            html.matches("<script").count(),
+            html.matches("<script type=\"module\" nonce=\"n0nce\">").count() + 1
+        );
+        assert_eq!(html.matches("nonce=\"n0nce\"").count(), 2, "{html}");
+        assert!(!html.contains("mark"), "{html}");
     }
 
     #[test]

@@ -1,17 +1,48 @@
-//! A small HTML writer for the frame's long lists (the orders, the notes), server side only.
+//! A small HTML writer for the frame's markup that does not hydrate, server side only.
 //!
-//! The frame is the page Belco loads every time an agent opens a conversation, and most of it is
-//! these lists: twenty orders and ten notes are ~35 KB of markup, with nothing in them the browser
-//! hydrates. Built as Leptos views they cost more CPU than everything else on the page together
-//! (a view tree per item, then a second walk to write it out), so they are written straight into
-//! one string here instead, and put into the page with `inner_html`. The rest of the page, and
-//! everything interactive, stays in `view!`.
+//! The frame is the page Belco loads every time an agent opens a conversation. Most of it is
+//! read-only: the customer's header, twenty orders and ten notes are ~40 KB of markup with
+//! nothing in them the browser hydrates. Built as Leptos views they cost more CPU than the rest of
+//! the page (a view tree per item, then a second walk to write it out), so the frame writes them
+//! straight into one string here. What hydrates (the islands) is still rendered by Leptos, in
+//! place ([`Html::view`]), and so is the document around the panel, once ([`Rendered`]).
 //!
 //! The rules that keep this safe: markup comes only from literals in this crate ([`Html::raw`]
-//! takes `&'static str`); every value goes through [`Html::text`] or [`Html::attr`], which
+//! takes `&'static str`) or from Leptos ([`Html::view`], [`Html::rendered`]), which escapes the
+//! values in it; every value written here goes through [`Html::text`] or [`Html::attr`], which
 //! escape it for where it goes.
 
 use std::fmt::Write as _;
+
+use leptos::tachys::view::{Position, RenderHtml};
+
+/// Markup Leptos rendered once, to be written again into many pages (see [`Rendered::split`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered(String);
+
+impl Rendered {
+    /// `view` rendered by Leptos, cut at every occurrence of any of `marks` (text the view holds
+    /// where each page puts something of its own): the pieces in order, each with the index in
+    /// `marks` of the mark that followed it (`None` for the last piece).
+    pub fn split(view: impl RenderHtml, marks: &[&str]) -> Vec<(Rendered, Option<usize>)> {
+        let mut rest = view.to_html();
+        let mut pieces = Vec::new();
+        loop {
+            let next = marks
+                .iter()
+                .enumerate()
+                .filter_map(|(index, mark)| rest.find(mark).map(|at| (at, index, mark.len())))
+                .min();
+            let Some((at, index, len)) = next else {
+                pieces.push((Rendered(rest), None));
+                return pieces;
+            };
+            let after = rest.split_off(at);
+            pieces.push((Rendered(rest), Some(index)));
+            rest = after[len..].to_owned();
+        }
+    }
+}
 
 /// A growing HTML string. Every method appends.
 #[derive(Debug, Default)]
@@ -51,6 +82,19 @@ impl Html {
             self.raw(" class=\"").raw(class).raw("\"");
         }
         self.raw(" datetime=\"").attr(iso).raw("\">").text(shown).raw("</time>")
+    }
+
+    /// Markup Leptos rendered earlier.
+    pub fn rendered(&mut self, markup: &Rendered) -> &mut Self {
+        self.0.push_str(&markup.0);
+        self
+    }
+
+    /// A Leptos view (an island), rendered in place as it would be in a routed page. Call it
+    /// inside the page's reactive owner, which carries the hydration context.
+    pub fn view(&mut self, view: impl RenderHtml) -> &mut Self {
+        view.to_html_with_buf(&mut self.0, &mut Position::FirstChild, true, false, vec![]);
+        self
     }
 
     pub fn finish(self) -> String {
@@ -105,6 +149,15 @@ mod tests {
     fn text_outside_ascii_is_kept_whole() {
         assert_eq!(written(|h| _ = h.text("Zoë <3 ünïcode → 🛒")), "Zoë &lt;3 ünïcode → 🛒");
         assert_eq!(written(|h| _ = h.attr("")), "");
+    }
+
+    #[test]
+    fn rendered_markup_is_cut_at_its_marks() {
+        let pieces = Rendered::split("aMbNcMd".to_owned(), &["M", "N"]);
+        let pieces: Vec<(&str, Option<usize>)> = pieces.iter().map(|(r, mark)| (r.0.as_str(), *mark)).collect();
+        assert_eq!(pieces, [("a", Some(0)), ("b", Some(1)), ("c", Some(0)), ("d", None)]);
+        let whole = Rendered::split("<p>no marks</p>".to_owned(), &["M"]);
+        assert_eq!(whole, [(Rendered("&lt;p&gt;no marks&lt;/p&gt;".to_owned()), None)]);
     }
 
     #[test]

@@ -13,6 +13,6 @@ mod not_found;
 pub(crate) mod notes_list;
 
 #[cfg(feature = "ssr")]
-pub use frame::{FrameSettings, respond as frame_response};
+pub use frame::{FrameDocument, FrameSettings, respond as frame_response};
 pub use landing::LandingPage;
 pub use not_found::NotFoundPage;
