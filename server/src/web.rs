@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use app::{App, FormsHtml, FrameDocument, FrameSettings, frame_response, shell};
+use app::{App, FramePage, FrameSettings, frame_response, shell};
 use axum::Router;
 use axum::http::Uri;
 use axum::response::IntoResponse;
@@ -55,7 +55,6 @@ pub fn frame_settings(config: &Config, site: &LeptosOptions) -> FrameSettings {
         orders_limit: config.orders_limit,
         signer: config.signer.clone(),
         forms: config.forms.clone(),
-        forms_html: FormsHtml::render(&config.forms),
-        document: FrameDocument::new(site, &config.belco_origin),
+        page: FramePage::new(site, &config.belco_origin, &config.forms),
     }
 }

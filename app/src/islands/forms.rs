@@ -1,11 +1,12 @@
 //! The shop's forms for this panel (customer or company) and what was sent with them.
 //!
-//! The forms themselves are server HTML (`pages::form_card`), passed in as this island's
-//! children, so the wasm carries none of their markup: a form can have any number of fields of
-//! seven kinds, and rendering them in the browser would cost more than all the rest of the panel.
-//! The island listens for their `submit` events (which bubble to it), posts the fields to
-//! `submit_form`, and writes the server's answer into the form: one message next to each field
-//! it refused, or "Sent" and a fresh list of submissions.
+//! Both are server HTML, passed in as this island's children: the forms (`pages::form_card`) and
+//! the list of sent ones (`pages::submissions_list`). So the wasm carries none of their markup: a
+//! form can have any number of fields of seven kinds, and rendering them in the browser would
+//! cost more than all the rest of the panel. The island listens for the forms' `submit` events
+//! (which bubble to it), posts the fields to `submit_form`, and writes the server's answer into
+//! the page: one message next to each field it refused, or "Sent" and the fresh list of sent
+//! forms, which the server answers with as HTML and the island puts in place of the old one.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,18 +14,11 @@ use leptos::wasm_bindgen::JsCast;
 use web_sys::{HtmlFormElement, HtmlInputElement};
 
 use super::{all, author, show};
-use crate::server_fns::{AUTHOR_FIELD, SubmissionView, SubmitOutcome, submit_form};
+use crate::server_fns::{AUTHOR_FIELD, SubmitOutcome, submit_form};
 
 #[island]
-pub fn Forms(
-    capability: String,
-    submissions: Vec<SubmissionView>,
-    /// "Sent forms" on a customer's panel, "Recent submissions" on the company's.
-    list_title: String,
-    children: Children,
-) -> impl IntoView {
+pub fn Forms(capability: String, children: Children) -> impl IntoView {
     let capability = StoredValue::new(capability);
-    let submissions = RwSignal::new(submissions);
     let busy = RwSignal::new(false);
     let root = NodeRef::<leptos::html::Div>::new();
     // Once hydrated: the Send buttons work, and the name fields hold the remembered name.
@@ -68,7 +62,11 @@ pub fn Forms(
                     form.reset();
                     set_author(&form, &author);
                     show(&form, ".form-card__status", &format!("Sent: {title}."));
-                    submissions.set(fresh);
+                    if let Some(root) = root.get_untracked()
+                        && let Ok(Some(list)) = root.query_selector(".submissions__items")
+                    {
+                        list.set_inner_html(&fresh);
+                    }
                 }
                 Ok(SubmitOutcome::Invalid(errors)) => {
                     let refused: Vec<(String, String)> =
@@ -84,58 +82,10 @@ pub fn Forms(
         });
     };
 
-    view! {
-        <section class="forms" aria-labelledby="forms-title">
-            <h2 id="forms-title">"Forms"</h2>
-            <div class="forms__list" node_ref=root on:submit=on_submit>
-                {children()}
-            </div>
-        </section>
-        <section class="submissions" aria-labelledby="submissions-title">
-            <h2 id="submissions-title">{list_title}</h2>
-            <Show
-                when=move || !submissions.with(Vec::is_empty)
-                fallback=|| view! { <p class="submissions__empty">"Nothing sent yet."</p> }
-            >
-                <ul class="submissions__list">
-                    {move || submissions.get().into_iter().map(submission_item).collect_view()}
-                </ul>
-            </Show>
-        </section>
-    }
+    // The children hold the forms (`.forms__list`) and the sent ones (`.submissions__items`).
+    view! { <div class="forms-island" node_ref=root on:submit=on_submit>{children()}</div> }
 }
 
-fn submission_item(submission: SubmissionView) -> impl IntoView {
-    let answers = submission
-        .answers
-        .into_iter()
-        .map(|answer| {
-            let value = if answer.value.is_empty() { "—".to_owned() } else { answer.value };
-            view! {
-                <div class="facts__item">
-                    <dt>{answer.label}</dt>
-                    <dd class="submission__value">{value}</dd>
-                </div>
-            }
-        })
-        .collect_view();
-    view! {
-        <li class="submission">
-            <details>
-                <summary class="submission__summary">
-                    <span class="submission__title">{submission.form_title}</span>
-                    <span class="submission__meta">
-                        {submission.author}" · "<time datetime=submission.sent_iso>{submission.sent}</time>
-                    </span>
-                </summary>
-                <dl class="facts submission__answers">{answers}</dl>
-            </details>
-        </li>
-    }
-}
-
-/// The author's name, and the form's fields as the browser would post them: (name, text), an
-/// unchecked box absent.
 fn form_values(form: &HtmlFormElement) -> (String, Vec<(String, String)>) {
     let Ok(data) = web_sys::FormData::new_with_form(form) else {
         return (String::new(), Vec::new());

@@ -4,42 +4,70 @@
 //! read-only: the customer's header, twenty orders and ten notes are ~40 KB of markup with
 //! nothing in them the browser hydrates. Built as Leptos views they cost more CPU than the rest of
 //! the page (a view tree per item, then a second walk to write it out), so the frame writes them
-//! straight into one string here. What hydrates (the islands) is still rendered by Leptos, in
-//! place ([`Html::view`]), and so is the document around the panel, once ([`Rendered`]).
+//! straight into one string here. What hydrates (the islands), and the document around the panel,
+//! are still rendered by Leptos, but once, when the server starts, with marks where each page puts
+//! its own values ([`Template`]).
 //!
 //! The rules that keep this safe: markup comes only from literals in this crate ([`Html::raw`]
-//! takes `&'static str`) or from Leptos ([`Html::view`], [`Html::rendered`]), which escapes the
-//! values in it; every value written here goes through [`Html::text`] or [`Html::attr`], which
-//! escape it for where it goes.
+//! takes `&'static str`) or from Leptos ([`Template`]), which escapes the values in it; every value
+//! written here goes through [`Html::text`] or [`Html::attr`], which escape it for where it goes.
 
 use std::fmt::Write as _;
 
-use leptos::tachys::view::{Position, RenderHtml};
+use leptos::tachys::view::RenderHtml;
 
-/// Markup Leptos rendered once, to be written again into many pages (see [`Rendered::split`]).
+/// Markup Leptos rendered once, with marks in it, to be written again into many pages with each
+/// page's own values where the marks were: the frame's document and its islands, whose markup is
+/// the same on every panel but for a few values (see `pages::frame`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rendered(String);
+pub struct Template<S> {
+    /// The markup between the marks, each piece with the slot of the mark that followed it
+    /// (`None` for the last piece).
+    pieces: Vec<(String, Option<S>)>,
+}
 
-impl Rendered {
-    /// `view` rendered by Leptos, cut at every occurrence of any of `marks` (text the view holds
-    /// where each page puts something of its own): the pieces in order, each with the index in
-    /// `marks` of the mark that followed it (`None` for the last piece).
-    pub fn split(view: impl RenderHtml, marks: &[&str]) -> Vec<(Rendered, Option<usize>)> {
+impl<S: Copy> Template<S> {
+    /// `view` rendered by Leptos, with the slot `marks[i].1` wherever the text `marks[i].0` is. A
+    /// mark must be text that Leptos writes as it is wherever it stands (letters only), and that
+    /// nothing else in the view contains.
+    pub fn render(view: impl RenderHtml, marks: &[(&str, S)]) -> Self {
         let mut rest = view.to_html();
         let mut pieces = Vec::new();
         loop {
             let next = marks
                 .iter()
-                .enumerate()
-                .filter_map(|(index, mark)| rest.find(mark).map(|at| (at, index, mark.len())))
-                .min();
-            let Some((at, index, len)) = next else {
-                pieces.push((Rendered(rest), None));
-                return pieces;
+                .filter_map(|&(mark, slot)| rest.find(mark).map(|at| (at, mark.len(), slot)))
+                .min_by_key(|&(at, _, _)| at);
+            let Some((at, len, slot)) = next else {
+                pieces.push((rest, None));
+                return Self { pieces };
             };
-            let after = rest.split_off(at);
-            pieces.push((Rendered(rest), Some(index)));
-            rest = after[len..].to_owned();
+            let after = rest[at + len..].to_owned();
+            rest.truncate(at);
+            pieces.push((rest, Some(slot)));
+            rest = after;
+        }
+    }
+
+    /// This template, then `next`.
+    pub fn then(mut self, next: Template<S>) -> Self {
+        self.pieces.extend(next.pieces);
+        self
+    }
+
+    /// The slots, in the order [`Template::write`] fills them.
+    #[cfg(test)]
+    pub fn slots(&self) -> impl Iterator<Item = S> + '_ {
+        self.pieces.iter().filter_map(|(_, slot)| *slot)
+    }
+
+    /// Writes the markup, and `fill(html, slot)` wherever a mark was.
+    pub fn write(&self, html: &mut Html, mut fill: impl FnMut(&mut Html, S)) {
+        for (markup, slot) in &self.pieces {
+            html.0.push_str(markup);
+            if let Some(slot) = slot {
+                fill(html, *slot);
+            }
         }
     }
 }
@@ -82,19 +110,6 @@ impl Html {
             self.raw(" class=\"").raw(class).raw("\"");
         }
         self.raw(" datetime=\"").attr(iso).raw("\">").text(shown).raw("</time>")
-    }
-
-    /// Markup Leptos rendered earlier.
-    pub fn rendered(&mut self, markup: &Rendered) -> &mut Self {
-        self.0.push_str(&markup.0);
-        self
-    }
-
-    /// A Leptos view (an island), rendered in place as it would be in a routed page. Call it
-    /// inside the page's reactive owner, which carries the hydration context.
-    pub fn view(&mut self, view: impl RenderHtml) -> &mut Self {
-        view.to_html_with_buf(&mut self.0, &mut Position::FirstChild, true, false, vec![]);
-        self
     }
 
     pub fn finish(self) -> String {
@@ -152,12 +167,17 @@ mod tests {
     }
 
     #[test]
-    fn rendered_markup_is_cut_at_its_marks() {
-        let pieces = Rendered::split("aMbNcMd".to_owned(), &["M", "N"]);
-        let pieces: Vec<(&str, Option<usize>)> = pieces.iter().map(|(r, mark)| (r.0.as_str(), *mark)).collect();
-        assert_eq!(pieces, [("a", Some(0)), ("b", Some(1)), ("c", Some(0)), ("d", None)]);
-        let whole = Rendered::split("<p>no marks</p>".to_owned(), &["M"]);
-        assert_eq!(whole, [(Rendered("&lt;p&gt;no marks&lt;/p&gt;".to_owned()), None)]);
+    fn a_template_puts_each_value_where_its_mark_was() {
+        let template = Template::render("aMbNcMd".to_owned(), &[("M", 1), ("N", 2)]);
+        assert_eq!(template.slots().collect::<Vec<_>>(), [1, 2, 1]);
+        let out = written(|h| template.write(h, |h, slot| _ = h.number(slot * 10).raw("|")));
+        assert_eq!(out, "a10|b20|c10|d");
+        // Leptos escaped the view's text when it rendered it; the values are the writer's.
+        let plain = Template::render("<p>no marks</p>".to_owned(), &[("M", 1)]);
+        assert_eq!(plain.slots().count(), 0);
+        let second = Template::render("xMy".to_owned(), &[("M", 3)]);
+        let both = plain.then(second);
+        assert_eq!(written(|h| both.write(h, |h, _| _ = h.text("<v>"))), "&lt;p&gt;no marks&lt;/p&gt;x&lt;v&gt;y");
     }
 
     #[test]

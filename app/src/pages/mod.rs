@@ -2,8 +2,6 @@
 
 #[cfg(feature = "ssr")]
 mod form_card;
-#[cfg(feature = "ssr")]
-pub use form_card::FormsHtml;
 pub(crate) mod frame;
 #[cfg(feature = "ssr")]
 mod html;
@@ -11,8 +9,10 @@ mod landing;
 mod not_found;
 #[cfg(feature = "ssr")]
 pub(crate) mod notes_list;
+#[cfg(feature = "ssr")]
+pub(crate) mod submissions_list;
 
 #[cfg(feature = "ssr")]
-pub use frame::{FrameDocument, FrameSettings, respond as frame_response};
+pub use frame::{FramePage, FrameSettings, respond as frame_response};
 pub use landing::LandingPage;
 pub use not_found::NotFoundPage;

@@ -16,11 +16,18 @@ use crate::server_fns::{AUTHOR_FIELD, MAX_AUTHOR_CHARS, MAX_NOTE_CHARS, NoteView
 /// i.e. whether the island has hydrated (a list sent by a server function) or not yet (the first
 /// page).
 pub fn notes_html(notes: &[NoteView], ready: bool) -> String {
+    let mut html = Html::with_capacity(64 + notes.len() * 1600);
+    write_notes(&mut html, notes, ready);
+    html.finish()
+}
+
+/// [`notes_html`], written into a page.
+pub fn write_notes(html: &mut Html, notes: &[NoteView], ready: bool) {
     if notes.is_empty() {
-        return "<p class=\"notes__empty\">No notes yet.</p>".to_owned();
+        html.raw("<p class=\"notes__empty\">No notes yet.</p>");
+        return;
     }
     let disabled = if ready { "" } else { " disabled" };
-    let mut html = Html::with_capacity(notes.len() * 1600);
     html.raw("<ul class=\"notes__list\">");
     for note in notes {
         html.raw("<li class=\"note\" data-note=\"")
@@ -61,7 +68,6 @@ pub fn notes_html(notes: &[NoteView], ready: bool) -> String {
             );
     }
     html.raw("</ul>");
-    html.finish()
 }
 
 /// The form that adds a note; its button is enabled by the island once it has hydrated.

@@ -35,8 +35,9 @@ pub struct NoteView {
     pub edited: Option<String>,
 }
 
-/// A stored form submission as the panel lists it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A stored form submission as the panel lists it; times already written for people. Only the
+/// server uses it (the list goes to the browser as HTML, see `pages::submissions_list`).
+#[derive(Clone, Debug, PartialEq)]
 pub struct SubmissionView {
     pub id: String,
     pub form_title: String,
@@ -46,10 +47,11 @@ pub struct SubmissionView {
     pub answers: Vec<Answer>,
 }
 
-/// What a submission came to: stored (and the fresh list), or the messages to show per field.
+/// What a submission came to: stored (and the fresh list of sent forms, as the panel's HTML), or
+/// the messages to show per field.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SubmitOutcome {
-    Saved(Vec<SubmissionView>),
+    Saved(String),
     Invalid(Vec<FieldError>),
 }
 
@@ -266,9 +268,11 @@ pub(crate) mod ssr {
         }
     }
 
-    pub async fn submissions(store: &Store, owner: Owner<'_>) -> Result<Vec<SubmissionView>, PanelError> {
+    /// The panel's list of sent forms, as HTML (`pages::submissions_list`).
+    pub async fn submissions_html(store: &Store, owner: Owner<'_>) -> Result<String, PanelError> {
         let rows = store.submissions(owner, SUBMISSIONS_LIMIT).await.map_err(unavailable)?;
-        Ok(rows.into_iter().map(submission_view).collect())
+        let submissions: Vec<SubmissionView> = rows.into_iter().map(submission_view).collect();
+        Ok(crate::pages::submissions_list::submissions_html(&submissions))
     }
 
     pub async fn submit(
@@ -300,7 +304,7 @@ pub(crate) mod ssr {
         };
         let author = author.unwrap_or_default();
         store.add_submission(owner, &form.id, &form.title, &author, answers).await.map_err(unavailable)?;
-        Ok(SubmitOutcome::Saved(submissions(&store, owner).await?))
+        Ok(SubmitOutcome::Saved(submissions_html(&store, owner).await?))
     }
 
     /// The author's message first (its field comes first in the form), then the form's own.
