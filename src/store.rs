@@ -10,7 +10,7 @@ use sqlx::QueryBuilder;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::contract::{Order, Product};
+use crate::contract::Order;
 use crate::identity::CustomerKey;
 use crate::money::Currency;
 
@@ -161,7 +161,7 @@ fn last_of_each_id(chunk: &[StoredOrder]) -> Vec<&StoredOrder> {
 }
 
 fast_read::row_struct! {
-    /// An order as the panel reads it; products still JSON.
+    /// An order as the panel reads it (the columns of a [`PanelOrder`]).
     struct OrderRow {
         id: String,
         number: String,
@@ -170,35 +170,66 @@ fast_read::row_struct! {
         currency: String,
         total_minor: i64,
         order_date: i64,
-        created_at: i64,
-        updated_at: i64,
         url: String,
-        email: String,
-        phone_number: String,
         customer_name: Option<String>,
         products: String,
     }
 }
 
 impl OrderRow {
-    fn into_order(self) -> Result<Order, StoreError> {
-        let corrupt = |reason: String| StoreError::Corrupt { id: self.id.clone(), reason };
-        Ok(Order {
-            currency: Currency::parse(&self.currency).map_err(|e| corrupt(e.to_string()))?,
-            products: serde_json::from_str::<Vec<Product>>(&self.products).map_err(|e| corrupt(e.to_string()))?,
+    fn into_panel_order(self) -> Result<PanelOrder, StoreError> {
+        let currency = Currency::parse(&self.currency)
+            .map_err(|e| StoreError::Corrupt { id: self.id.clone(), reason: e.to_string() })?;
+        Ok(PanelOrder {
             id: self.id,
             number: self.number,
             note: self.note,
             status: self.status,
+            currency,
             total: self.total_minor,
             date: self.order_date,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
             url: self.url,
-            email: self.email,
-            phone_number: self.phone_number,
             customer_name: self.customer_name,
+            products: self.products,
         })
+    }
+}
+
+/// An order as the panel lists it: what the panel shows of it, read from only the columns that
+/// hold that (not the customer's identifiers, nor when the row was written). The products stay
+/// as the import stored them, in JSON, until they are shown: [`PanelOrder::products`] reads them
+/// without copying their names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PanelOrder {
+    pub id: String,
+    pub number: String,
+    pub note: String,
+    pub status: String,
+    pub currency: Currency,
+    /// In minor units of `currency`.
+    pub total: i64,
+    /// Milliseconds since the epoch.
+    pub date: i64,
+    pub url: String,
+    pub customer_name: Option<String>,
+    products: String,
+}
+
+/// One line of a [`PanelOrder`]'s products; the name borrowed from the stored JSON unless it
+/// holds escapes. `price` in minor units of the order's currency.
+#[derive(Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct ProductLine<'a> {
+    #[serde(borrow)]
+    pub name: std::borrow::Cow<'a, str>,
+    pub quantity: i64,
+    pub price: i64,
+}
+
+impl PanelOrder {
+    /// The order's products, in the shop's order.
+    pub fn products(&self) -> Result<Vec<ProductLine<'_>>, StoreError> {
+        serde_json::from_str(&self.products)
+            .map_err(|e| StoreError::Corrupt { id: self.id.clone(), reason: format!("products: {e}") })
     }
 }
 
@@ -217,8 +248,7 @@ macro_rules! newest_orders {
 }
 macro_rules! order_columns {
     () => {
-        "id, number, note, status, currency, total_minor, order_date, created_at, updated_at, url, email, \
-         phone_number, customer_name, products"
+        "id, number, note, status, currency, total_minor, order_date, url, customer_name, products"
     };
 }
 
@@ -277,7 +307,7 @@ pub struct RecordLimits {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomerRecords {
     pub summary: CustomerSummary,
-    pub orders: Vec<Order>,
+    pub orders: Vec<PanelOrder>,
     pub notes: Vec<Note>,
     pub submissions: Vec<Submission>,
 }
@@ -324,7 +354,7 @@ impl CustomerSummary {
     /// The same summary as [`Store::customer_summary`], worked out from the customer's orders,
     /// which must be *all* of them (the panel has them at hand when the customer has fewer than
     /// it lists, which saves it a query).
-    pub fn of(orders: &[Order]) -> Self {
+    pub fn of(orders: &[PanelOrder]) -> Self {
         let newest_named = orders
             .iter()
             .filter(|order| order.customer_name.as_deref().is_some_and(|name| !name.is_empty()))
@@ -427,7 +457,7 @@ impl Store {
     }
 
     /// The customer's orders as the panel shows them, newest first.
-    pub async fn orders(&self, key: &CustomerKey, limit: i64) -> Result<Vec<Order>, StoreError> {
+    pub async fn orders(&self, key: &CustomerKey, limit: i64) -> Result<Vec<PanelOrder>, StoreError> {
         if key.is_empty() {
             return Ok(Vec::new());
         }
@@ -443,7 +473,7 @@ impl Store {
                     .await?
             })
         };
-        rows.into_iter().map(OrderRow::into_order).collect()
+        rows.into_iter().map(OrderRow::into_panel_order).collect()
     }
 
     /// Who the customer is to the shop, from all their orders (not only the newest `limit`): the
@@ -491,7 +521,7 @@ impl Store {
                 let submissions = db.newest(&panel::NEWEST_SUBMISSIONS, key, limits.submissions)?;
                 Ok((orders, summary, notes, submissions))
             })?;
-            let orders = orders.into_iter().map(OrderRow::into_order).collect::<Result<Vec<_>, _>>()?;
+            let orders = orders.into_iter().map(OrderRow::into_panel_order).collect::<Result<Vec<_>, _>>()?;
             let summary = match summary {
                 Some(rows) => SummaryRow::summary(rows)?,
                 None => CustomerSummary::of(&orders),

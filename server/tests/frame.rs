@@ -48,6 +48,26 @@ mod more_orders_than_the_panel_lists {
     }
 }
 
+/// An order whose stored products cannot be read (a damaged row: only the import writes them)
+/// still shows, with a sentence where its products would be, and so does the rest of the panel.
+#[tokio::test]
+async fn an_order_with_damaged_products_still_shows() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    app.import(&orders()).await.expect("import");
+    let db = sqlx::SqlitePool::connect(app.state.config.database_url.expose()).await.expect("the test database");
+    let damaged = sqlx::query("UPDATE orders SET products = '[{\"name\": ' WHERE id = '102'")
+        .execute(&db)
+        .await
+        .expect("update");
+    assert_eq!(damaged.rows_affected(), 1);
+    db.close().await;
+    let (status, _, html) = frame(&app, &format!("token={TOKEN}&email=john@example.com")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(html.matches(r#"<li class="order">"#).count(), 3, "{html}");
+    assert_eq!(html.matches("The products of this order could not be read.").count(), 1, "{html}");
+    assert!(!html.contains("Product of 102") && html.contains("note of 102") && html.contains("Product of 101"));
+}
+
 /// Orders of two customers: John (three orders, two currencies, a name on all but the newest)
 /// and Jane.
 fn orders() -> String {

@@ -84,10 +84,11 @@ pub fn money_text(minor: i64, currency: belco::money::Currency) -> String {
     text
 }
 
-/// An order number as people say it: `#1234`, also when the shop already wrote the `#`.
+/// What goes before an order number so that it reads as people say it, `#1234`: nothing when the
+/// shop already wrote the `#`.
 #[cfg(feature = "ssr")]
-pub fn order_number(number: &str) -> String {
-    if number.starts_with('#') { number.to_owned() } else { format!("#{number}") }
+pub fn number_sign(number: &str) -> &'static str {
+    if number.starts_with('#') { "" } else { "#" }
 }
 
 /// The badge's modifier for a status: shops name statuses freely, so only common words count.
@@ -106,13 +107,12 @@ mod ssr {
     use std::sync::Arc;
 
     use belco::capability::{Signer, Subject};
-    use belco::contract::Order;
     use belco::forms::{Forms as FormSet, Scope};
     use belco::phone::{Region, customer_key};
     use belco::query::BelcoQuery;
     use belco::secret::TokenSet;
     use belco::store::{
-        CustomerRecords, CustomerSummary, Owner as DataOwner, RecordLimits, Store, StoreError, now_millis,
+        CustomerRecords, CustomerSummary, Owner as DataOwner, PanelOrder, RecordLimits, Store, StoreError, now_millis,
     };
     use belco::time::{format_day, format_iso_day};
     use futures::{FutureExt, StreamExt};
@@ -122,7 +122,7 @@ mod ssr {
     use leptos::nonce::Nonce;
     use leptos::prelude::*;
 
-    use super::{content_security_policy, money_text, order_number, resize_script, script_string, status_class};
+    use super::{content_security_policy, money_text, number_sign, resize_script, script_string, status_class};
     use crate::islands::{Forms, Notes};
     use crate::pages::form_card::FormsHtml;
     use crate::pages::html::{Html, Template};
@@ -193,7 +193,7 @@ mod ssr {
         email: Option<String>,
         phone: Option<String>,
         summary: CustomerSummary,
-        orders: Vec<Order>,
+        orders: Vec<PanelOrder>,
         notes: Vec<NoteView>,
         submissions: Vec<SubmissionView>,
         /// Neither identifier could be read: the panel names nobody, so no notes or forms.
@@ -522,7 +522,7 @@ mod ssr {
         email: Option<&str>,
         phone: Option<&str>,
         summary: &CustomerSummary,
-        orders: &[Order],
+        orders: &[PanelOrder],
     ) {
         let heading = summary.name.as_deref().or(email).or(phone).unwrap_or_default();
         html.raw("<header class=\"panel-header\"><h1 class=\"panel-header__name\">")
@@ -577,11 +577,12 @@ mod ssr {
     /// The orders' `<li>`s (see `pages::html` for why they are not views): each a `<details>`
     /// whose summary shows number, date, status and total, and whose body lists the products,
     /// the shop's note and a link to the order in the shop.
-    fn orders_html(html: &mut Html, orders: &[Order]) {
+    fn orders_html(html: &mut Html, orders: &[PanelOrder]) {
         for order in orders {
             let currency = order.currency;
             html.raw("<li class=\"order\"><details><summary class=\"order__summary\"><span class=\"order__number\">")
-                .text(&order_number(&order.number))
+                .raw(number_sign(&order.number))
+                .text(&order.number)
                 .raw("</span>")
                 .time(Some("order__date"), &format_iso_day(order.date), &format_day(order.date))
                 .raw("<span class=\"")
@@ -591,18 +592,27 @@ mod ssr {
                 .raw("</span><span class=\"order__total\">")
                 .text(&money_text(order.total, currency))
                 .raw("</span></summary><div class=\"order__body\">");
-            if !order.products.is_empty() {
-                html.raw("<ul class=\"products\" aria-label=\"Products\">");
-                for product in &order.products {
-                    html.raw("<li class=\"products__item\"><span class=\"products__name\">")
-                        .text(&product.name)
-                        .raw(" × ")
-                        .number(product.quantity)
-                        .raw("</span><span class=\"products__price\">")
-                        .text(&money_text(product.price, currency))
-                        .raw("</span></li>");
+            match order.products() {
+                Ok(products) if products.is_empty() => {}
+                Ok(products) => {
+                    html.raw("<ul class=\"products\" aria-label=\"Products\">");
+                    for product in &products {
+                        html.raw("<li class=\"products__item\"><span class=\"products__name\">")
+                            .text(&product.name)
+                            .raw(" × ")
+                            .number(product.quantity)
+                            .raw("</span><span class=\"products__price\">")
+                            .text(&money_text(product.price, currency))
+                            .raw("</span></li>");
+                    }
+                    html.raw("</ul>");
                 }
-                html.raw("</ul>");
+                // Only the import writes products, so this is a damaged row: the rest of the
+                // order, and of the panel, still shows.
+                Err(error) => {
+                    tracing::error!(%error, "an order's products could not be read");
+                    html.raw("<p class=\"order__note\">The products of this order could not be read.</p>");
+                }
             }
             if !order.note.trim().is_empty() {
                 html.raw("<p class=\"order__note\">").text(&order.note).raw("</p>");
