@@ -39,15 +39,20 @@ pub fn format_instant(millis: i64) -> String {
 /// A calendar day for people, in UTC: `3 Jan 2024`.
 pub fn format_day(millis: i64) -> String {
     let mut out = String::with_capacity(12);
-    push_day(&mut out, utc(millis));
+    push_day(&mut out, millis);
     out
+}
+
+/// [`format_day`], appended to `out`.
+pub fn push_day(out: &mut String, millis: i64) {
+    push_day_of(out, utc(millis));
 }
 
 /// A moment for people, in UTC: `3 Jan 2024, 14:05 UTC`.
 pub fn format_minute(millis: i64) -> String {
     let at = utc(millis);
     let mut out = String::with_capacity(24);
-    push_day(&mut out, at);
+    push_day_of(&mut out, at);
     out.push_str(", ");
     push_digits(&mut out, u64::from(at.hour()), 2);
     out.push(':');
@@ -58,14 +63,19 @@ pub fn format_minute(millis: i64) -> String {
 
 /// The same day as `YYYY-MM-DD`, for a `<time datetime>` attribute.
 pub fn format_iso_day(millis: i64) -> String {
-    let at = utc(millis);
     let mut out = String::with_capacity(10);
-    push_year(&mut out, at.year());
-    out.push('-');
-    push_digits(&mut out, u64::from(at.month()), 2);
-    out.push('-');
-    push_digits(&mut out, u64::from(at.day()), 2);
+    push_iso_day(&mut out, millis);
     out
+}
+
+/// [`format_iso_day`], appended to `out`.
+pub fn push_iso_day(out: &mut String, millis: i64) {
+    let at = utc(millis);
+    push_year(out, at.year());
+    out.push('-');
+    push_digits(out, u64::from(at.month()), 2);
+    out.push('-');
+    push_digits(out, u64::from(at.day()), 2);
 }
 
 // These three run for every order and note on every panel, so they are written digit by digit
@@ -73,7 +83,7 @@ pub fn format_iso_day(millis: i64) -> String {
 // `format!`; the tests hold them to strftime's output.
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-fn push_day(out: &mut String, at: DateTime<Utc>) {
+fn push_day_of(out: &mut String, at: DateTime<Utc>) {
     push_digits(out, u64::from(at.day()), 1);
     out.push(' ');
     out.push_str(MONTHS[at.month0() as usize]);

@@ -55,10 +55,8 @@ async fn an_order_with_damaged_products_still_shows() {
     let app = TestApp::new(Backend::Sqlite).await;
     app.import(&orders()).await.expect("import");
     let db = sqlx::SqlitePool::connect(app.state.config.database_url.expose()).await.expect("the test database");
-    let damaged = sqlx::query("UPDATE orders SET products = '[{\"name\": ' WHERE id = '102'")
-        .execute(&db)
-        .await
-        .expect("update");
+    let damaged =
+        sqlx::query("UPDATE orders SET products = '[{\"name\": ' WHERE id = '102'").execute(&db).await.expect("update");
     assert_eq!(damaged.rows_affected(), 1);
     db.close().await;
     let (status, _, html) = frame(&app, &format!("token={TOKEN}&email=john@example.com")).await;

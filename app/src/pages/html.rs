@@ -12,8 +12,6 @@
 //! takes `&'static str`) or from Leptos ([`Template`]), which escapes the values in it; every value
 //! written here goes through [`Html::text`] or [`Html::attr`], which escape it for where it goes.
 
-use std::fmt::Write as _;
-
 use leptos::tachys::view::RenderHtml;
 
 /// Markup Leptos rendered once, with marks in it, to be written again into many pages with each
@@ -99,7 +97,7 @@ impl Html {
 
     /// A number (text or attribute: digits and `-` need no escaping).
     pub fn number(&mut self, n: i64) -> &mut Self {
-        let _ = write!(self.0, "{n}");
+        self.0.push_str(itoa::Buffer::new().format(n));
         self
     }
 
