@@ -35,6 +35,7 @@ pub enum StoreError {
 }
 
 mod fast_read;
+mod products;
 
 /// A handle on the database; cheap to clone (the pools are shared).
 #[derive(Clone)]
@@ -132,6 +133,7 @@ macro_rules! record_receipt {
 mod panel;
 
 pub use panel::{Note, Owner, Submission};
+pub use products::ProductLine;
 
 /// An order ready to store: validated, its customer key normalized, its Belco JSON rendered.
 #[derive(Clone, Debug)]
@@ -215,20 +217,10 @@ pub struct PanelOrder {
     products: String,
 }
 
-/// One line of a [`PanelOrder`]'s products; the name borrowed from the stored JSON unless it
-/// holds escapes. `price` in minor units of the order's currency.
-#[derive(Debug, PartialEq, Eq, serde::Deserialize)]
-pub struct ProductLine<'a> {
-    #[serde(borrow)]
-    pub name: std::borrow::Cow<'a, str>,
-    pub quantity: i64,
-    pub price: i64,
-}
-
 impl PanelOrder {
     /// The order's products, in the shop's order.
     pub fn products(&self) -> Result<Vec<ProductLine<'_>>, StoreError> {
-        serde_json::from_str(&self.products)
+        products::read(&self.products)
             .map_err(|e| StoreError::Corrupt { id: self.id.clone(), reason: format!("products: {e}") })
     }
 }
