@@ -87,12 +87,16 @@ impl Html {
 
     /// Text content: `&`, `<` and `>` escaped.
     pub fn text(&mut self, text: &str) -> &mut Self {
-        self.escaped(text, |b| matches!(b, b'&' | b'<' | b'>'))
+        self.escaped(text, |bytes| memchr::memchr3(b'&', b'<', b'>', bytes))
     }
 
     /// An attribute value inside double quotes: `&`, `<`, `>` and `"` escaped.
     pub fn attr(&mut self, value: &str) -> &mut Self {
-        self.escaped(value, |b| matches!(b, b'&' | b'<' | b'>' | b'"'))
+        self.escaped(value, |bytes| {
+            let quote = memchr::memchr(b'"', bytes);
+            let other = memchr::memchr3(b'&', b'<', b'>', bytes);
+            quote.into_iter().chain(other).min()
+        })
     }
 
     /// A number (text or attribute: digits and `-` need no escaping).
@@ -114,24 +118,22 @@ impl Html {
         self.0
     }
 
-    /// Appends `text`, replacing each byte `special` picks with its character reference. The
+    /// Appends `text`, replacing each special byte with its character reference; `next_special`
+    /// finds the first one in a slice (with memchr: most text has none, and is copied whole). The
     /// special characters are all ASCII, so the runs between them are whole UTF-8.
-    fn escaped(&mut self, text: &str, special: impl Fn(u8) -> bool) -> &mut Self {
-        let mut start = 0;
-        for (at, byte) in text.bytes().enumerate() {
-            if !special(byte) {
-                continue;
-            }
-            self.0.push_str(&text[start..at]);
-            self.0.push_str(match byte {
+    fn escaped(&mut self, text: &str, next_special: impl Fn(&[u8]) -> Option<usize>) -> &mut Self {
+        let mut rest = text;
+        while let Some(at) = next_special(rest.as_bytes()) {
+            self.0.push_str(&rest[..at]);
+            self.0.push_str(match rest.as_bytes()[at] {
                 b'&' => "&amp;",
                 b'<' => "&lt;",
                 b'>' => "&gt;",
                 _ => "&quot;",
             });
-            start = at + 1;
+            rest = &rest[at + 1..];
         }
-        self.0.push_str(&text[start..]);
+        self.0.push_str(rest);
         self
     }
 }
@@ -156,6 +158,15 @@ mod tests {
     fn an_attribute_cannot_close_its_quotes() {
         let out = written(|h| _ = h.raw("<a href=\"").attr("x\" onclick=\"evil()\" a=<b>&").raw("\">"));
         assert_eq!(out, "<a href=\"x&quot; onclick=&quot;evil()&quot; a=&lt;b&gt;&amp;\">");
+    }
+
+    #[test]
+    fn every_special_character_is_replaced_wherever_it_stands() {
+        assert_eq!(written(|h| _ = h.text("&<>")), "&amp;&lt;&gt;");
+        assert_eq!(written(|h| _ = h.text("<a>\"b\"&&")), "&lt;a&gt;\"b\"&amp;&amp;");
+        assert_eq!(written(|h| _ = h.attr("\"<x>\"&")), "&quot;&lt;x&gt;&quot;&amp;");
+        let long = "plain text ".repeat(400);
+        assert_eq!(written(|h| _ = h.text(&format!("{long}<{long}"))), format!("{long}&lt;{long}"));
     }
 
     #[test]
