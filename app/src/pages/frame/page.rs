@@ -122,8 +122,14 @@ impl FramePage {
             let (customer_forms, company_forms) = (forms(Scope::Customer), forms(Scope::Company));
             // The data scripts: the same for every panel, since nothing in the islands is
             // read asynchronously (so they are ready at once).
-            let data =
-                shared.pending_data().and_then(|data| data.collect::<Vec<String>>().now_or_never()).unwrap_or_default();
+            let data = match shared.pending_data().map(|data| data.collect::<Vec<String>>().now_or_never()) {
+                Some(Some(chunks)) => chunks,
+                Some(None) => {
+                    tracing::error!("the frame's hydration data was not ready at startup: its islands may not hydrate");
+                    Vec::new()
+                }
+                None => Vec::new(),
+            };
             let document = data.into_iter().fold(document, |document, chunk| {
                 document.then(Template::render(view! { <script nonce=nonce.clone()>{chunk}</script> }, &MARKS))
             });
