@@ -130,16 +130,31 @@ impl Snapshot<'_> {
         params: impl rusqlite::Params,
         map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Result<Vec<T>, ReadError> {
+        self.rows_into(Vec::new(), sql, params, map)
+    }
+
+    /// [`Snapshot::rows`], appended to `rows` (which may have room for them already).
+    fn rows_into<T>(
+        &self,
+        mut rows: Vec<T>,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, ReadError> {
         let mut statement = self.0.prepare_cached(sql)?;
-        let rows = statement.query_map(params, map)?.collect::<Result<Vec<_>, _>>()?;
+        for row in statement.query_map(params, map)? {
+            rows.push(row?);
+        }
         Ok(rows)
     }
 
     /// The newest `limit` rows of `query` for the customer `key` names.
     pub fn newest<T>(&self, query: &Newest<'_, T>, key: &CustomerKey, limit: i64) -> Result<Vec<T>, ReadError> {
         let (email, phone) = (key.email.as_deref(), key.phone.as_deref());
-        let mut rows =
-            self.rows(query.unordered, rusqlite::params![email, phone, limit.saturating_add(1)], query.map)?;
+        // Room for a panel's worth up front, rather than growing (and moving the rows) as they come.
+        let room = Vec::with_capacity(limit.clamp(0, 63) as usize + 1);
+        let params = rusqlite::params![email, phone, limit.saturating_add(1)];
+        let mut rows = self.rows_into(room, query.unordered, params, query.map)?;
         if rows.len() as i64 > limit {
             return self.rows(query.ordered, rusqlite::params![email, phone, limit], query.map);
         }
