@@ -141,10 +141,10 @@ fn customer_panel(html: &mut Html, settings: &FrameSettings, customer: Customer)
     customer_header(html, email.as_deref(), phone.as_deref(), &summary, &orders);
     match (unreadable, capability) {
         (true, _) => {
-            _ = html.raw(
+            html.raw(
                 "<p class=\"frame__notice\">Notes and forms need an email address or phone number this panel \
-             can read.</p>",
-            )
+                 can read.</p>",
+            );
         }
         (false, Some(capability)) => {
             write_island(html, &settings.page.notes, &capability, &notes, &[]);
