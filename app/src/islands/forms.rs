@@ -86,6 +86,8 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
     view! { <div class="forms-island" node_ref=root on:submit=on_submit>{children()}</div> }
 }
 
+/// The author's name, and the form's fields as the browser would post them: (name, text), an
+/// unchecked box absent.
 fn form_values(form: &HtmlFormElement) -> (String, Vec<(String, String)>) {
     let Ok(data) = web_sys::FormData::new_with_form(form) else {
         return (String::new(), Vec::new());
