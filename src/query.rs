@@ -3,8 +3,12 @@
 //! (the shop may have left `email=` in its URL), and may not be percent-encoded at all.
 //!
 //! Rules: `%XX` is decoded, a malformed `%` is kept as is, and `+` stays a plus (emails and phone
-//! numbers never contain spaces, and `+31…` is common unencoded). When a name repeats, the last
-//! non-empty value wins, so Belco's appended value beats an empty one left in the shop's URL.
+//! numbers never contain spaces, and `+31…` is common unencoded). Empty values are ignored, so
+//! Belco's appended value beats an empty one left in the shop's URL, and the same value given
+//! twice is that value. A name given two or more *different* non-empty values is ambiguous and
+//! reads as [`QueryError::Ambiguous`]: Belco may append an address without encoding it, and a
+//! contact whose (valid) address is `x&email=victim@shop.nl` must not be read as the victim, so
+//! such a link names nobody rather than either.
 
 use std::borrow::Cow;
 
@@ -17,12 +21,25 @@ pub enum QueryError {
     TooLong,
     #[error("the value of `{0}` is not valid UTF-8 after percent-decoding")]
     NotUtf8(&'static str),
+    #[error("`{0}` is given more than one different value")]
+    Ambiguous(&'static str),
 }
 
 /// A query string, split on demand so a caller can read `token` before anything else.
-#[derive(Clone, Copy, Debug)]
+///
+/// Its `Debug` shows only the parameter names: the values are the shop token and a customer's
+/// email and phone.
+#[derive(Clone, Copy)]
 pub struct BelcoQuery<'a> {
     raw: &'a str,
+}
+
+impl std::fmt::Debug for BelcoQuery<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names =
+            self.raw.split('&').filter(|pair| !pair.is_empty()).map(|pair| pair.split('=').next().unwrap_or(""));
+        f.debug_struct("BelcoQuery").field("names", &names.collect::<Vec<_>>()).finish_non_exhaustive()
+    }
 }
 
 impl<'a> BelcoQuery<'a> {
@@ -34,20 +51,28 @@ impl<'a> BelcoQuery<'a> {
         Ok(Self { raw })
     }
 
-    /// The last non-empty value of `name`, as raw decoded bytes (tokens are compared as bytes).
-    pub fn bytes(&self, name: &str) -> Option<Cow<'a, [u8]>> {
-        self.raw
-            .split('&')
-            .filter_map(|pair| {
-                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                (percent_decode(key).as_ref() == name.as_bytes() && !value.is_empty()).then(|| percent_decode(value))
-            })
-            .next_back()
+    /// The one non-empty value of `name`, as raw decoded bytes (tokens are compared as bytes);
+    /// `Ok(None)` when there is none, [`QueryError::Ambiguous`] when there are different ones.
+    pub fn bytes(&self, name: &'static str) -> Result<Option<Cow<'a, [u8]>>, QueryError> {
+        let mut found: Option<Cow<'a, [u8]>> = None;
+        for pair in self.raw.split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if value.is_empty() || percent_decode(key).as_ref() != name.as_bytes() {
+                continue;
+            }
+            let value = percent_decode(value);
+            match &found {
+                Some(first) if *first != value => return Err(QueryError::Ambiguous(name)),
+                Some(_) => {}
+                None => found = Some(value),
+            }
+        }
+        Ok(found)
     }
 
-    /// The last non-empty value of `name` as text.
+    /// The one non-empty value of `name` as text (see [`BelcoQuery::bytes`]).
     pub fn text(&self, name: &'static str) -> Result<Option<Cow<'a, str>>, QueryError> {
-        match self.bytes(name) {
+        match self.bytes(name)? {
             None => Ok(None),
             Some(Cow::Borrowed(b)) => {
                 std::str::from_utf8(b).map(|s| Some(Cow::Borrowed(s))).map_err(|_| QueryError::NotUtf8(name))
@@ -109,20 +134,56 @@ mod tests {
     }
 
     #[test]
-    fn the_last_non_empty_value_wins() {
+    fn empty_values_are_ignored_and_a_repeated_value_is_that_value() {
         assert_eq!(text("email=&token=t&email=a@b.nl", "email").as_deref(), Some("a@b.nl"));
         assert_eq!(text("email=a@b.nl&email=", "email").as_deref(), Some("a@b.nl"));
-        assert_eq!(text("email=x@y.nl&email=a@b.nl", "email").as_deref(), Some("a@b.nl"));
+        assert_eq!(text("email=a@b.nl&email=a@b.nl", "email").as_deref(), Some("a@b.nl"));
+        assert_eq!(text("email=a%40b.nl&email=a@b.nl", "email").as_deref(), Some("a@b.nl"), "the same once decoded");
         assert_eq!(text("email=&email", "email"), None);
         assert_eq!(text("", "email"), None);
         assert_eq!(text("emailx=a@b.nl&xemail=c@d.nl", "email"), None);
     }
 
     #[test]
+    fn two_different_values_name_nobody() {
+        fn read(raw: &str, name: &'static str) -> Result<Option<String>, QueryError> {
+            BelcoQuery::new(Some(raw)).unwrap().text(name).map(|v| v.map(Cow::into_owned))
+        }
+        // Belco appended `x&email=victim@shop.nl`, a valid address, without encoding it.
+        let smuggled = "token=t&email=x&email=victim@shop.nl&phoneNumber=";
+        assert_eq!(read(smuggled, "email"), Err(QueryError::Ambiguous("email")));
+        assert_eq!(read(smuggled, "phoneNumber"), Ok(None), "the other names are unaffected");
+        assert_eq!(read("email=x@y.nl&email=a@b.nl", "email"), Err(QueryError::Ambiguous("email")));
+        assert_eq!(
+            read("phoneNumber=0612345678&phoneNumber=0687654321", "phoneNumber"),
+            Err(QueryError::Ambiguous("phoneNumber"))
+        );
+        assert_eq!(
+            read("email=A@b.nl&email=a@b.nl", "email"),
+            Err(QueryError::Ambiguous("email")),
+            "bytes, not meaning"
+        );
+        assert_eq!(
+            BelcoQuery::new(Some("token=a&token=b")).unwrap().bytes("token"),
+            Err(QueryError::Ambiguous("token"))
+        );
+    }
+
+    #[test]
+    fn debug_shows_names_not_values() {
+        let q = BelcoQuery::new(Some("token=s3cr3t-token&email=ann@shop.nl&phoneNumber=%2B31612345678")).unwrap();
+        let shown = format!("{q:?}");
+        assert!(shown.contains("token") && shown.contains("email") && shown.contains("phoneNumber"), "{shown}");
+        for value in ["s3cr3t", "ann@shop.nl", "31612345678"] {
+            assert!(!shown.contains(value), "{shown}");
+        }
+    }
+
+    #[test]
     fn invalid_utf8_is_an_error_naming_the_param() {
         let q = BelcoQuery::new(Some("email=%FF%FE")).unwrap();
         assert_eq!(q.text("email"), Err(QueryError::NotUtf8("email")));
-        assert_eq!(q.bytes("email").as_deref(), Some(&[0xFF, 0xFE][..]));
+        assert_eq!(q.bytes("email").unwrap().as_deref(), Some(&[0xFF, 0xFE][..]));
     }
 
     #[test]

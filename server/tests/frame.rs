@@ -18,6 +18,7 @@ on_both_backends!(
     the_company_panel_appears_without_email_and_phone,
     the_customer_summary_adds_up_all_orders,
     identifiers_that_cannot_be_read_get_a_panel_without_notes_or_forms,
+    a_link_naming_two_customers_shows_no_one,
 );
 
 /// More orders than the panel lists (`BELCO_ORDERS_LIMIT=2` against John's three): the newest two
@@ -142,6 +143,28 @@ async fn identifiers_that_cannot_be_read_get_a_panel_without_notes_or_forms(app:
     assert!(html.contains("No orders yet") && html.contains("need an email address or phone number"), "{html}");
     // Nothing signed: a capability for nobody would be a capability for anybody's empty key.
     assert!(!html.contains("v1.") && !html.contains("John"), "{html}");
+}
+
+/// Belco appended a contact's address `x&email=john@example.com` without encoding it: the link
+/// names two customers, and the panel shows neither, signs nothing, and says why.
+async fn a_link_naming_two_customers_shows_no_one(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    for query in [
+        format!("token={TOKEN}&email=x&email=john@example.com&phoneNumber="),
+        format!("token={TOKEN}&email=jane@example.com&email=john@example.com"),
+        format!("token={TOKEN}&email=john@example.com&phoneNumber=0612345678&phoneNumber=0687654321"),
+    ] {
+        let (status, _, html) = frame(&app, &query).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        assert!(html.contains("More than one customer") && html.contains("names more than one customer"), "{html}");
+        for data in ["John", "john@example.com", "jane@example.com", "#N10", "v1.", "Notes", "Company"] {
+            assert!(!html.contains(data), "{query}: {data} must not appear in {html}");
+        }
+    }
+    // The same address twice is that customer.
+    let (status, _, html) = frame(&app, &format!("token={TOKEN}&email=john@example.com&email=john@example.com")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("John Doe"), "{html}");
 }
 
 async fn a_wrong_or_missing_token_shows_nothing_and_answers_401(app: TestApp) {

@@ -17,6 +17,7 @@ on_both_backends!(
     tokens_are_checked_first_and_reveal_nothing,
     rotated_tokens_are_all_accepted,
     malformed_requests_get_a_clear_4xx,
+    a_name_given_two_different_values_matches_nobody,
 );
 
 async fn the_spec_order_comes_back_as_it_went_in(app: TestApp) {
@@ -117,9 +118,10 @@ async fn params_are_read_as_belco_sends_them(app: TestApp) {
     // Token last, params in any order.
     let (status, _, _) = app.get(&format!("/api/v1.0/orders?email=ann%2Bshop%40example.com&token={TOKEN}")).await;
     assert_eq!(status, StatusCode::OK);
-    // The shop left `email=` in its URL; Belco's appended value wins. Repeated: the last non-empty.
+    // The shop left `email=` in its URL; Belco's appended value wins; the same value twice is it.
     assert_eq!(app.order_ids("email=&phoneNumber=&email=ann+shop@example.com&phoneNumber=").await, ["plus"]);
     assert_eq!(app.order_ids("email=ann+shop@example.com&email=").await, ["plus"]);
+    assert_eq!(app.order_ids("email=ann+shop@example.com&email=ann%2Bshop%40example.com").await, ["plus"]);
     // An identifier that cannot be parsed matches nothing, with 200.
     assert!(app.order_ids("email=not-an-email&phoneNumber=abc").await.is_empty());
 }
@@ -246,4 +248,31 @@ async fn malformed_requests_get_a_clear_4xx(app: TestApp) {
     }
     // And the service still answers.
     assert_eq!(app.order_ids("email=a@b.nl").await, Vec::<String>::new());
+}
+
+/// A contact whose address is `x&email=victim@shop.nl` (a valid address), appended by Belco
+/// without encoding: the link gives `email` two values, and must show neither customer.
+async fn a_name_given_two_different_values_matches_nobody(app: TestApp) {
+    app.import(&file(&[
+        order("victim", "victim@shop.nl", "+31611111111", "2024-01-01"),
+        order("other", "x@shop.nl", "+31622222222", "2024-01-02"),
+    ]))
+    .await
+    .expect("import");
+    for query in [
+        "email=x&email=victim@shop.nl&phoneNumber=",
+        "email=victim@shop.nl&email=x@shop.nl",
+        "email=x@shop.nl&phoneNumber=+31611111111&phoneNumber=+31622222222",
+        "phoneNumber=0611111111&phoneNumber=+31611111112",
+        "email=&email=x@shop.nl&email=victim%40shop.nl",
+    ] {
+        let (status, json) = app.orders(query).await;
+        assert_eq!((status, json.to_string()), (StatusCode::OK, r#"{"orders":[]}"#.to_owned()), "{query}");
+    }
+    // Two different tokens are no token, even when one of them is right.
+    let (status, _, _) =
+        app.get(&format!("/api/v1.0/orders?token={TOKEN}&token={ROTATED_TOKEN}x&email=x@shop.nl")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = app.get(&format!("/api/v1.0/orders?token={TOKEN}&token={TOKEN}&email=x@shop.nl")).await;
+    assert_eq!(status, StatusCode::OK, "the same token twice is that token");
 }

@@ -53,7 +53,7 @@ mod ssr {
     use belco::capability::{Signer, Subject};
     use belco::forms::Forms as FormSet;
     use belco::phone::{Region, customer_key};
-    use belco::query::BelcoQuery;
+    use belco::query::{BelcoQuery, QueryError};
     use belco::secret::TokenSet;
     use belco::store::{CustomerRecords, Owner as DataOwner, RecordLimits, Store, StoreError, now_millis};
     use http::{HeaderValue, Response, StatusCode, header};
@@ -109,16 +109,29 @@ mod ssr {
     /// The token first, from the raw query string, before anything else is read; then the
     /// identifiers; then storage.
     async fn read(settings: &FrameSettings, store: &Store, raw_query: Option<&str>) -> (StatusCode, Page) {
+        // Two different tokens are no token.
         let query = BelcoQuery::new(raw_query).ok().filter(|query| {
-            settings.tokens.as_ref().is_some_and(|tokens| tokens.accepts(query.bytes("token").as_deref()))
+            let token = query.bytes("token").ok().flatten();
+            settings.tokens.as_ref().is_some_and(|tokens| tokens.accepts(token.as_deref()))
         });
         let Some(query) = query else {
             let text = "This link has no valid token. Check the Custom Frame URL in Belco's settings.";
             return (StatusCode::UNAUTHORIZED, Page::Message { title: "Not authorized", text });
         };
-        let (Ok(email), Ok(phone)) = (query.text("email"), query.text("phoneNumber")) else {
-            let text = "The email address or phone number in this link is not text.";
-            return (StatusCode::BAD_REQUEST, Page::Message { title: "Unreadable link", text });
+        let (email, phone) = match (query.text("email"), query.text("phoneNumber")) {
+            // The link may carry an address Belco did not encode (`x&email=victim@…`): it names
+            // nobody, and the page shows no data and signs no capability.
+            (Err(QueryError::Ambiguous(_)), _) | (_, Err(QueryError::Ambiguous(_))) => {
+                let text = "This link names more than one customer, so nothing is shown. Open the conversation \
+                            again from Belco; if this keeps happening, check the contact's email address and \
+                            phone number.";
+                return (StatusCode::OK, Page::Message { title: "More than one customer", text });
+            }
+            (Ok(email), Ok(phone)) => (email, phone),
+            _ => {
+                let text = "The email address or phone number in this link is not text.";
+                return (StatusCode::BAD_REQUEST, Page::Message { title: "Unreadable link", text });
+            }
         };
         let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
         let phone = phone.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
