@@ -2,6 +2,9 @@
 //! database on the PostgreSQL server named by `TEST_DATABASE_URL`), with helpers to call it.
 #![allow(dead_code)]
 
+pub mod server_process;
+pub mod workload;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,0 +1,111 @@
+//! PostgreSQL stopped while belco-panel serves: every route answers a plain 503 within about a
+//! second (no hang, no internals), and service comes back by itself once PostgreSQL is back.
+//!
+//! This stops the real server that `TEST_DATABASE_URL` names (with Debian's `pg_ctlcluster`, so
+//! it must run as root or as the postgres user), which is why it is a test binary of its own:
+//! cargo runs test binaries one after another, so no other test sees the outage. The server is
+//! started again however the test ends.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::server_process::{ServerProcess, assert_no_secrets, callback_args, capability_in, note_args};
+use common::workload::{EMAIL, PHONE, Route, Workload};
+use common::{Backend, TOKEN, fresh_database};
+
+/// The Debian cluster (`version`, `name`) listening on `port`.
+fn cluster_on(port: u16) -> (String, String) {
+    let listing = Command::new("pg_lsclusters").arg("-h").output().expect("pg_lsclusters (postgresql-common)");
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    listing
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|fields| fields.get(2) == Some(&port.to_string().as_str()))
+        .map(|fields| (fields[0].to_owned(), fields[1].to_owned()))
+        .unwrap_or_else(|| panic!("no PostgreSQL cluster listens on port {port}:\n{listing}"))
+}
+
+fn pg_ctlcluster(cluster: &(String, String), action: &str) {
+    let status = Command::new("pg_ctlcluster")
+        .args([&cluster.0, &cluster.1, action])
+        .args(if action == "stop" { &["-m", "fast"][..] } else { &[][..] })
+        .status()
+        .expect("pg_ctlcluster");
+    assert!(status.success(), "pg_ctlcluster {} {} {action}: {status}", cluster.0, cluster.1);
+}
+
+/// Starts the cluster again when dropped, so a failed assertion leaves no stopped server behind.
+struct Restart((String, String));
+
+impl Drop for Restart {
+    fn drop(&mut self) {
+        let _ = Command::new("pg_ctlcluster").args([&self.0.0, &self.0.1, "start"]).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stopped_postgres_gets_fast_503s_and_service_comes_back_by_itself() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database(Backend::Postgres, &dir).await;
+    let port = url::Url::parse(&url).expect("url").port().unwrap_or(5432);
+    let cluster = cluster_on(port);
+    let server = ServerProcess::start(&url, &[]).await;
+    let workload = Workload::new(&server, "outage").await;
+    workload.one(Route::Push, "outage-seed").await;
+    assert_eq!(workload.acked.lock().expect("acked").pushes.len(), 1, "served before the outage");
+    let capability = {
+        let html = reqwest::get(server.url(&format!("/frame?token={TOKEN}&email={EMAIL}"))).await.expect("frame");
+        capability_in(&html.text().await.expect("frame body"))
+    };
+
+    let restart = Restart(cluster.clone());
+    pg_ctlcluster(&cluster, "stop");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client");
+    let requests: Vec<(&str, reqwest::RequestBuilder)> = vec![
+        ("orders API", client.get(server.url(&format!("/api/v1.0/orders?token={TOKEN}&email={EMAIL}")))),
+        ("frame", client.get(server.url(&format!("/frame?token={TOKEN}&email={EMAIL}")))),
+        ("company frame", client.get(server.url(&format!("/frame?token={TOKEN}")))),
+        ("note", client.post(server.url("/fn/notes/add")).json(&note_args(&capability, "during the outage"))),
+        ("form", client.post(server.url("/fn/forms/submit")).json(&callback_args(&capability, "during the outage"))),
+        ("health", client.get(server.url("/health"))),
+    ];
+    for (route, request) in requests {
+        let started = Instant::now();
+        let response = request.header("accept", "application/json").send().await.expect("an answer, not a hang");
+        let (status, elapsed) = (response.status(), started.elapsed());
+        let body = response.text().await.expect("body");
+        assert_eq!(status, 503, "{route}: {body}");
+        assert!(elapsed < Duration::from_millis(2500), "{route} took {elapsed:?}");
+        for internal in ["sqlx", "Connection refused", "connection refused", "pool", "5432", "io error"] {
+            assert!(!body.contains(internal), "{route}: {internal:?} in {body}");
+        }
+    }
+    let push = {
+        let started = Instant::now();
+        workload.one(Route::Push, "outage-during").await;
+        started.elapsed()
+    };
+    {
+        let stats = workload.stats.lock().expect("stats");
+        let errors = &stats[&Route::Push].server_errors;
+        assert!(errors.len() == 1 && errors[0].starts_with("503"), "the push API: {errors:?}");
+    }
+    assert!(push < Duration::from_millis(2500), "the push API took {push:?}");
+
+    pg_ctlcluster(&cluster, "start");
+    drop(restart);
+    let back = Instant::now();
+    loop {
+        let response = client.get(server.url(&format!("/api/v1.0/orders?token={TOKEN}&email={EMAIL}"))).send().await;
+        if response.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        assert!(back.elapsed() < Duration::from_secs(30), "service did not come back within 30 s of PostgreSQL");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let html = client.get(server.url(&format!("/frame?token={TOKEN}&email={EMAIL}"))).send().await.expect("frame");
+    assert_eq!(html.status(), 200);
+    assert_no_secrets(&server.log(), &[EMAIL, PHONE, "0611112222"]);
+}
