@@ -39,8 +39,7 @@ pub const RECEIPT_MARGIN: Duration = Duration::from_secs(60);
 /// How long a received webhook id is remembered. A request stamped at the far edge of the
 /// future tolerance stays acceptable for two tolerances from its arrival; every replay of it
 /// inside that span must still find its receipt.
-pub const RECEIPT_WINDOW: Duration =
-    Duration::from_secs(2 * TIMESTAMP_TOLERANCE.as_secs() + RECEIPT_MARGIN.as_secs());
+pub const RECEIPT_WINDOW: Duration = Duration::from_secs(2 * TIMESTAMP_TOLERANCE.as_secs() + RECEIPT_MARGIN.as_secs());
 
 const MIN_KEY_BYTES: usize = 24;
 const MAX_ID_LEN: usize = 256;
@@ -363,11 +362,13 @@ mod tests {
         crate::phone::parse_region("NL").unwrap()
     }
 
-    const ORDER: &str = r#"{"id":"A-1","date":"2024-01-01","status":"paid","currency":"EUR","total":1,"email":"a@b.nl"}"#;
+    const ORDER: &str =
+        r#"{"id":"A-1","date":"2024-01-01","status":"paid","currency":"EUR","total":1,"email":"a@b.nl"}"#;
 
     #[test]
     fn a_body_says_what_it_does() {
-        let body = format!(r#"{{"orders":[{ORDER}],"delete":["B-1",7,{{"id":"C-1","deletedAt":"2024-02-01T10:00Z"}}]}}"#);
+        let body =
+            format!(r#"{{"orders":[{ORDER}],"delete":["B-1",7,{{"id":"C-1","deletedAt":"2024-02-01T10:00Z"}}]}}"#);
         let plan = PushBody::parse(body.as_bytes(), 1_700_000_000, region()).unwrap();
         assert_eq!(plan.orders.len(), 1);
         let deletes: Vec<(&str, i64)> = plan.deletes.iter().map(|d| (d.id.as_str(), d.deleted_at)).collect();

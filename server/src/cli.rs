@@ -235,7 +235,8 @@ async fn import(config: &Config, path: &Path) -> CliResult {
 /// What `import` says when it is done: how many orders were written, and how many were skipped
 /// because the database already had them newer (or deleted later).
 fn imported(path: &Path, counts: WriteCounts, took: Duration) -> String {
-    let mut line = format!("Imported {} orders from {} in {:.1} s.", counts.upserted, path.display(), took.as_secs_f64());
+    let mut line =
+        format!("Imported {} orders from {} in {:.1} s.", counts.upserted, path.display(), took.as_secs_f64());
     if counts.stale > 0 {
         line.push_str(&format!(
             " Skipped {} that the database holds in a newer version (a later updatedAt) or that were deleted since.",
@@ -281,6 +282,9 @@ mod tests {
         let before = import_failure(path, &ImportError::NoOrders);
         assert!(before.contains("nothing was stored"), "{before}");
         let done = imported(path, counts, Duration::from_millis(1500));
-        assert!(done.starts_with("Imported 12 orders from orders.json in 1.5 s.") && done.contains("Skipped 3"), "{done}");
+        assert!(
+            done.starts_with("Imported 12 orders from orders.json in 1.5 s.") && done.contains("Skipped 3"),
+            "{done}"
+        );
     }
 }

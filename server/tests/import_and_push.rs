@@ -225,9 +225,10 @@ async fn the_delete_route_deletes_only_the_order_its_signed_body_names(app: Test
     app.import(&file(&[order("a", "d@example.com", "", "2024-01-01"), order("b", "d@example.com", "", "2024-01-02")]))
         .await
         .expect("import");
-    for (n, body) in ["", r#"{"delete":["b"]}"#, r#"{"delete":["a","b"]}"#, &file(&[order("a", "d@example.com", "", "2024-01-01")])]
-        .into_iter()
-        .enumerate()
+    for (n, body) in
+        ["", r#"{"delete":["b"]}"#, r#"{"delete":["a","b"]}"#, &file(&[order("a", "d@example.com", "", "2024-01-01")])]
+            .into_iter()
+            .enumerate()
     {
         let (status, _, response) =
             app.send(app.signed("DELETE", "/api/v1.0/orders/a", &format!("route_{n}"), now(), body)).await;
@@ -260,7 +261,8 @@ async fn a_body_over_the_limit_is_refused(app: TestApp) {
     let limit = app.state.config.push_max_bytes;
     assert_eq!(limit, 2 * 1024 * 1024, "the default");
     // Valid orders past the limit, signed, without a Content-Length (as a chunked body arrives).
-    let orders: Vec<String> = (0..).map(|i| order(&format!("big{i}"), "big@example.com", "", "2024-01-01")).take(12_000).collect();
+    let orders: Vec<String> =
+        (0..).map(|i| order(&format!("big{i}"), "big@example.com", "", "2024-01-01")).take(12_000).collect();
     let body = file(&orders);
     assert!(body.len() > limit);
     let (status, _, response) = app.send(app.signed("POST", "/api/v1.0/orders", "big_1", now(), &body)).await;
@@ -294,7 +296,8 @@ async fn an_older_upsert_never_replaces_a_newer_one(app: TestApp) {
     assert_eq!((&answer["upserted"], &answer["stale"]), (&serde_json::json!(1), &serde_json::json!(0)));
     assert_eq!(statuses(&app).await, pairs(&[("B-1", "paid"), ("A-1", "shipped (fixed)")]));
     // Within one batch the newest copy wins, wherever it stands.
-    let (_, answer) = push(&app, "ooo_4", &file(&[version("C-1", "new", "2024-05-02"), version("C-1", "old", "2024-05-01")])).await;
+    let (_, answer) =
+        push(&app, "ooo_4", &file(&[version("C-1", "new", "2024-05-02"), version("C-1", "old", "2024-05-01")])).await;
     assert_eq!((&answer["upserted"], &answer["stale"]), (&serde_json::json!(1), &serde_json::json!(1)));
     assert!(statuses(&app).await.contains(&("C-1".to_string(), "new".to_string())));
 }
@@ -357,7 +360,9 @@ async fn the_import_orders_its_writes_the_same_way(app: TestApp) {
     let counts = app.import_counted(&file(&many)).await.expect("import");
     assert_eq!((counts.upserted, counts.stale), (450, 450));
     let (_, json) = app.orders("email=ann@example.com").await;
-    assert!(json["orders"].as_array().expect("orders").iter().filter(|o| o["id"] != "B-1").all(|o| o["status"] == "v2"));
+    assert!(
+        json["orders"].as_array().expect("orders").iter().filter(|o| o["id"] != "B-1").all(|o| o["status"] == "v2")
+    );
 }
 
 async fn control_characters_are_refused_on_push_and_import(app: TestApp) {
@@ -376,7 +381,8 @@ async fn control_characters_are_refused_on_push_and_import(app: TestApp) {
     assert!(error_of(&response).contains("`status` holds the control character U+0007"), "{response:?}");
     assert_eq!(app.store.count_orders().await.expect("count"), 0, "nothing stored");
     // A note keeps its lines and tabs.
-    let mut noted: serde_json::Value = serde_json::from_str(&order("noted", "c@example.com", "", "2024-01-01")).expect("json");
+    let mut noted: serde_json::Value =
+        serde_json::from_str(&order("noted", "c@example.com", "", "2024-01-01")).expect("json");
     noted["note"] = "line 1\r\n\tline 2".into();
     assert_eq!(push(&app, "ctl_3", &file(&[noted.to_string()])).await.0, StatusCode::OK);
     let (_, json) = app.orders("email=c@example.com").await;
@@ -448,10 +454,7 @@ async fn refusals_come_before_the_body_is_read() {
     let addr = on.spawn().await;
     let status = answer_to_a_stalled_body(addr, push_head(1024 * 1024, "")).await;
     assert!(status.starts_with("HTTP/1.1 401"), "unsigned: {status:?}");
-    let stale = format!(
-        "webhook-id: s1\r\nwebhook-timestamp: {}\r\nwebhook-signature: v1,AAAA\r\n",
-        now() - 3600
-    );
+    let stale = format!("webhook-id: s1\r\nwebhook-timestamp: {}\r\nwebhook-signature: v1,AAAA\r\n", now() - 3600);
     let status = answer_to_a_stalled_body(addr, push_head(1024 * 1024, &stale)).await;
     assert!(status.starts_with("HTTP/1.1 401"), "stale: {status:?}");
     let fresh = format!("webhook-id: s2\r\nwebhook-timestamp: {}\r\nwebhook-signature: v1,AAAA\r\n", now());
@@ -465,9 +468,14 @@ async fn the_push_body_limit_is_configurable() {
         vars.insert("BELCO_PUSH_MAX_BYTES".into(), "1KiB".into());
     })
     .await;
-    let body = file(&[order("a", "l@example.com", "", "2024-01-01"), order("b", "l@example.com", "", "2024-01-01"),
-        order("c", "l@example.com", "", "2024-01-01"), order("d", "l@example.com", "", "2024-01-01"),
-        order("e", "l@example.com", "", "2024-01-01"), order("f", "l@example.com", "", "2024-01-01")]);
+    let body = file(&[
+        order("a", "l@example.com", "", "2024-01-01"),
+        order("b", "l@example.com", "", "2024-01-01"),
+        order("c", "l@example.com", "", "2024-01-01"),
+        order("d", "l@example.com", "", "2024-01-01"),
+        order("e", "l@example.com", "", "2024-01-01"),
+        order("f", "l@example.com", "", "2024-01-01"),
+    ]);
     assert!(body.len() > 1024);
     let (status, _, response) = app.send(app.signed("POST", "/api/v1.0/orders", "lim_1", now(), &body)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{response:?}");
