@@ -51,7 +51,7 @@ pub enum IdText {
 }
 
 impl IdText {
-    fn into_string(self) -> String {
+    pub fn into_string(self) -> String {
         match self {
             IdText::Text(s) => s,
             IdText::Integer(n) => n.to_string(),
@@ -104,6 +104,30 @@ pub enum OrderError {
     NoCustomer,
     #[error("`url` must be an http(s) URL, got {0:?}")]
     Url(String),
+    #[error("`{field}` holds the control character U+{:04X}; {}", u32::from(*.character), control_rule(*.multiline))]
+    Control { field: String, character: char, multiline: bool },
+}
+
+fn control_rule(multiline: bool) -> &'static str {
+    if multiline {
+        "a note may hold tabs and line breaks, but no other control characters"
+    } else {
+        "this field must be one line of text without control characters"
+    }
+}
+
+/// The characters a `note` may hold besides printable text: agents read notes as paragraphs.
+const NOTE_CONTROLS: [char; 3] = ['\t', '\n', '\r'];
+
+/// Refuses control characters (C0, DEL, C1: PostgreSQL cannot store NUL at all, and the others
+/// are invisible in the panel) except those in `allowed`, naming the field.
+pub fn check_text(field: &str, value: &str, allowed: &[char]) -> Result<(), OrderError> {
+    match value.chars().find(|c| c.is_control() && !allowed.contains(c)) {
+        None => Ok(()),
+        Some(character) => {
+            Err(OrderError::Control { field: field.to_owned(), character, multiline: !allowed.is_empty() })
+        }
+    }
 }
 
 impl OrderIn {
@@ -113,6 +137,7 @@ impl OrderIn {
         if id.is_empty() {
             return Err(OrderError::EmptyId);
         }
+        check_text("id", &id, &[])?;
         let instant = |field: &'static str, value: Option<String>| -> Result<Option<i64>, OrderError> {
             match value.as_deref().map(str::trim) {
                 None | Some("") => Ok(None),
@@ -132,6 +157,7 @@ impl OrderIn {
         if status.is_empty() {
             return Err(OrderError::EmptyStatus);
         }
+        check_text("status", &status, &[])?;
         let currency =
             Currency::parse(&self.currency).map_err(|source| OrderError::Money { field: "currency".into(), source })?;
         let total = money::parse_minor(self.total.get(), currency)
@@ -144,6 +170,7 @@ impl OrderIn {
                 if p.quantity < 0 {
                     return Err(OrderError::NegativeQuantity(i));
                 }
+                check_text(&format!("products[{i}].name"), &p.name, &[])?;
                 let price = money::parse_minor(p.price.get(), currency)
                     .map_err(|source| OrderError::Money { field: format!("products[{i}].price"), source })?;
                 Ok(Product { name: p.name, quantity: p.quantity, price })
@@ -161,10 +188,18 @@ impl OrderIn {
         if email.is_empty() && phone_number.is_empty() {
             return Err(OrderError::NoCustomer);
         }
+        let number = self.number.map(IdText::into_string).unwrap_or_else(|| id.clone());
+        let note = self.note.unwrap_or_default();
+        let customer_name = self.customer_name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+        for (field, value) in [("number", &number), ("url", &url), ("email", &email), ("phoneNumber", &phone_number)] {
+            check_text(field, value, &[])?;
+        }
+        check_text("customerName", customer_name.as_deref().unwrap_or_default(), &[])?;
+        check_text("note", &note, &NOTE_CONTROLS)?;
         Ok(Order {
-            number: self.number.map(IdText::into_string).unwrap_or_else(|| id.clone()),
+            number,
             id,
-            note: self.note.unwrap_or_default(),
+            note,
             date,
             created_at,
             updated_at,
@@ -175,7 +210,7 @@ impl OrderIn {
             url,
             email,
             phone_number,
-            customer_name: self.customer_name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()),
+            customer_name,
         })
     }
 }
@@ -319,6 +354,32 @@ mod tests {
             let err = order(&json).unwrap_err().to_string();
             assert!(err.contains(expected), "{err:?} should mention {expected:?}");
         }
+    }
+
+    #[test]
+    fn control_characters_are_refused_naming_the_field_but_a_note_may_have_lines() {
+        let note = order(&SPEC_ORDER.replace(r#""note": "Note""#, r#""note": "line 1\r\n\tline 2""#)).unwrap();
+        assert_eq!(note.note, "line 1\r\n\tline 2");
+        let cases = [
+            (r#""note": "Note""#, r#""note": "a\u0000b""#, "`note` holds the control character U+0000"),
+            (r#""note": "Note""#, r#""note": "bell\u0007""#, "U+0007"),
+            (r#""note": "Note""#, r#""note": "c1 \u0085""#, "U+0085"),
+            (r#""id": "1234""#, r#""id": "12\u00004""#, "`id` holds"),
+            (r#""number": "1234""#, r#""number": "12\n34""#, "`number` holds the control character U+000A"),
+            (r#""status": "processing""#, r#""status": "pro\tcessing""#, "`status`"),
+            (r#""name": "Product X""#, r#""name": "X\u007f""#, "`products[0].name` holds the control character U+007F"),
+            ("john@example.com", r"john\u0000@example.com", "`email`"),
+            ("+31612345678", r"+316\u001b12345678", "`phoneNumber`"),
+            ("https://shop.nl/order/1234", r"https://shop.nl/\norder", "`url`"),
+        ];
+        for (from, to, expected) in cases {
+            let json = SPEC_ORDER.replace(from, to);
+            assert_ne!(json, SPEC_ORDER, "{from} is in the order");
+            let err = order(&json).unwrap_err().to_string();
+            assert!(err.contains(expected), "{err:?} should mention {expected:?}");
+        }
+        let named = SPEC_ORDER.replace(r#""status""#, r#""customerName": "Ann\u0000", "status""#);
+        assert!(order(&named).unwrap_err().to_string().contains("`customerName`"));
     }
 
     #[test]

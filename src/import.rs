@@ -2,7 +2,9 @@
 //!
 //! The file is read incrementally (one order in memory at a time, batches on their way to the
 //! database), so memory stays flat however large it is. Everything lands in one transaction: a
-//! bad record stops the import, names its index and id, and nothing of that run is stored.
+//! bad record stops the import, names its index and id, and nothing of that run is stored. An
+//! order older than the stored version of it, or than its deletion, is skipped and counted
+//! (see [`crate::store::WriteCounts`]).
 
 use std::fmt;
 use std::fs::File;
@@ -17,7 +19,7 @@ use tokio::sync::mpsc;
 
 use crate::contract::OrderIn;
 use crate::phone::{Region, customer_key};
-use crate::store::{Store, StoreError, StoredOrder};
+use crate::store::{Store, StoreError, StoredOrder, WriteCounts};
 
 const BATCH: usize = 1000;
 
@@ -40,15 +42,26 @@ pub enum ImportError {
     NoOrders,
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The import was committed (every order is stored) and a step after it failed.
+    #[error("all {} orders were stored, but the step after the commit failed: {source}", .counts.upserted)]
+    AfterCommit { counts: WriteCounts, source: StoreError },
 }
 
-/// Imports `path` into `store`; returns how many orders were read (and upserted).
+impl ImportError {
+    /// False only for [`ImportError::AfterCommit`]: every other error means nothing was stored.
+    pub fn nothing_stored(&self) -> bool {
+        !matches!(self, ImportError::AfterCommit { .. })
+    }
+}
+
+/// Imports `path` into `store`; returns how many orders were written and how many skipped as
+/// stale.
 pub async fn import_file(
     store: &Store,
     path: &Path,
     region: Region,
     progress: Arc<Progress>,
-) -> Result<u64, ImportError> {
+) -> Result<WriteCounts, ImportError> {
     let file = File::open(path).map_err(|source| ImportError::Open { path: path.to_owned(), source })?;
     let (tx, rx) = mpsc::channel(4);
     let parser = tokio::task::spawn_blocking(move || {
@@ -75,9 +88,10 @@ pub async fn import_file(
     if let Err(e) = parser.await {
         std::panic::resume_unwind(e.into_panic());
     }
-    let written = written??;
-    store.checkpoint().await?;
-    Ok(written)
+    let counts = written??;
+    // Committed: from here on an error must not read as if nothing was stored.
+    store.checkpoint().await.map_err(|source| ImportError::AfterCommit { counts, source })?;
+    Ok(counts)
 }
 
 fn describe_json_error(e: &serde_json::Error, index: u64) -> String {

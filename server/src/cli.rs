@@ -6,10 +6,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use belco::capability::Signer;
-use belco::import::{Progress, import_file};
+use belco::import::{ImportError, Progress, import_file};
 use belco::push::{PushVerifier, generate_secret};
 use belco::secret::{Secret, TokenSet, generate_token};
-use belco::store::Store;
+use belco::store::{Store, WriteCounts};
 use leptos::config::LeptosOptions;
 
 use crate::config::Config;
@@ -161,6 +161,10 @@ async fn demo(mut config: Config, leptos_options: LeptosOptions) -> CliResult {
     print_urls(&config, &leptos_options, demo_token.as_deref());
     if let Some(secret) = demo_secret {
         println!("Push API secret (BELCO_PUSH_SECRET) of this demo: {secret}");
+        println!(
+            "  It signs POST /api/v1.0/orders per Standard Webhooks; the body says what to do: \
+             {{\"orders\":[…]}} upserts, {{\"delete\":[\"ID\", …]}} deletes (see README, Getting orders in)."
+        );
     }
     let (_, email, _) = crate::demo::CUSTOMERS[0];
     println!("Try a demo customer: add &email={email} to either URL.\n");
@@ -223,9 +227,32 @@ async fn import(config: &Config, path: &Path) -> CliResult {
     let result = import_file(&store, path, config.phone_region, progress).await;
     ticker.abort();
     bar.finish_and_clear();
-    let count = result.map_err(|e| format!("import of {} stopped, nothing was stored: {e}", path.display()))?;
-    println!("Imported {count} orders from {} in {:.1} s.", path.display(), started.elapsed().as_secs_f64());
+    let counts = result.map_err(|e| import_failure(path, &e))?;
+    println!("{}", imported(path, counts, started.elapsed()));
     Ok(())
+}
+
+/// What `import` says when it is done: how many orders were written, and how many were skipped
+/// because the database already had them newer (or deleted later).
+fn imported(path: &Path, counts: WriteCounts, took: Duration) -> String {
+    let mut line =
+        format!("Imported {} orders from {} in {:.1} s.", counts.upserted, path.display(), took.as_secs_f64());
+    if counts.stale > 0 {
+        line.push_str(&format!(
+            " Skipped {} that the database holds in a newer version (a later updatedAt) or that were deleted since.",
+            counts.stale
+        ));
+    }
+    line
+}
+
+/// What `import` says when it fails: whether anything was stored depends on when it failed.
+fn import_failure(path: &Path, e: &ImportError) -> String {
+    if e.nothing_stored() {
+        format!("import of {} stopped, nothing was stored: {e}", path.display())
+    } else {
+        format!("import of {}: {e}", path.display())
+    }
 }
 
 #[cfg(test)]
@@ -243,5 +270,21 @@ mod tests {
         assert_eq!(parse(&args(&["import", "x.json"])), Ok(Command::Import("x.json".into())));
         assert!(parse(&args(&["import"])).unwrap_err().contains("needs a FILE"));
         assert!(parse(&args(&["serve", "extra"])).is_err());
+    }
+
+    #[test]
+    fn an_import_that_failed_after_its_commit_does_not_say_nothing_was_stored() {
+        let path = Path::new("orders.json");
+        let counts = WriteCounts { upserted: 12, stale: 3, ..WriteCounts::default() };
+        let source = belco::store::StoreError::UnknownScheme("checkpoint".into());
+        let after = import_failure(path, &ImportError::AfterCommit { counts, source });
+        assert!(after.contains("all 12 orders were stored") && !after.contains("nothing was stored"), "{after}");
+        let before = import_failure(path, &ImportError::NoOrders);
+        assert!(before.contains("nothing was stored"), "{before}");
+        let done = imported(path, counts, Duration::from_millis(1500));
+        assert!(
+            done.starts_with("Imported 12 orders from orders.json in 1.5 s.") && done.contains("Skipped 3"),
+            "{done}"
+        );
     }
 }

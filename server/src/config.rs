@@ -20,6 +20,11 @@ pub const DEFAULT_CAPABILITY_LIFETIME: Duration = Duration::from_secs(10 * 3600)
 /// Read from the working directory when `BELCO_FORMS` is unset (and skipped if absent).
 pub const DEFAULT_FORMS_PATH: &str = "forms.toml";
 const MAX_ORDERS_LIMIT: i64 = 1000;
+/// A push body's default limit: a batch of about a thousand orders (1 to 2 KB each, with their
+/// products). Larger loads go through `belco-panel import`.
+pub const DEFAULT_PUSH_MAX_BYTES: usize = 2 * 1024 * 1024;
+/// `BELCO_PUSH_MAX_BYTES` may range from 1 KiB to 64 MiB.
+const PUSH_MAX_BYTES_RANGE: std::ops::RangeInclusive<usize> = 1024..=64 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{var}: {problem}")]
@@ -43,6 +48,8 @@ pub struct Config {
     pub belco_origin: String,
     /// `None` when `BELCO_PUSH_SECRET` is unset: the push API then refuses every request.
     pub push: Option<Arc<PushVerifier>>,
+    /// The largest push body read (`BELCO_PUSH_MAX_BYTES`); a longer one gets 413.
+    pub push_max_bytes: usize,
     pub phone_region: Region,
     pub orders_limit: i64,
     /// `None` when `BELCO_SIGNING_KEY` is unset: `serve` refuses to start, `demo` makes one.
@@ -60,6 +67,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("belco_origin", &self.belco_origin)
             .field("push", &self.push.is_some())
+            .field("push_max_bytes", &self.push_max_bytes)
             .field("phone_region", &self.phone_region)
             .field("orders_limit", &self.orders_limit)
             .field("signer", &self.signer)
@@ -103,6 +111,13 @@ impl Config {
                 PushVerifier::new(&Secret::new(raw)).map(Arc::new).map_err(|e| bad("BELCO_PUSH_SECRET", e.to_string()))
             })
             .transpose()?;
+
+        let push_max_bytes = match get("BELCO_PUSH_MAX_BYTES") {
+            None => DEFAULT_PUSH_MAX_BYTES,
+            Some(raw) => parse_bytes(&raw).filter(|n| PUSH_MAX_BYTES_RANGE.contains(n)).ok_or_else(|| {
+                bad("BELCO_PUSH_MAX_BYTES", format!("{raw:?} is not a size from 1KiB to 64MiB, such as 2MiB or 500000"))
+            })?,
+        };
 
         let phone_region = match get("BELCO_PHONE_REGION") {
             None => parse_region("NL").ok_or_else(|| bad("BELCO_PHONE_REGION", "NL is unknown"))?,
@@ -156,6 +171,7 @@ impl Config {
             public_url,
             belco_origin,
             push,
+            push_max_bytes,
             phone_region,
             orders_limit,
             signer,
@@ -164,6 +180,19 @@ impl Config {
             forms: Arc::new(forms),
         })
     }
+}
+
+/// A size in bytes: `500000`, `512KiB`, `2MiB` (binary units; a space before the unit is fine).
+fn parse_bytes(raw: &str) -> Option<usize> {
+    let digits = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(digits);
+    let scale = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1024,
+        "MiB" => 1024 * 1024,
+        _ => return None,
+    };
+    number.parse::<usize>().ok()?.checked_mul(scale)
 }
 
 fn parse_base_url(raw: &str) -> Result<String, ConfigError> {
@@ -205,6 +234,18 @@ mod tests {
         assert_eq!(c.database_url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(c.belco_origin, "https://app.belco.io");
         assert_eq!(c.orders_limit, 50);
+        assert_eq!(c.push_max_bytes, 2 * 1024 * 1024);
+    }
+
+    #[test]
+    fn the_push_body_limit_reads_bytes_and_binary_units() {
+        for (raw, bytes) in [("500000", 500_000), ("512KiB", 512 * 1024), ("2 MiB", 2 << 20), ("64MiB", 64 << 20)] {
+            assert_eq!(config(&[("BELCO_PUSH_MAX_BYTES", raw)]).unwrap().push_max_bytes, bytes, "{raw}");
+        }
+        for raw in ["100", "65MiB", "2MB", "2.5MiB", "lots", "-1", "99999999999999999999MiB"] {
+            let err = config(&[("BELCO_PUSH_MAX_BYTES", raw)]).unwrap_err();
+            assert_eq!(err.var, "BELCO_PUSH_MAX_BYTES", "{raw}");
+        }
     }
 
     #[test]
@@ -218,6 +259,7 @@ mod tests {
             ("BELCO_ORIGIN", "https://app.belco.io/path"),
             ("BELCO_ORIGIN", "app.belco.io"),
             ("BELCO_PUSH_SECRET", "hunter2"),
+            ("BELCO_PUSH_MAX_BYTES", "huge"),
             ("BELCO_PHONE_REGION", "Netherlands"),
             ("BELCO_ORDERS_LIMIT", "0"),
             ("BELCO_ORDERS_LIMIT", "lots"),

@@ -4,17 +4,14 @@ pub mod orders;
 pub mod push;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get};
 
 use crate::state::AppState;
 
-/// Largest push body: a batch of a few thousand orders. Bigger loads go through `import`.
-pub const MAX_PUSH_BODY: usize = 16 * 1024 * 1024;
-
+/// The push handlers read their bodies themselves, after checking the signature headers and
+/// within `BELCO_PUSH_MAX_BYTES` (see `push`).
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1.0/orders", get(orders::list).post(push::upsert))
         .route("/api/v1.0/orders/{id}", delete(push::delete))
-        .layer(DefaultBodyLimit::max(MAX_PUSH_BODY))
 }

@@ -1,70 +1,143 @@
-//! The push API, for the shop's backend: `POST /api/v1.0/orders` upserts a batch in Belco's
-//! order shape (`{"orders":[…]}`), `DELETE /api/v1.0/orders/{id}` deletes one. Both are signed
-//! per Standard Webhooks with `BELCO_PUSH_SECRET`; an unsigned, mis-signed or stale request is
-//! refused with 401, a replayed one with 409, and nothing is stored.
+//! The push API, for the shop's backend: `POST /api/v1.0/orders` with `{"orders":[…]}` upserts
+//! and `{"delete":[…]}` deletes (one body may hold both); `DELETE /api/v1.0/orders/{id}` is
+//! the same push whose body must be exactly `{"delete":["{id}"]}` (or the dated form), since the
+//! signature covers the body and not the path. Every request is signed per Standard Webhooks
+//! with `BELCO_PUSH_SECRET`.
+//!
+//! The order of the checks is the point: the push API is on (else 403), the signature headers
+//! are there and the timestamp within the tolerance (else 401), the body within
+//! `BELCO_PUSH_MAX_BYTES` (else 413): all before the body is read. Then the signature (401). From
+//! there the request's `webhook-id` is used up whatever happens: a refused body (400, 422) records
+//! it on its own, an applied push records it in the transaction that applies it. A second request
+//! with the id gets 409 and changes nothing.
 
 use axum::Json;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use belco::import::{ImportError, prepare};
-use belco::push::RECEIPT_WINDOW;
-use belco::store::PushOutcome;
-use serde::Deserialize;
+use axum::http::{HeaderMap, StatusCode, header};
+use belco::push::{BodyError, PushBody, PushHeaders, PushPlan, RECEIPT_WINDOW};
+use belco::store::{PushOutcome, WriteCounts, now_millis};
 use serde_json::json;
-use serde_json::value::RawValue;
 
 use crate::http::ApiError;
 use crate::state::AppState;
 
-#[derive(Deserialize)]
-struct Batch {
-    orders: Vec<Box<RawValue>>,
-}
-
 pub async fn upsert(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let webhook_id = verify(&state, &headers, &body)?;
-    let batch: Batch = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request(format!("the body must be {{\"orders\":[…]}} in Belco's order shape: {e}"))
-    })?;
-    let orders = batch
-        .orders
-        .iter()
-        .enumerate()
-        .map(|(i, raw)| prepare(raw, i as u64, state.config.phone_region))
-        .collect::<Result<Vec<_>, ImportError>>()
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("nothing stored: {e}")))?;
-    match state.store.push_orders(&webhook_id, RECEIPT_WINDOW, &orders).await? {
-        PushOutcome::Applied { rows } => Ok(Json(json!({ "upserted": rows }))),
-        PushOutcome::Replayed => Err(replayed()),
-    }
+    let counts = push(&state, &headers, body, None).await?;
+    Ok(Json(answer(counts)))
 }
 
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let webhook_id = verify(&state, &headers, &body)?;
-    match state.store.push_delete(&webhook_id, RECEIPT_WINDOW, &id).await? {
-        PushOutcome::Applied { rows: 0 } => Err(ApiError::new(StatusCode::NOT_FOUND, "no order with that id")),
-        PushOutcome::Applied { rows } => Ok(Json(json!({ "deleted": rows }))),
-        PushOutcome::Replayed => Err(replayed()),
+    let counts = push(&state, &headers, body, Some(&id)).await?;
+    if counts.missing > 0 {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no order with that id (its deletion is remembered: a later push of it with an older updatedAt stays out)",
+        ));
     }
+    Ok(Json(answer(counts)))
 }
 
-fn verify(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<String, ApiError> {
+/// `{"upserted":…, "deleted":…, "stale":…, "missing":…}`: every order and deletion sent is in
+/// exactly one of them.
+fn answer(counts: WriteCounts) -> serde_json::Value {
+    json!({
+        "upserted": counts.upserted,
+        "deleted": counts.deleted,
+        "stale": counts.stale,
+        "missing": counts.missing,
+    })
+}
+
+/// One push, checked in the order the module comment gives. `delete_of` is the id in the path
+/// of `DELETE /api/v1.0/orders/{id}`, which the signed body must name.
+async fn push(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    delete_of: Option<&str>,
+) -> Result<WriteCounts, ApiError> {
     let verifier = state.config.push.as_ref().ok_or_else(|| {
         ApiError::new(StatusCode::FORBIDDEN, "the push API is off: set BELCO_PUSH_SECRET to turn it on")
     })?;
-    verifier.verify(body, headers).map_err(|e| ApiError::new(StatusCode::UNAUTHORIZED, e.to_string()))
+    let signed = verifier.read_headers(headers, now_millis().div_euclid(1000)).map_err(unauthorized)?;
+    let body = read_body(headers, body, state.config.push_max_bytes).await?;
+    verifier.verify(&signed, &body).map_err(unauthorized)?;
+    match plan(&signed, &body, state, delete_of) {
+        Ok(plan) => match state.store.push(&signed.id, RECEIPT_WINDOW, &plan.orders, &plan.deletes).await? {
+            PushOutcome::Applied(counts) => Ok(counts),
+            PushOutcome::Replayed => Err(replayed()),
+        },
+        Err(refused) => {
+            if !state.store.consume_receipt(&signed.id, RECEIPT_WINDOW).await? {
+                return Err(replayed());
+            }
+            Err(refused)
+        }
+    }
+}
+
+fn unauthorized(e: belco::push::Unverified) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, e.to_string())
+}
+
+/// Reads the verified body into a plan: 400 when it is not a push, 422 when an order or
+/// deletion in it is invalid or it does not name the order its route deletes.
+fn plan(signed: &PushHeaders, body: &[u8], state: &AppState, delete_of: Option<&str>) -> Result<PushPlan, ApiError> {
+    let plan = PushBody::parse(body, signed.timestamp, state.config.phone_region).map_err(|e| match e {
+        BodyError::Shape(_) => ApiError::bad_request(format!("nothing stored: {e}")),
+        BodyError::Order(_) | BodyError::Delete { .. } => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("nothing stored: {e}"))
+        }
+    })?;
+    match delete_of {
+        Some(id) if !plan.deletes_only(id) => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "nothing stored: the signed body must name the order this route deletes, and nothing else: \
+                 {{\"delete\":[{}]}}",
+                json!(id)
+            ),
+        )),
+        _ => Ok(plan),
+    }
+}
+
+/// The body, at most `limit` bytes: a declared `Content-Length` over it is refused before a
+/// byte is read, a longer body as soon as it passes the limit.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large(limit));
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if e.into_inner().is::<http_body_util::LengthLimitError>() {
+            too_large(limit)
+        } else {
+            ApiError::bad_request("the request body could not be read to its end")
+        }
+    })
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "the body is over BELCO_PUSH_MAX_BYTES ({limit} bytes): send the orders in smaller batches, \
+             or load large sets with `belco-panel import`"
+        ),
+    )
 }
 
 fn replayed() -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "replayed request: this webhook-id was already accepted, nothing stored")
+    ApiError::new(StatusCode::CONFLICT, "replayed request: this webhook-id was already received, nothing stored")
 }

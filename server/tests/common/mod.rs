@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use belco::import::{ImportError, Progress, import_file};
 use belco::push::PushVerifier;
 use belco::secret::Secret;
-use belco::store::Store;
+use belco::store::{Store, WriteCounts};
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use server::AppState;
@@ -162,8 +162,14 @@ impl TestApp {
             .collect()
     }
 
-    /// Writes `json` to a file and imports it as `belco-panel import` does.
+    /// Writes `json` to a file and imports it as `belco-panel import` does; returns how many
+    /// orders were written.
     pub async fn import(&self, json: &str) -> Result<u64, ImportError> {
+        self.import_counted(json).await.map(|counts| counts.upserted)
+    }
+
+    /// [`TestApp::import`], with all the counts (written, skipped as stale).
+    pub async fn import_counted(&self, json: &str) -> Result<WriteCounts, ImportError> {
         let path = self.dir.path().join(format!("orders-{}.json", DATABASES.fetch_add(1, Ordering::Relaxed)));
         std::fs::write(&path, json).expect("write import file");
         import_file(&self.store, &path, self.state.config.phone_region, Arc::new(Progress::default())).await
