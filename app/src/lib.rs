@@ -13,6 +13,8 @@
 
 mod islands;
 mod pages;
+#[cfg(feature = "ssr")]
+mod recent;
 mod routes;
 pub mod server_fns;
 mod shell;

@@ -70,14 +70,20 @@ pub enum PanelError {
     Unavailable,
     #[error("The server could not be reached. Check the connection and try again.")]
     CallFailed,
+    /// The request itself was malformed (status 4xx): its body was not the function's arguments
+    /// as JSON, or too large, or sent the wrong way. The message never quotes what was sent.
+    #[error("{0}")]
+    BadRequest(String),
 }
 
 impl FromServerFnError for PanelError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
-        super::call_failed("a panel server function", error);
-        Self::CallFailed
+        match super::call_failed("a panel server function", error) {
+            super::Failure::BadRequest(message) => Self::BadRequest(message.to_owned()),
+            super::Failure::CallFailed => Self::CallFailed,
+        }
     }
 }
 
@@ -178,6 +184,7 @@ pub(crate) mod ssr {
                 PanelError::Refused => StatusCode::FORBIDDEN,
                 PanelError::NoteGone => StatusCode::NOT_FOUND,
                 PanelError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                PanelError::BadRequest(_) => StatusCode::BAD_REQUEST,
                 PanelError::Unavailable | PanelError::CallFailed => StatusCode::SERVICE_UNAVAILABLE,
             });
         }
