@@ -369,6 +369,9 @@ mod server {
             if option.is_empty() {
                 return Err((span, "an option cannot be empty".to_owned()));
             }
+            if option.chars().any(char::is_control) {
+                return Err((span, "an option cannot hold control characters".to_owned()));
+            }
             if options.iter().any(|seen| seen == option) {
                 return Err((span, format!("option {option:?} is listed twice")));
             }
@@ -396,6 +399,11 @@ mod server {
         }
         if text.chars().count() > MAX_TITLE_CHARS {
             return Err((raw.span(), format!("`{key}` is longer than {MAX_TITLE_CHARS} characters")));
+        }
+        // Stored with every submission: PostgreSQL refuses a NUL in text, and a heading has no
+        // use for the others either.
+        if text.chars().any(char::is_control) {
+            return Err((raw.span(), format!("`{key}` cannot hold control characters")));
         }
         Ok(text.to_owned())
     }
@@ -697,6 +705,21 @@ max = 2.5
         assert!(error.starts_with("forms.toml:12:12: "), "{error}");
         let error = parse_err(&TWO_FORMS.replace("label = \"Units\"\n", ""));
         assert!(error.starts_with("forms.toml:") && error.contains("missing field `label`"), "{error}");
+    }
+
+    #[test]
+    fn titles_labels_and_options_hold_no_control_characters() {
+        for (from, to) in [
+            ("title = \"Return request\"", "title = \"Return\\u0000request\""),
+            ("label = \"Units\"", "label = \"Un\\u0007its\""),
+        ] {
+            assert!(TWO_FORMS.contains(from), "{from}");
+            let error = parse_err(&TWO_FORMS.replacen(from, to, 1));
+            assert!(error.ends_with("cannot hold control characters"), "{error}");
+        }
+        let select = "name = \"x\"\nlabel = \"X\"\ntype = \"select\"\noptions = [\"a\", \"b\\u0000\"]";
+        let error = parse_err(&format!("[[form]]\nid = \"f\"\ntitle = \"F\"\nscope = \"customer\"\n[[form.field]]\n{select}\n"));
+        assert!(error.ends_with("an option cannot hold control characters"), "{error}");
     }
 
     #[test]

@@ -26,6 +26,7 @@ on_both_backends!(
     malformed_calls_get_a_4xx_that_quotes_nothing_and_store_nothing,
     what_a_malformed_call_sent_never_reaches_the_log,
     the_storage_check_pings_at_most_once_per_interval,
+    control_characters_are_refused_alike_on_both_backends,
 );
 
 const ALICE: &str = "alice@example.com";
@@ -477,4 +478,53 @@ async fn the_storage_check_pings_at_most_once_per_interval(app: TestApp) {
     let (status, failed) = check().await;
     assert!(status.is_server_error(), "{status} {failed}");
     assert_eq!(failed, json!("StorageUnavailable"));
+}
+
+async fn control_characters_are_refused_alike_on_both_backends(app: TestApp) {
+    let capability = capability_for(&Subject::Customer(alice()));
+    // Line breaks and tabs are what a textarea holds: kept.
+    let (status, notes) =
+        call(&app, "notes/add", json!({"capability": capability, "author": "Sam", "body": "one\n\ttwo\r\nthree"})).await;
+    assert_eq!(status, StatusCode::OK, "{notes}");
+    let id = first_id(&notes);
+    assert_eq!(app.store.notes(&alice(), 10).await.expect("notes")[0].body, "one\n\ttwo\nthree");
+
+    for bad in ["null\u{0}byte", "bell\u{7}", "escape\u{1b}[31m", "del\u{7f}", "c1\u{85}"] {
+        let (status, error) =
+            call(&app, "notes/add", json!({"capability": capability, "author": "Sam", "body": bad})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {error}");
+        assert_eq!(error["Invalid"], "Remove the invisible control characters from this note.", "{bad:?}");
+        let (status, error) = call(&app, "notes/edit", json!({"capability": capability, "id": id, "body": bad})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {error}");
+        let (status, error) =
+            call(&app, "notes/add", json!({"capability": capability, "author": format!("Sa{bad}m"), "body": "x"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {error}");
+    }
+    // An id no note can have is no note, before any database sees it.
+    for endpoint in ["notes/edit", "notes/delete"] {
+        let (status, error) =
+            call(&app, endpoint, json!({"capability": capability, "id": format!("{id}\u{0}"), "body": "x"})).await;
+        assert_eq!((status, error), (StatusCode::NOT_FOUND, json!("NoteGone")), "{endpoint}");
+    }
+    let stored = app.store.notes(&alice(), 10).await.expect("notes");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].body, "one\n\ttwo\nthree", "the edits with control characters changed nothing");
+
+    // Form fields: a message next to the field, nothing stored.
+    let mut values = valid_values(&app, "callback-request");
+    let text_field = values.iter().position(|(name, _)| name == "phone").expect("the phone field");
+    let textarea = values.iter().position(|(name, _)| name == "topic").expect("the topic field");
+    values[text_field].1 = "+31\u{0}612345678".into();
+    values[textarea].1 = "call\u{0}me".into();
+    let (status, outcome) = call(
+        &app,
+        "forms/submit",
+        json!({"capability": capability, "form_id": "callback-request", "author": "Sam\u{0}", "values": values}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let errors = outcome["Invalid"].as_array().unwrap_or_else(|| panic!("messages per field: {outcome}"));
+    let fields: Vec<&str> = errors.iter().map(|e| e["field"].as_str().expect("field")).collect();
+    assert_eq!(fields, [app::server_fns::AUTHOR_FIELD, "phone", "topic"], "{outcome}");
+    assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
 }

@@ -118,8 +118,9 @@ pub async fn add_note(capability: String, author: String, body: String) -> Resul
 pub async fn edit_note(capability: String, id: String, body: String) -> Result<String, PanelError> {
     ssr::answer(async {
         let (store, key) = ssr::customer(&capability)?;
+        let id = ssr::note_id(&id)?;
         let body = ssr::note_body(&body)?;
-        match store.update_note(&key, &id, &body).await.map_err(ssr::unavailable)? {
+        match store.update_note(&key, id, &body).await.map_err(ssr::unavailable)? {
             Some(_) => ssr::notes_html(&store, &key).await,
             None => Err(PanelError::NoteGone),
         }
@@ -132,7 +133,7 @@ pub async fn edit_note(capability: String, id: String, body: String) -> Result<S
 pub async fn delete_note(capability: String, id: String) -> Result<String, PanelError> {
     ssr::answer(async {
         let (store, key) = ssr::customer(&capability)?;
-        if store.delete_note(&key, &id).await.map_err(ssr::unavailable)? {
+        if store.delete_note(&key, ssr::note_id(&id)?).await.map_err(ssr::unavailable)? {
             ssr::notes_html(&store, &key).await
         } else {
             Err(PanelError::NoteGone)
@@ -236,15 +237,28 @@ pub(crate) mod ssr {
         Ok(author.to_owned())
     }
 
+    /// A note's text, every line break made `\n`. Line breaks and tabs are kept (a textarea
+    /// holds both); any other control character is refused, on every database alike:
+    /// PostgreSQL cannot store a NUL in text, and the rest show as nothing or garbage.
     pub fn note_body(raw: &str) -> Result<String, PanelError> {
-        let body = raw.replace("\r\n", "\n");
+        let body = raw.replace("\r\n", "\n").replace('\r', "\n");
         if body.trim().is_empty() {
             return Err(PanelError::Invalid("Write the note first.".into()));
         }
         if body.chars().count() > MAX_NOTE_CHARS {
             return Err(PanelError::Invalid(format!("Keep a note under {MAX_NOTE_CHARS} characters.")));
         }
+        if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(PanelError::Invalid("Remove the invisible control characters from this note.".into()));
+        }
         Ok(body.trim_end().to_owned())
+    }
+
+    /// A note id as the server makes them (unpadded base64url). Anything else names no note, and
+    /// is not sent to the database (where a NUL in it would fail on PostgreSQL only).
+    pub fn note_id(id: &str) -> Result<&str, PanelError> {
+        let shaped = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if shaped { Ok(id) } else { Err(PanelError::NoteGone) }
     }
 
     pub async fn notes_html(store: &Store, key: &CustomerKey) -> Result<String, PanelError> {
