@@ -129,6 +129,13 @@ macro_rules! record_receipt {
     }};
 }
 
+/// How PostgreSQL is told to compare ids bytewise, as SQLite (and Rust's `str`) always do.
+macro_rules! bytewise {
+    () => {
+        " COLLATE \"C\""
+    };
+}
+
 // After the macros above, which it uses.
 mod panel;
 
@@ -232,11 +239,32 @@ macro_rules! customer_orders {
         concat!("SELECT ", $columns, " FROM orders WHERE email_norm = $1 OR phone_norm = $2")
     };
 }
-/// Newest first: by date, then by id. (`$3` limit)
+/// Newest first: by date, then by id, compared as `$collate` says (see [`Sql`]). (`$3` limit)
 macro_rules! newest_orders {
-    () => {
-        " ORDER BY order_date DESC, id DESC LIMIT $3"
+    ($collate:expr) => {
+        concat!(" ORDER BY order_date DESC, id", $collate, " DESC LIMIT $3")
     };
+}
+
+/// One query in the two dialects, which differ only in how ids are compared where rows of the
+/// same moment are ordered. SQLite compares text bytewise; PostgreSQL by the database's
+/// collation (`en_US.UTF-8` puts `a` before `B` and `é` before `f`), unless told
+/// `COLLATE "C"`, which SQLite does not know. Bytewise on both, so a `LIMIT` keeps the same rows
+/// on either, in the same order as the SQLite read path's sort in Rust.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sql {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+impl Store {
+    /// `sql` in this store's dialect.
+    pub(crate) fn sql(&self, sql: &Sql) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => sql.sqlite,
+            Db::Postgres(_) => sql.postgres,
+        }
+    }
 }
 macro_rules! order_columns {
     () => {
@@ -245,18 +273,24 @@ macro_rules! order_columns {
 }
 
 /// The panel's orders, newest first.
-const ORDERS_SQL: &str = concat!(customer_orders!(order_columns!()), newest_orders!());
+const ORDERS_SQL: Sql = Sql {
+    sqlite: concat!(customer_orders!(order_columns!()), newest_orders!("")),
+    postgres: concat!(customer_orders!(order_columns!()), newest_orders!(bytewise!())),
+};
 
 /// The panel's orders on the SQLite read path (see `fast_read::Newest`).
 const NEWEST_ORDERS: fast_read::Newest<'static, OrderRow> = fast_read::Newest {
     unordered: concat!(customer_orders!(order_columns!()), " LIMIT $3"),
-    ordered: ORDERS_SQL,
+    ordered: ORDERS_SQL.sqlite,
     map: OrderRow::from_rusqlite,
     newest_first: |a, b| (b.order_date, &b.id).cmp(&(a.order_date, &a.id)),
 };
 
 /// The orders API's answer, newest first: the stored Belco JSON of each order.
-const BELCO_ORDERS_SQL: &str = concat!(customer_orders!("belco_json"), newest_orders!());
+const BELCO_ORDERS_SQL: Sql = Sql {
+    sqlite: concat!(customer_orders!("belco_json"), newest_orders!("")),
+    postgres: concat!(customer_orders!("belco_json"), newest_orders!(bytewise!())),
+};
 
 fast_read::row_struct! {
     /// An order in Belco's JSON with what orders it.
@@ -270,7 +304,7 @@ fast_read::row_struct! {
 /// The orders API's answer on the SQLite read path (see `fast_read::Newest`).
 const NEWEST_BELCO_ORDERS: fast_read::Newest<'static, BelcoJsonRow> = fast_read::Newest {
     unordered: concat!(customer_orders!("order_date, id, belco_json"), " LIMIT $3"),
-    ordered: concat!(customer_orders!("order_date, id, belco_json"), newest_orders!()),
+    ordered: concat!(customer_orders!("order_date, id, belco_json"), newest_orders!("")),
     map: BelcoJsonRow::from_rusqlite,
     newest_first: |a, b| (b.order_date, &b.id).cmp(&(a.order_date, &a.id)),
 };
@@ -278,14 +312,23 @@ const NEWEST_BELCO_ORDERS: fast_read::Newest<'static, BelcoJsonRow> = fast_read:
 /// A customer's summary, one row per currency; the name rides along on each (a scalar subquery).
 /// SUM is cast: PostgreSQL sums BIGINT as NUMERIC. The parameters first appear in order ($1,
 /// $2), which SQLite needs to number them as PostgreSQL does.
-const SUMMARY_SQL: &str = "SELECT (SELECT n.customer_name FROM orders n \
-                             WHERE (n.email_norm = $1 OR n.phone_norm = $2) \
-                             AND n.customer_name IS NOT NULL AND n.customer_name <> '' \
-                             ORDER BY n.order_date DESC, n.id DESC LIMIT 1) AS name, \
-                           currency, COUNT(*) AS orders, CAST(SUM(total_minor) AS BIGINT) AS total, \
-                           MIN(order_date) AS first_order_at \
-                           FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
-                           GROUP BY currency ORDER BY currency";
+macro_rules! summary_sql {
+    ($collate:expr) => {
+        concat!(
+            "SELECT (SELECT n.customer_name FROM orders n \
+             WHERE (n.email_norm = $1 OR n.phone_norm = $2) \
+             AND n.customer_name IS NOT NULL AND n.customer_name <> '' \
+             ORDER BY n.order_date DESC, n.id",
+            $collate,
+            " DESC LIMIT 1) AS name, \
+             currency, COUNT(*) AS orders, CAST(SUM(total_minor) AS BIGINT) AS total, \
+             MIN(order_date) AS first_order_at \
+             FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
+             GROUP BY currency ORDER BY currency"
+        )
+    };
+}
+const SUMMARY_SQL: Sql = Sql { sqlite: summary_sql!(""), postgres: summary_sql!(bytewise!()) };
 
 /// How many of each kind of record [`Store::customer_records`] reads, newest first.
 #[derive(Clone, Copy, Debug)]
@@ -438,7 +481,7 @@ impl Store {
             return Ok(rows.into_iter().map(|row| row.belco_json).collect());
         }
         let rows = with_pool!(self, pool => {
-            sqlx::query_scalar::<_, String>(BELCO_ORDERS_SQL)
+            sqlx::query_scalar::<_, String>(self.sql(&BELCO_ORDERS_SQL))
                 .bind(key.email.as_deref())
                 .bind(key.phone.as_deref())
                 .bind(limit)
@@ -457,7 +500,7 @@ impl Store {
             reader.newest(&NEWEST_ORDERS, key, limit)?
         } else {
             with_pool!(self, pool => {
-                sqlx::query_as::<_, OrderRow>(ORDERS_SQL)
+                sqlx::query_as::<_, OrderRow>(self.sql(&ORDERS_SQL))
                     .bind(key.email.as_deref())
                     .bind(key.phone.as_deref())
                     .bind(limit)
@@ -476,10 +519,10 @@ impl Store {
             return Ok(CustomerSummary::default());
         }
         let rows = if let Some(reader) = &self.reader {
-            reader.rows(SUMMARY_SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?
+            reader.rows(SUMMARY_SQL.sqlite, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?
         } else {
             with_pool!(self, pool => {
-                sqlx::query_as::<_, SummaryRow>(SUMMARY_SQL)
+                sqlx::query_as::<_, SummaryRow>(self.sql(&SUMMARY_SQL))
                     .bind(key.email.as_deref())
                     .bind(key.phone.as_deref())
                     .fetch_all(pool)
@@ -507,7 +550,7 @@ impl Store {
                 let summary = if (orders.len() as i64) < limits.orders {
                     None
                 } else {
-                    Some(db.rows(SUMMARY_SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?)
+                    Some(db.rows(SUMMARY_SQL.sqlite, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?)
                 };
                 let notes = db.newest(&panel::NEWEST_NOTES, key, limits.notes)?;
                 let submissions = db.newest(&panel::NEWEST_SUBMISSIONS, key, limits.submissions)?;

@@ -27,6 +27,7 @@ on_both_backends!(
     what_a_malformed_call_sent_never_reaches_the_log,
     the_storage_check_pings_at_most_once_per_interval,
     control_characters_are_refused_alike_on_both_backends,
+    notes_and_submissions_of_the_same_moment_are_ordered_bytewise,
 );
 
 const ALICE: &str = "alice@example.com";
@@ -527,4 +528,58 @@ async fn control_characters_are_refused_alike_on_both_backends(app: TestApp) {
     let fields: Vec<&str> = errors.iter().map(|e| e["field"].as_str().expect("field")).collect();
     assert_eq!(fields, [app::server_fns::AUTHOR_FIELD, "phone", "topic"], "{outcome}");
     assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
+}
+
+/// Runs `sql` on the test's database directly (rows the server would not write itself).
+async fn execute(app: &TestApp, sql: &str) {
+    let url = app.state.config.database_url.expose();
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.expect("connect");
+        sqlx::query(sql).execute(&pool).await.expect("sql");
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.expect("connect");
+        sqlx::query(sql).execute(&pool).await.expect("sql");
+        pool.close().await;
+    }
+}
+
+async fn notes_and_submissions_of_the_same_moment_are_ordered_bytewise(app: TestApp) {
+    // Ids are random base64url: upper and lower case, which PostgreSQL's collation would mix.
+    let ids = ["a", "B", "é", "f", "Z", "z", "a-1", "a1"];
+    for id in ids {
+        execute(
+            &app,
+            &format!(
+                "INSERT INTO notes (id, email_norm, phone_norm, author, body, created_at, updated_at) \
+                 VALUES ('{id}', '{ALICE}', NULL, 'Sam', 'note {id}', 1000, 1000)"
+            ),
+        )
+        .await;
+        for (scope, email) in [("customer", format!("'{ALICE}'")), ("company", "NULL".to_owned())] {
+            execute(
+                &app,
+                &format!(
+                    "INSERT INTO form_submissions \
+                     (id, form_id, form_title, scope, email_norm, phone_norm, author, answers, created_at) \
+                     VALUES ('{scope}{id}', 'f', 'F', '{scope}', {email}, NULL, 'Sam', '[]', 1000)"
+                ),
+            )
+            .await;
+        }
+    }
+    let mut newest_first: Vec<&str> = ids.to_vec();
+    newest_first.sort_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
+    let key = CustomerKey { email: Some(ALICE.into()), phone: None };
+    for limit in [8, 5, 2] {
+        let want = &newest_first[..limit as usize];
+        let notes = app.store.notes(&key, limit).await.expect("notes");
+        assert_eq!(notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), want, "notes, limit {limit}");
+        let customer = app.store.submissions(Owner::Customer(&key), limit).await.expect("submissions");
+        let customer: Vec<String> = customer.into_iter().map(|s| s.id.replacen("customer", "", 1)).collect();
+        assert_eq!(customer, want, "customer submissions, limit {limit}");
+        let company = app.store.submissions(Owner::Company, limit).await.expect("submissions");
+        let company: Vec<String> = company.into_iter().map(|s| s.id.replacen("company", "", 1)).collect();
+        assert_eq!(company, want, "company submissions, limit {limit}");
+    }
 }
