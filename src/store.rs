@@ -310,7 +310,9 @@ const NEWEST_BELCO_ORDERS: fast_read::Newest<'static, BelcoJsonRow> = fast_read:
 };
 
 /// A customer's summary, one row per currency; the name rides along on each (a scalar subquery).
-/// SUM is cast: PostgreSQL sums BIGINT as NUMERIC. The parameters first appear in order ($1,
+/// The total is summed in two parts, the billions and the rest (see [`TOTAL_SPLIT`]): neither
+/// sum can overflow (that would take a billion orders), where one SUM errors on both databases
+/// once a customer's total passes `i64::MAX`. SUM is cast: PostgreSQL sums BIGINT as NUMERIC. The parameters first appear in order ($1,
 /// $2), which SQLite needs to number them as PostgreSQL does.
 macro_rules! summary_sql {
     ($collate:expr) => {
@@ -321,7 +323,9 @@ macro_rules! summary_sql {
              ORDER BY n.order_date DESC, n.id",
             $collate,
             " DESC LIMIT 1) AS name, \
-             currency, COUNT(*) AS orders, CAST(SUM(total_minor) AS BIGINT) AS total, \
+             currency, COUNT(*) AS orders, \
+             CAST(SUM(total_minor / 1000000000) AS BIGINT) AS total_high, \
+             CAST(SUM(total_minor % 1000000000) AS BIGINT) AS total_low, \
              MIN(order_date) AS first_order_at \
              FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
              GROUP BY currency ORDER BY currency"
@@ -353,15 +357,26 @@ fast_read::row_struct! {
         name: Option<String>,
         currency: String,
         orders: i64,
-        total: i64,
+        total_high: i64,
+        total_low: i64,
         first_order_at: i64,
     }
+}
+
+/// Where the summary's SQL splits each total (`total / TOTAL_SPLIT`, `total % TOTAL_SPLIT`).
+const TOTAL_SPLIT: i128 = 1_000_000_000;
+
+/// A sum of totals as [`CustomerSummary::totals`] holds it: exact while it fits an `i64`, and
+/// else the nearest `i64` (`i64::MAX` or `MIN`). The same whether the database summed or Rust.
+fn clamp_total(exact: i128) -> i64 {
+    i64::try_from(exact).unwrap_or(if exact > 0 { i64::MAX } else { i64::MIN })
 }
 
 impl SummaryRow {
     fn summary(rows: Vec<SummaryRow>) -> Result<CustomerSummary, StoreError> {
         let mut summary = CustomerSummary::default();
-        for SummaryRow { name, currency, orders, total, first_order_at: first } in rows {
+        for SummaryRow { name, currency, orders, total_high, total_low, first_order_at: first } in rows {
+            let total = clamp_total(i128::from(total_high) * TOTAL_SPLIT + i128::from(total_low));
             let currency = Currency::parse(&currency)
                 .map_err(|e| StoreError::Corrupt { id: format!("(an order in {currency})"), reason: e.to_string() })?;
             summary.name = summary.name.or(name);
@@ -381,7 +396,8 @@ pub struct CustomerSummary {
     pub orders: i64,
     /// The oldest order's date, in milliseconds since the epoch; `None` without orders.
     pub first_order_at: Option<i64>,
-    /// Total spent per currency, in minor units, ordered by currency code.
+    /// Total spent per currency, in minor units, ordered by currency code. A total beyond
+    /// `i64` is `i64::MAX` (or `MIN`), however it was summed.
     pub totals: Vec<(Currency, i64)>,
 }
 
@@ -394,13 +410,17 @@ impl CustomerSummary {
             .iter()
             .filter(|order| order.customer_name.as_deref().is_some_and(|name| !name.is_empty()))
             .max_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
-        let mut totals: Vec<(Currency, i64)> = Vec::new();
+        // Exact in i128 and clamped once at the end, as the database's sum is: adding with
+        // saturation at each step would depend on the orders' order when signs are mixed.
+        let mut exact: Vec<(Currency, i128)> = Vec::new();
         for order in orders {
-            match totals.iter_mut().find(|(currency, _)| *currency == order.currency) {
-                Some((_, total)) => *total = total.saturating_add(order.total),
-                None => totals.push((order.currency, order.total)),
+            match exact.iter_mut().find(|(currency, _)| *currency == order.currency) {
+                Some((_, total)) => *total += i128::from(order.total),
+                None => exact.push((order.currency, i128::from(order.total))),
             }
         }
+        let mut totals: Vec<(Currency, i64)> =
+            exact.into_iter().map(|(currency, total)| (currency, clamp_total(total))).collect();
         totals.sort_by(|(a, _), (b, _)| a.code().cmp(b.code()));
         Self {
             name: newest_named.and_then(|order| order.customer_name.clone()),

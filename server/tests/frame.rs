@@ -18,6 +18,7 @@ on_both_backends!(
     the_company_panel_appears_without_email_and_phone,
     the_customer_summary_adds_up_all_orders,
     identifiers_that_cannot_be_read_get_a_panel_without_notes_or_forms,
+    totals_beyond_i64_read_the_same_however_they_are_summed,
 );
 
 /// More orders than the panel lists (`BELCO_ORDERS_LIMIT=2` against John's three): the newest two
@@ -260,4 +261,34 @@ async fn the_customer_summary_adds_up_all_orders(app: TestApp) {
     assert_eq!(nobody, Default::default());
     let no_key = app.store.customer_summary(&customer_key("", "", region)).await.expect("summary");
     assert_eq!(no_key, Default::default());
+}
+
+async fn totals_beyond_i64_read_the_same_however_they_are_summed(app: TestApp) {
+    // Three orders in JPY (no decimals) of 9·10^18 yen: together past i64::MAX, which made both
+    // databases' SUM fail while Rust saturated. And a customer whose huge totals cancel out.
+    let huge = |id: &str, email: &str, total: &str| {
+        order(id, email, "", "2024-01-01")
+            .replace("\"currency\":\"EUR\"", "\"currency\":\"JPY\"")
+            .replace("\"total\":10", &format!("\"total\":{total}"))
+    };
+    let mut orders: Vec<String> = (1..=3).map(|n| huge(&format!("big{n}"), "big@example.com", "9000000000000000000")).collect();
+    orders.push(order("small", "big@example.com", "", "2024-01-02"));
+    app.import(&file(&orders)).await.expect("import");
+    let region = app.state.config.phone_region;
+    let key = customer_key("big@example.com", "", region);
+    let code = |c: &str| Currency::parse(c).expect("currency");
+    let want = vec![(code("EUR"), 1000), (code("JPY"), i64::MAX)];
+
+    let summary = app.store.customer_summary(&key).await.expect("summed by the database");
+    assert_eq!(summary.totals, want);
+    assert_eq!(summary.orders, 4);
+    let orders = app.store.orders(&key, 50).await.expect("orders");
+    assert_eq!(CustomerSummary::of(&orders), summary, "summed in Rust");
+    for limit in [50, 2] {
+        let limits = RecordLimits { orders: limit, notes: 10, submissions: 10 };
+        let records = app.store.customer_records(&key, limits).await.expect("records");
+        assert_eq!(records.summary, summary, "limit {limit}");
+    }
+    let (status, _, body) = app.get(&format!("/frame?token={TOKEN}&email=big@example.com")).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
 }
