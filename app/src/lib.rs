@@ -20,6 +20,6 @@ pub mod server_fns;
 mod shell;
 
 #[cfg(feature = "ssr")]
-pub use pages::{FramePage, FrameSettings, frame_response};
+pub use pages::{FramePage, FrameSettings, StoredOrders, frame_response};
 pub use routes::App;
 pub use shell::shell;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use app::server_fns::StorageCheckCache;
-use app::{App, FramePage, FrameSettings, frame_response, shell};
+use app::{App, FramePage, FrameSettings, StoredOrders, frame_response, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
@@ -138,5 +138,6 @@ pub fn frame_settings(config: &Config, site: &LeptosOptions) -> FrameSettings {
         signer: config.signer.clone(),
         forms: config.forms.clone(),
         page: FramePage::new(site, &config.belco_origin, &config.forms),
+        stored_orders: StoredOrders::default(),
     }
 }

@@ -19,6 +19,7 @@ on_both_backends!(
     the_customer_summary_adds_up_all_orders,
     identifiers_that_cannot_be_read_get_a_panel_without_notes_or_forms,
     totals_beyond_i64_read_the_same_however_they_are_summed,
+    the_company_panel_does_not_count_the_orders_on_every_load,
 );
 
 /// More orders than the panel lists (`BELCO_ORDERS_LIMIT=2` against John's three): the newest two
@@ -291,4 +292,21 @@ async fn totals_beyond_i64_read_the_same_however_they_are_summed(app: TestApp) {
     }
     let (status, _, body) = app.get(&format!("/frame?token={TOKEN}&email=big@example.com")).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+}
+
+async fn the_company_panel_does_not_count_the_orders_on_every_load(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    let company = || async {
+        let (status, _, html) = frame(&app, &format!("token={TOKEN}")).await;
+        assert_eq!(status, StatusCode::OK);
+        html
+    };
+    assert!(company().await.contains("<dt>Orders stored</dt><dd>4</dd>"));
+    app.import(&file(&[order("later", "later@example.com", "", "2024-06-01")])).await.expect("import");
+    assert_eq!(app.store.count_orders().await.expect("count"), 5);
+    // Within the minute the panel shows the count it made: it did not count again.
+    for _ in 0..3 {
+        let html = company().await;
+        assert!(html.contains("<dt>Orders stored</dt><dd>4</dd>"), "{html}");
+    }
 }
