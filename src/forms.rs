@@ -748,7 +748,9 @@ max = 2.5
             assert!(error.ends_with("cannot hold control characters"), "{error}");
         }
         let select = "name = \"x\"\nlabel = \"X\"\ntype = \"select\"\noptions = [\"a\", \"b\\u0000\"]";
-        let error = parse_err(&format!("[[form]]\nid = \"f\"\ntitle = \"F\"\nscope = \"customer\"\n[[form.field]]\n{select}\n"));
+        let error = parse_err(&format!(
+            "[[form]]\nid = \"f\"\ntitle = \"F\"\nscope = \"customer\"\n[[form.field]]\n{select}\n"
+        ));
         assert!(error.ends_with("an option cannot hold control characters"), "{error}");
     }
 
@@ -931,7 +933,8 @@ max = 2.5
         for over in ["100.00000000000000001", "100.000000000000000000000001", "-0.10000000000000000001", "1000"] {
             assert_eq!(check(&bounded, Some(over)), refused, "{over}");
         }
-        for within in ["100", "100.000", "0100", "99.99999999999999999999", "-0.1", "-0.0999999999999999999", "-0", "0"] {
+        for within in ["100", "100.000", "0100", "99.99999999999999999999", "-0.1", "-0.0999999999999999999", "-0", "0"]
+        {
             assert_eq!(check(&bounded, Some(within)), Ok(within.to_owned()), "{within}");
         }
         for (a, b, order) in [

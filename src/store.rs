@@ -570,7 +570,11 @@ impl Store {
                 let summary = if (orders.len() as i64) < limits.orders {
                     None
                 } else {
-                    Some(db.rows(SUMMARY_SQL.sqlite, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?)
+                    Some(db.rows(
+                        SUMMARY_SQL.sqlite,
+                        rusqlite::params![key.email, key.phone],
+                        SummaryRow::from_rusqlite,
+                    )?)
                 };
                 let notes = db.newest(&panel::NEWEST_NOTES, key, limits.notes)?;
                 let submissions = db.newest(&panel::NEWEST_SUBMISSIONS, key, limits.submissions)?;

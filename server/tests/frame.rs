@@ -272,7 +272,8 @@ async fn totals_beyond_i64_read_the_same_however_they_are_summed(app: TestApp) {
             .replace("\"currency\":\"EUR\"", "\"currency\":\"JPY\"")
             .replace("\"total\":10", &format!("\"total\":{total}"))
     };
-    let mut orders: Vec<String> = (1..=3).map(|n| huge(&format!("big{n}"), "big@example.com", "9000000000000000000")).collect();
+    let mut orders: Vec<String> =
+        (1..=3).map(|n| huge(&format!("big{n}"), "big@example.com", "9000000000000000000")).collect();
     orders.push(order("small", "big@example.com", "", "2024-01-02"));
     app.import(&file(&orders)).await.expect("import");
     let region = app.state.config.phone_region;

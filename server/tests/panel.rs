@@ -324,7 +324,10 @@ async fn post_raw(app: &TestApp, endpoint: &str, content_type: Option<&str>, bod
 const LEAKY: &str = "leaky-customer@example.com";
 
 /// Malformed calls of every kind, each with the status it must get.
-fn malformed_calls(capability: &str) -> Vec<(&'static str, &'static str, Option<&'static str>, Vec<u8>, StatusCode)> {
+/// (what is wrong, the endpoint, the content type, the body, the status it must get)
+type MalformedCall = (&'static str, &'static str, Option<&'static str>, Vec<u8>, StatusCode);
+
+fn malformed_calls(capability: &str) -> Vec<MalformedCall> {
     const JSON: Option<&str> = Some("application/json");
     let json = |value: Value| value.to_string().into_bytes();
     let oversized = json(json!({"capability": capability, "author": "Sam", "body": "x".repeat(1024 * 1024)}));
@@ -407,7 +410,8 @@ async fn malformed_calls_get_a_4xx_that_quotes_nothing_and_store_nothing(app: Te
         // The functions' own error types read it, so the islands show the message.
         let read: app::server_fns::PanelError = serde_json::from_value(answer.clone()).expect("a PanelError");
         assert_eq!(read, app::server_fns::PanelError::BadRequest(message.to_owned()), "{case}");
-        let read: app::server_fns::StorageCheckError = serde_json::from_value(answer.clone()).expect("a StorageCheckError");
+        let read: app::server_fns::StorageCheckError =
+            serde_json::from_value(answer.clone()).expect("a StorageCheckError");
         assert_eq!(read.to_string(), message, "{case}");
     }
     // Only POST.
@@ -485,7 +489,8 @@ async fn control_characters_are_refused_alike_on_both_backends(app: TestApp) {
     let capability = capability_for(&Subject::Customer(alice()));
     // Line breaks and tabs are what a textarea holds: kept.
     let (status, notes) =
-        call(&app, "notes/add", json!({"capability": capability, "author": "Sam", "body": "one\n\ttwo\r\nthree"})).await;
+        call(&app, "notes/add", json!({"capability": capability, "author": "Sam", "body": "one\n\ttwo\r\nthree"}))
+            .await;
     assert_eq!(status, StatusCode::OK, "{notes}");
     let id = first_id(&notes);
     assert_eq!(app.store.notes(&alice(), 10).await.expect("notes")[0].body, "one\n\ttwo\nthree");
@@ -498,7 +503,8 @@ async fn control_characters_are_refused_alike_on_both_backends(app: TestApp) {
         let (status, error) = call(&app, "notes/edit", json!({"capability": capability, "id": id, "body": bad})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {error}");
         let (status, error) =
-            call(&app, "notes/add", json!({"capability": capability, "author": format!("Sa{bad}m"), "body": "x"})).await;
+            call(&app, "notes/add", json!({"capability": capability, "author": format!("Sa{bad}m"), "body": "x"}))
+                .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {error}");
     }
     // An id no note can have is no note, before any database sees it.

@@ -18,6 +18,8 @@ pub use storage::{CheckStorage, StorageCheckError, StoragePing, check_storage};
 use leptos::server_fn::error::ServerFnErrorErr;
 
 /// What a failure before or outside the function itself comes to.
+// In the browser only `CallFailed` is made: a malformed request is the server's to see.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 enum Failure {
     /// On the server: the request's body could not be read as the function's arguments (empty,
     /// not JSON, wrong types, a lone surrogate, …). The message says so without quoting the body.

@@ -95,9 +95,9 @@ pub async fn check_storage() -> Result<StoragePing, StorageCheckError> {
     let check = async {
         let started = std::time::Instant::now();
         Ok::<_, std::convert::Infallible>(match store.ping().await {
-            Ok(()) => Ok(StoragePing {
-                round_trip_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-            }),
+            Ok(()) => {
+                Ok(StoragePing { round_trip_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX) })
+            }
             Err(error) => {
                 tracing::warn!(%error, "storage ping failed");
                 Err(StorageCheckError::StorageUnavailable)
