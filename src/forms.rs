@@ -125,6 +125,7 @@ pub use server::{Forms, FormsError};
 
 #[cfg(feature = "ssr")]
 mod server {
+    use std::cmp::Ordering;
     use std::collections::{HashMap, HashSet};
     use std::ops::Range;
     use std::path::{Path, PathBuf};
@@ -369,6 +370,9 @@ mod server {
             if option.is_empty() {
                 return Err((span, "an option cannot be empty".to_owned()));
             }
+            if option.chars().any(char::is_control) {
+                return Err((span, "an option cannot hold control characters".to_owned()));
+            }
             if options.iter().any(|seen| seen == option) {
                 return Err((span, format!("option {option:?} is listed twice")));
             }
@@ -396,6 +400,11 @@ mod server {
         }
         if text.chars().count() > MAX_TITLE_CHARS {
             return Err((raw.span(), format!("`{key}` is longer than {MAX_TITLE_CHARS} characters")));
+        }
+        // Stored with every submission: PostgreSQL refuses a NUL in text, and a heading has no
+        // use for the others either.
+        if text.chars().any(char::is_control) {
+            return Err((raw.span(), format!("`{key}` cannot hold control characters")));
         }
         Ok(text.to_owned())
     }
@@ -493,14 +502,41 @@ mod server {
         if value.bytes().filter(u8::is_ascii_digit).count() > MAX_NUMBER_DIGITS {
             return Err(format!("Enter a number of at most {MAX_NUMBER_DIGITS} digits."));
         }
-        let number: f64 = value.parse().map_err(|_| "Enter a number, such as 12 or 3.5.".to_owned())?;
-        let low = min.is_some_and(|min| number < min);
-        let high = max.is_some_and(|max| number > max);
+        // Compared as decimals, exactly: as an f64, 100.00000000000000001 is 100 and passed `max = 100`.
+        let low = min.is_some_and(|min| compare_decimals(value, &min.to_string()) == Ordering::Less);
+        let high = max.is_some_and(|max| compare_decimals(value, &max.to_string()) == Ordering::Greater);
         match (min, max) {
             (Some(min), Some(max)) if low || high => Err(format!("Enter a number from {min} to {max}.")),
             (Some(min), _) if low => Err(format!("Enter a number of at least {min}.")),
             (_, Some(max)) if high => Err(format!("Enter a number of at most {max}.")),
             _ => Ok(value.to_owned()),
+        }
+    }
+
+    /// Compares two plain decimals (`-12`, `3.50`, `0.25`) by their exact value. A bound is an
+    /// `f64` written by `Display`, which gives the shortest decimal that reads back as the same
+    /// `f64` (so `2.5` and `100` as the file wrote them), and never an exponent.
+    pub(super) fn compare_decimals(a: &str, b: &str) -> Ordering {
+        /// Sign, integer digits without leading zeros, fraction digits without trailing ones.
+        fn parts(text: &str) -> (bool, &str, &str) {
+            let (negative, digits) = match text.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, text),
+            };
+            let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+            let (int, frac) = (int.trim_start_matches('0'), frac.trim_end_matches('0'));
+            // Zero has no sign: -0 = 0.
+            (negative && !(int.is_empty() && frac.is_empty()), int, frac)
+        }
+        let magnitude = |(_, int_a, frac_a): (bool, &str, &str), (_, int_b, frac_b): (bool, &str, &str)| {
+            int_a.len().cmp(&int_b.len()).then_with(|| int_a.cmp(int_b)).then_with(|| frac_a.cmp(frac_b))
+        };
+        let (a, b) = (parts(a), parts(b));
+        match (a.0, b.0) {
+            (false, false) => magnitude(a, b),
+            (true, true) => magnitude(b, a),
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
         }
     }
 
@@ -559,8 +595,10 @@ mod server {
 
 #[cfg(all(test, feature = "ssr"))]
 mod tests {
+    use std::cmp::Ordering;
     use std::path::Path;
 
+    use super::server::compare_decimals;
     use super::*;
 
     fn parse(text: &str) -> Result<Forms, String> {
@@ -697,6 +735,23 @@ max = 2.5
         assert!(error.starts_with("forms.toml:12:12: "), "{error}");
         let error = parse_err(&TWO_FORMS.replace("label = \"Units\"\n", ""));
         assert!(error.starts_with("forms.toml:") && error.contains("missing field `label`"), "{error}");
+    }
+
+    #[test]
+    fn titles_labels_and_options_hold_no_control_characters() {
+        for (from, to) in [
+            ("title = \"Return request\"", "title = \"Return\\u0000request\""),
+            ("label = \"Units\"", "label = \"Un\\u0007its\""),
+        ] {
+            assert!(TWO_FORMS.contains(from), "{from}");
+            let error = parse_err(&TWO_FORMS.replacen(from, to, 1));
+            assert!(error.ends_with("cannot hold control characters"), "{error}");
+        }
+        let select = "name = \"x\"\nlabel = \"X\"\ntype = \"select\"\noptions = [\"a\", \"b\\u0000\"]";
+        let error = parse_err(&format!(
+            "[[form]]\nid = \"f\"\ntitle = \"F\"\nscope = \"customer\"\n[[form.field]]\n{select}\n"
+        ));
+        assert!(error.ends_with("an option cannot hold control characters"), "{error}");
     }
 
     #[test]
@@ -869,6 +924,30 @@ max = 2.5
         assert_eq!(check(&at_least, Some("1000000")), Ok("1000000".into()));
         let at_most = one_field("name = \"x\"\nlabel = \"X\"\ntype = \"number\"\nmax = 10");
         assert_eq!(check(&at_most, Some("10.5")), Err("Enter a number of at most 10.".into()));
+    }
+
+    #[test]
+    fn bounds_hold_on_the_exact_decimal_not_its_nearest_f64() {
+        let bounded = one_field("name = \"x\"\nlabel = \"X\"\ntype = \"number\"\nmin = -0.1\nmax = 100");
+        let refused = Err("Enter a number from -0.1 to 100.".to_owned());
+        for over in ["100.00000000000000001", "100.000000000000000000000001", "-0.10000000000000000001", "1000"] {
+            assert_eq!(check(&bounded, Some(over)), refused, "{over}");
+        }
+        for within in ["100", "100.000", "0100", "99.99999999999999999999", "-0.1", "-0.0999999999999999999", "-0", "0"]
+        {
+            assert_eq!(check(&bounded, Some(within)), Ok(within.to_owned()), "{within}");
+        }
+        for (a, b, order) in [
+            ("1", "1.0", Ordering::Equal),
+            ("-0", "0.00", Ordering::Equal),
+            ("-2", "-10", Ordering::Greater),
+            ("-1.5", "-1.25", Ordering::Less),
+            ("12", "9.999", Ordering::Greater),
+            ("0.05", "0.5", Ordering::Less),
+            ("-0.5", "0", Ordering::Less),
+        ] {
+            assert_eq!(compare_decimals(a, b), order, "{a} vs {b}");
+        }
     }
 
     #[test]

@@ -188,6 +188,13 @@ macro_rules! record_receipt {
     }};
 }
 
+/// How PostgreSQL is told to compare ids bytewise, as SQLite (and Rust's `str`) always do.
+macro_rules! bytewise {
+    () => {
+        " COLLATE \"C\""
+    };
+}
+
 // After the macros above, which it uses.
 mod panel;
 
@@ -354,11 +361,32 @@ macro_rules! customer_orders {
         concat!("SELECT ", $columns, " FROM orders WHERE email_norm = $1 OR phone_norm = $2")
     };
 }
-/// Newest first: by date, then by id. (`$3` limit)
+/// Newest first: by date, then by id, compared as `$collate` says (see [`Sql`]). (`$3` limit)
 macro_rules! newest_orders {
-    () => {
-        " ORDER BY order_date DESC, id DESC LIMIT $3"
+    ($collate:expr) => {
+        concat!(" ORDER BY order_date DESC, id", $collate, " DESC LIMIT $3")
     };
+}
+
+/// One query in the two dialects, which differ only in how ids are compared where rows of the
+/// same moment are ordered. SQLite compares text bytewise; PostgreSQL by the database's
+/// collation (`en_US.UTF-8` puts `a` before `B` and `é` before `f`), unless told
+/// `COLLATE "C"`, which SQLite does not know. Bytewise on both, so a `LIMIT` keeps the same rows
+/// on either, in the same order as the SQLite read path's sort in Rust.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Sql {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+impl Store {
+    /// `sql` in this store's dialect.
+    pub(crate) fn sql(&self, sql: &Sql) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => sql.sqlite,
+            Db::Postgres(_) => sql.postgres,
+        }
+    }
 }
 macro_rules! order_columns {
     () => {
@@ -367,18 +395,24 @@ macro_rules! order_columns {
 }
 
 /// The panel's orders, newest first.
-const ORDERS_SQL: &str = concat!(customer_orders!(order_columns!()), newest_orders!());
+const ORDERS_SQL: Sql = Sql {
+    sqlite: concat!(customer_orders!(order_columns!()), newest_orders!("")),
+    postgres: concat!(customer_orders!(order_columns!()), newest_orders!(bytewise!())),
+};
 
 /// The panel's orders on the SQLite read path (see `fast_read::Newest`).
 const NEWEST_ORDERS: fast_read::Newest<'static, OrderRow> = fast_read::Newest {
     unordered: concat!(customer_orders!(order_columns!()), " LIMIT $3"),
-    ordered: ORDERS_SQL,
+    ordered: ORDERS_SQL.sqlite,
     map: OrderRow::from_rusqlite,
     newest_first: |a, b| (b.order_date, &b.id).cmp(&(a.order_date, &a.id)),
 };
 
 /// The orders API's answer, newest first: the stored Belco JSON of each order.
-const BELCO_ORDERS_SQL: &str = concat!(customer_orders!("belco_json"), newest_orders!());
+const BELCO_ORDERS_SQL: Sql = Sql {
+    sqlite: concat!(customer_orders!("belco_json"), newest_orders!("")),
+    postgres: concat!(customer_orders!("belco_json"), newest_orders!(bytewise!())),
+};
 
 fast_read::row_struct! {
     /// An order in Belco's JSON with what orders it.
@@ -392,22 +426,35 @@ fast_read::row_struct! {
 /// The orders API's answer on the SQLite read path (see `fast_read::Newest`).
 const NEWEST_BELCO_ORDERS: fast_read::Newest<'static, BelcoJsonRow> = fast_read::Newest {
     unordered: concat!(customer_orders!("order_date, id, belco_json"), " LIMIT $3"),
-    ordered: concat!(customer_orders!("order_date, id, belco_json"), newest_orders!()),
+    ordered: concat!(customer_orders!("order_date, id, belco_json"), newest_orders!("")),
     map: BelcoJsonRow::from_rusqlite,
     newest_first: |a, b| (b.order_date, &b.id).cmp(&(a.order_date, &a.id)),
 };
 
 /// A customer's summary, one row per currency; the name rides along on each (a scalar subquery).
-/// SUM is cast: PostgreSQL sums BIGINT as NUMERIC. The parameters first appear in order ($1,
+/// The total is summed in two parts, the billions and the rest (see [`TOTAL_SPLIT`]): neither
+/// sum can overflow (that would take a billion orders), where one SUM errors on both databases
+/// once a customer's total passes `i64::MAX`. SUM is cast: PostgreSQL sums BIGINT as NUMERIC. The parameters first appear in order ($1,
 /// $2), which SQLite needs to number them as PostgreSQL does.
-const SUMMARY_SQL: &str = "SELECT (SELECT n.customer_name FROM orders n \
-                             WHERE (n.email_norm = $1 OR n.phone_norm = $2) \
-                             AND n.customer_name IS NOT NULL AND n.customer_name <> '' \
-                             ORDER BY n.order_date DESC, n.id DESC LIMIT 1) AS name, \
-                           currency, COUNT(*) AS orders, CAST(SUM(total_minor) AS BIGINT) AS total, \
-                           MIN(order_date) AS first_order_at \
-                           FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
-                           GROUP BY currency ORDER BY currency";
+macro_rules! summary_sql {
+    ($collate:expr) => {
+        concat!(
+            "SELECT (SELECT n.customer_name FROM orders n \
+             WHERE (n.email_norm = $1 OR n.phone_norm = $2) \
+             AND n.customer_name IS NOT NULL AND n.customer_name <> '' \
+             ORDER BY n.order_date DESC, n.id",
+            $collate,
+            " DESC LIMIT 1) AS name, \
+             currency, COUNT(*) AS orders, \
+             CAST(SUM(total_minor / 1000000000) AS BIGINT) AS total_high, \
+             CAST(SUM(total_minor % 1000000000) AS BIGINT) AS total_low, \
+             MIN(order_date) AS first_order_at \
+             FROM orders WHERE email_norm = $1 OR phone_norm = $2 \
+             GROUP BY currency ORDER BY currency"
+        )
+    };
+}
+const SUMMARY_SQL: Sql = Sql { sqlite: summary_sql!(""), postgres: summary_sql!(bytewise!()) };
 
 /// How many of each kind of record [`Store::customer_records`] reads, newest first.
 #[derive(Clone, Copy, Debug)]
@@ -432,15 +479,26 @@ fast_read::row_struct! {
         name: Option<String>,
         currency: String,
         orders: i64,
-        total: i64,
+        total_high: i64,
+        total_low: i64,
         first_order_at: i64,
     }
+}
+
+/// Where the summary's SQL splits each total (`total / TOTAL_SPLIT`, `total % TOTAL_SPLIT`).
+const TOTAL_SPLIT: i128 = 1_000_000_000;
+
+/// A sum of totals as [`CustomerSummary::totals`] holds it: exact while it fits an `i64`, and
+/// else the nearest `i64` (`i64::MAX` or `MIN`). The same whether the database summed or Rust.
+fn clamp_total(exact: i128) -> i64 {
+    i64::try_from(exact).unwrap_or(if exact > 0 { i64::MAX } else { i64::MIN })
 }
 
 impl SummaryRow {
     fn summary(rows: Vec<SummaryRow>) -> Result<CustomerSummary, StoreError> {
         let mut summary = CustomerSummary::default();
-        for SummaryRow { name, currency, orders, total, first_order_at: first } in rows {
+        for SummaryRow { name, currency, orders, total_high, total_low, first_order_at: first } in rows {
+            let total = clamp_total(i128::from(total_high) * TOTAL_SPLIT + i128::from(total_low));
             let currency = Currency::parse(&currency)
                 .map_err(|e| StoreError::Corrupt { id: format!("(an order in {currency})"), reason: e.to_string() })?;
             summary.name = summary.name.or(name);
@@ -460,7 +518,8 @@ pub struct CustomerSummary {
     pub orders: i64,
     /// The oldest order's date, in milliseconds since the epoch; `None` without orders.
     pub first_order_at: Option<i64>,
-    /// Total spent per currency, in minor units, ordered by currency code.
+    /// Total spent per currency, in minor units, ordered by currency code. A total beyond
+    /// `i64` is `i64::MAX` (or `MIN`), however it was summed.
     pub totals: Vec<(Currency, i64)>,
 }
 
@@ -473,13 +532,17 @@ impl CustomerSummary {
             .iter()
             .filter(|order| order.customer_name.as_deref().is_some_and(|name| !name.is_empty()))
             .max_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
-        let mut totals: Vec<(Currency, i64)> = Vec::new();
+        // Exact in i128 and clamped once at the end, as the database's sum is: adding with
+        // saturation at each step would depend on the orders' order when signs are mixed.
+        let mut exact: Vec<(Currency, i128)> = Vec::new();
         for order in orders {
-            match totals.iter_mut().find(|(currency, _)| *currency == order.currency) {
-                Some((_, total)) => *total = total.saturating_add(order.total),
-                None => totals.push((order.currency, order.total)),
+            match exact.iter_mut().find(|(currency, _)| *currency == order.currency) {
+                Some((_, total)) => *total += i128::from(order.total),
+                None => exact.push((order.currency, i128::from(order.total))),
             }
         }
+        let mut totals: Vec<(Currency, i64)> =
+            exact.into_iter().map(|(currency, total)| (currency, clamp_total(total))).collect();
         totals.sort_by(|(a, _), (b, _)| a.code().cmp(b.code()));
         Self {
             name: newest_named.and_then(|order| order.customer_name.clone()),
@@ -558,7 +621,7 @@ impl Store {
             return Ok(rows.into_iter().map(|row| row.belco_json).collect());
         }
         let rows = with_pool!(self, pool => {
-            sqlx::query_scalar::<_, String>(BELCO_ORDERS_SQL)
+            sqlx::query_scalar::<_, String>(self.sql(&BELCO_ORDERS_SQL))
                 .bind(key.email.as_deref())
                 .bind(key.phone.as_deref())
                 .bind(limit)
@@ -577,7 +640,7 @@ impl Store {
             reader.newest(&NEWEST_ORDERS, key, limit)?
         } else {
             with_pool!(self, pool => {
-                sqlx::query_as::<_, OrderRow>(ORDERS_SQL)
+                sqlx::query_as::<_, OrderRow>(self.sql(&ORDERS_SQL))
                     .bind(key.email.as_deref())
                     .bind(key.phone.as_deref())
                     .bind(limit)
@@ -596,10 +659,10 @@ impl Store {
             return Ok(CustomerSummary::default());
         }
         let rows = if let Some(reader) = &self.reader {
-            reader.rows(SUMMARY_SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?
+            reader.rows(SUMMARY_SQL.sqlite, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?
         } else {
             with_pool!(self, pool => {
-                sqlx::query_as::<_, SummaryRow>(SUMMARY_SQL)
+                sqlx::query_as::<_, SummaryRow>(self.sql(&SUMMARY_SQL))
                     .bind(key.email.as_deref())
                     .bind(key.phone.as_deref())
                     .fetch_all(pool)
@@ -627,7 +690,11 @@ impl Store {
                 let summary = if (orders.len() as i64) < limits.orders {
                     None
                 } else {
-                    Some(db.rows(SUMMARY_SQL, rusqlite::params![key.email, key.phone], SummaryRow::from_rusqlite)?)
+                    Some(db.rows(
+                        SUMMARY_SQL.sqlite,
+                        rusqlite::params![key.email, key.phone],
+                        SummaryRow::from_rusqlite,
+                    )?)
                 };
                 let notes = db.newest(&panel::NEWEST_NOTES, key, limits.notes)?;
                 let submissions = db.newest(&panel::NEWEST_SUBMISSIONS, key, limits.submissions)?;

@@ -13,11 +13,13 @@
 
 mod islands;
 mod pages;
+#[cfg(feature = "ssr")]
+mod recent;
 mod routes;
 pub mod server_fns;
 mod shell;
 
 #[cfg(feature = "ssr")]
-pub use pages::{FramePage, FrameSettings, frame_response};
+pub use pages::{FramePage, FrameSettings, StoredOrders, frame_response};
 pub use routes::App;
 pub use shell::shell;

@@ -2,11 +2,16 @@
 
 use std::sync::Arc;
 
-use app::{App, FramePage, FrameSettings, frame_response, shell};
+use app::server_fns::StorageCheckCache;
+use app::{App, FramePage, FrameSettings, StoredOrders, frame_response, shell};
 use axum::Router;
-use axum::http::Uri;
-use axum::response::IntoResponse;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
@@ -32,9 +37,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         let (frame, store) = (frame.clone(), store.clone());
         move |uri: Uri| async move { frame_response(&frame, &store, uri.query()).await.into_response() }
     };
+    let storage_check = Arc::new(StorageCheckCache::new());
     let provide_store = move || {
         provide_context(store.clone());
         provide_context(frame.clone());
+        provide_context(storage_check.clone());
     };
     let leptos_options = state.leptos_options.clone();
 
@@ -44,6 +51,81 @@ pub fn routes(state: AppState) -> Router<AppState> {
             shell(leptos_options.clone())
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_store, shell))
+        .layer(axum::middleware::from_fn(guard_server_fns))
+}
+
+/// The largest body a server function takes. A note is at most 5,000 characters and a form a
+/// few fields of text; 1 MiB leaves room for every JSON escape of those and more.
+pub const MAX_SERVER_FN_BODY: usize = 1024 * 1024;
+
+/// In front of every server function (`/fn/…`): the checks that hold for all of them, made
+/// before Leptos decodes the arguments, so a malformed request gets a 4xx that says what was
+/// wrong instead of Leptos's `500`. Each function takes `POST` with a JSON body (405, 415), of
+/// at most [`MAX_SERVER_FN_BODY`] (413), that is UTF-8 JSON text with no lone surrogate (400).
+/// What is left (valid JSON of the wrong shape) the functions' error types answer with 400
+/// (`app::server_fns`). The answer's body is the functions' own error, `{"BadRequest": "…"}`,
+/// and quotes nothing that was sent; nothing of the body is logged.
+async fn guard_server_fns(request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/fn/") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    if parts.method != Method::POST {
+        let mut response = refuse(StatusCode::METHOD_NOT_ALLOWED, "Server functions are called with POST.");
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    if !is_json(parts.headers.get(header::CONTENT_TYPE)) {
+        return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send the arguments as application/json.");
+    }
+    let body = match read_json_body(body).await {
+        Ok(body) => body,
+        Err(refusal) => return refusal,
+    };
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+/// `application/json`, with or without parameters (`; charset=utf-8`).
+fn is_json(content_type: Option<&HeaderValue>) -> bool {
+    let Some(value) = content_type.and_then(|value| value.to_str().ok()) else { return false };
+    value.split(';').next().is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The whole body, if it is at most [`MAX_SERVER_FN_BODY`] bytes of JSON text: one object.
+async fn read_json_body(body: Body) -> Result<bytes::Bytes, Response> {
+    let bytes = match Limited::new(body, MAX_SERVER_FN_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.downcast_ref::<LengthLimitError>().is_some() => {
+            return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, "The request's body is larger than 1 MiB."));
+        }
+        Err(_) => return Err(refuse(StatusCode::BAD_REQUEST, "The request's body could not be read.")),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(refuse(StatusCode::BAD_REQUEST, "The request's body is empty: send the arguments as JSON."));
+    }
+    if std::str::from_utf8(&bytes).is_err() {
+        return Err(refuse(StatusCode::BAD_REQUEST, "The request's body is not UTF-8 text."));
+    }
+    // Into a `Value`, not `IgnoredAny`: only a full parse refuses a lone surrogate (`"\ud800"`),
+    // which no string can hold.
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(_)) => Ok(bytes),
+        // serde would also read a struct from a list in field order: arguments go by name only.
+        Ok(_) => Err(refuse(StatusCode::BAD_REQUEST, "Send the arguments as one JSON object, by name.")),
+        Err(_) => Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "The request's body is not valid JSON (or holds an escape that is no character).",
+        )),
+    }
+}
+
+/// A refusal in the server functions' own error shape (`PanelError::BadRequest`, and
+/// `StorageCheckError::BadRequest`, which is written the same), so the islands can read it.
+fn refuse(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "BadRequest": message }).to_string();
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 /// What the `/frame` page needs from the configuration (the `app` crate cannot name [`Config`]).
@@ -56,5 +138,6 @@ pub fn frame_settings(config: &Config, site: &LeptosOptions) -> FrameSettings {
         signer: config.signer.clone(),
         forms: config.forms.clone(),
         page: FramePage::new(site, &config.belco_origin, &config.forms),
+        stored_orders: StoredOrders::default(),
     }
 }

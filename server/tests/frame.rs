@@ -19,6 +19,8 @@ on_both_backends!(
     the_customer_summary_adds_up_all_orders,
     identifiers_that_cannot_be_read_get_a_panel_without_notes_or_forms,
     a_link_naming_two_customers_shows_no_one,
+    totals_beyond_i64_read_the_same_however_they_are_summed,
+    the_company_panel_does_not_count_the_orders_on_every_load,
 );
 
 /// More orders than the panel lists (`BELCO_ORDERS_LIMIT=2` against John's three): the newest two
@@ -283,4 +285,52 @@ async fn the_customer_summary_adds_up_all_orders(app: TestApp) {
     assert_eq!(nobody, Default::default());
     let no_key = app.store.customer_summary(&customer_key("", "", region)).await.expect("summary");
     assert_eq!(no_key, Default::default());
+}
+
+async fn totals_beyond_i64_read_the_same_however_they_are_summed(app: TestApp) {
+    // Three orders in JPY (no decimals) of 9·10^18 yen: together past i64::MAX, which made both
+    // databases' SUM fail while Rust saturated. And a customer whose huge totals cancel out.
+    let huge = |id: &str, email: &str, total: &str| {
+        order(id, email, "", "2024-01-01")
+            .replace("\"currency\":\"EUR\"", "\"currency\":\"JPY\"")
+            .replace("\"total\":10", &format!("\"total\":{total}"))
+    };
+    let mut orders: Vec<String> =
+        (1..=3).map(|n| huge(&format!("big{n}"), "big@example.com", "9000000000000000000")).collect();
+    orders.push(order("small", "big@example.com", "", "2024-01-02"));
+    app.import(&file(&orders)).await.expect("import");
+    let region = app.state.config.phone_region;
+    let key = customer_key("big@example.com", "", region);
+    let code = |c: &str| Currency::parse(c).expect("currency");
+    let want = vec![(code("EUR"), 1000), (code("JPY"), i64::MAX)];
+
+    let summary = app.store.customer_summary(&key).await.expect("summed by the database");
+    assert_eq!(summary.totals, want);
+    assert_eq!(summary.orders, 4);
+    let orders = app.store.orders(&key, 50).await.expect("orders");
+    assert_eq!(CustomerSummary::of(&orders), summary, "summed in Rust");
+    for limit in [50, 2] {
+        let limits = RecordLimits { orders: limit, notes: 10, submissions: 10 };
+        let records = app.store.customer_records(&key, limits).await.expect("records");
+        assert_eq!(records.summary, summary, "limit {limit}");
+    }
+    let (status, _, body) = app.get(&format!("/frame?token={TOKEN}&email=big@example.com")).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+}
+
+async fn the_company_panel_does_not_count_the_orders_on_every_load(app: TestApp) {
+    app.import(&orders()).await.expect("import");
+    let company = || async {
+        let (status, _, html) = frame(&app, &format!("token={TOKEN}")).await;
+        assert_eq!(status, StatusCode::OK);
+        html
+    };
+    assert!(company().await.contains("<dt>Orders stored</dt><dd>4</dd>"));
+    app.import(&file(&[order("later", "later@example.com", "", "2024-06-01")])).await.expect("import");
+    assert_eq!(app.store.count_orders().await.expect("count"), 5);
+    // Within the minute the panel shows the count it made: it did not count again.
+    for _ in 0..3 {
+        let html = company().await;
+        assert!(html.contains("<dt>Orders stored</dt><dd>4</dd>"), "{html}");
+    }
 }

@@ -14,6 +14,7 @@ on_both_backends!(
     params_are_read_as_belco_sends_them,
     newest_first_and_capped_at_the_limit,
     orders_of_the_same_moment_are_ordered_by_id_whichever_way_they_are_read,
+    ids_of_the_same_moment_compare_bytewise_on_both_backends,
     tokens_are_checked_first_and_reveal_nothing,
     rotated_tokens_are_all_accepted,
     malformed_requests_get_a_clear_4xx,
@@ -166,6 +167,39 @@ async fn orders_of_the_same_moment_are_ordered_by_id_whichever_way_they_are_read
         let ids: Vec<&str> = records.orders.iter().map(|o| o.id.as_str()).collect();
         assert_eq!(ids, newest_first[..limit as usize], "records, limit {limit}");
     }
+}
+
+async fn ids_of_the_same_moment_compare_bytewise_on_both_backends(app: TestApp) {
+    // Ids whose bytewise order and a linguistic collation's (PostgreSQL's en-US) disagree.
+    let ids = ["a", "B", "é", "f", "a-1", "a1", "Z", "z", "ab", "aB"];
+    let orders: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            let mut order: serde_json::Value =
+                serde_json::from_str(&order(id, "tie@example.com", "", "2024-05-05T10:00:00Z")).expect("json");
+            order["customerName"] = serde_json::json!(format!("Name {id}"));
+            order.to_string()
+        })
+        .collect();
+    app.import(&file(&orders)).await.expect("import");
+    let mut newest_first: Vec<&str> = ids.to_vec();
+    newest_first.sort_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
+    assert_eq!(newest_first, ["é", "z", "f", "ab", "aB", "a1", "a-1", "a", "Z", "B"]);
+
+    assert_eq!(app.order_ids("email=tie@example.com").await, newest_first);
+    let key = belco::phone::customer_key("tie@example.com", "", app.state.config.phone_region);
+    for limit in [10, 9, 5, 3, 1] {
+        let ids: Vec<String> = app.store.orders(&key, limit).await.expect("orders").into_iter().map(|o| o.id).collect();
+        assert_eq!(ids, newest_first[..limit as usize], "limit {limit}");
+        let limits = belco::store::RecordLimits { orders: limit, notes: 10, submissions: 10 };
+        let records = app.store.customer_records(&key, limits).await.expect("records");
+        let ids: Vec<&str> = records.orders.iter().map(|o| o.id.as_str()).collect();
+        assert_eq!(ids, newest_first[..limit as usize], "records, limit {limit}");
+        // The name is the newest order's, whether worked out in Rust or in SQL.
+        assert_eq!(records.summary.name.as_deref(), Some("Name é"), "limit {limit}");
+    }
+    let summary = app.store.customer_summary(&key).await.expect("summary");
+    assert_eq!(summary.name.as_deref(), Some("Name é"));
 }
 
 async fn tokens_are_checked_first_and_reveal_nothing(app: TestApp) {

@@ -23,6 +23,11 @@ on_both_backends!(
     a_submission_missing_a_required_field_gets_messages_and_stores_nothing,
     a_valid_submission_is_stored_and_listed_in_the_panel,
     the_company_panel_sends_company_forms_only,
+    malformed_calls_get_a_4xx_that_quotes_nothing_and_store_nothing,
+    what_a_malformed_call_sent_never_reaches_the_log,
+    the_storage_check_pings_at_most_once_per_interval,
+    control_characters_are_refused_alike_on_both_backends,
+    notes_and_submissions_of_the_same_moment_are_ordered_bytewise,
 );
 
 const ALICE: &str = "alice@example.com";
@@ -301,4 +306,286 @@ async fn the_company_panel_sends_company_forms_only(app: TestApp) {
     let html = frame(&app, "").await;
     assert!(html.contains("Recent submissions") && html.contains("Kim"), "{html}");
     assert!(!frame(&app, &format!("email={ALICE}")).await.contains("Kim"));
+}
+
+/// Posts `body` as it is, with `content_type` if any, to a server function.
+async fn post_raw(app: &TestApp, endpoint: &str, content_type: Option<&str>, body: Vec<u8>) -> (StatusCode, Value) {
+    let mut request = Request::post(format!("/fn/{endpoint}")).header("accept", "application/json");
+    if let Some(content_type) = content_type {
+        request = request.header("content-type", content_type);
+    }
+    let (status, headers, body) = app.send(request.body(Body::from(body)).expect("request")).await;
+    assert_eq!(headers["cache-control"], "no-store", "{endpoint}");
+    let value = serde_json::from_slice(&body).unwrap_or_else(|_| json!(String::from_utf8_lossy(&body)));
+    (status, value)
+}
+
+/// A value a malformed call carries, which no answer and no log line may repeat.
+const LEAKY: &str = "leaky-customer@example.com";
+
+/// Malformed calls of every kind, each with the status it must get.
+/// (what is wrong, the endpoint, the content type, the body, the status it must get)
+type MalformedCall = (&'static str, &'static str, Option<&'static str>, Vec<u8>, StatusCode);
+
+fn malformed_calls(capability: &str) -> Vec<MalformedCall> {
+    const JSON: Option<&str> = Some("application/json");
+    let json = |value: Value| value.to_string().into_bytes();
+    let oversized = json(json!({"capability": capability, "author": "Sam", "body": "x".repeat(1024 * 1024)}));
+    vec![
+        ("empty", "notes/add", JSON, Vec::new(), StatusCode::BAD_REQUEST),
+        ("blank", "notes/list", JSON, b"  \n".to_vec(), StatusCode::BAD_REQUEST),
+        ("not JSON", "notes/add", JSON, format!("author=Sam&body={LEAKY}").into_bytes(), StatusCode::BAD_REQUEST),
+        ("truncated JSON", "notes/add", JSON, format!(r#"{{"body":"{LEAKY}"#).into_bytes(), StatusCode::BAD_REQUEST),
+        ("not UTF-8", "notes/add", JSON, b"{\"body\":\"\xff\xfe\"}".to_vec(), StatusCode::BAD_REQUEST),
+        (
+            "lone surrogate",
+            "notes/add",
+            JSON,
+            format!(r#"{{"capability":"{capability}","author":"Sam","body":"{LEAKY} \ud800"}}"#).into_bytes(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong type (a string for a list)",
+            "forms/submit",
+            JSON,
+            json(json!({"capability": capability, "form_id": "callback-request", "author": "Sam", "values": LEAKY})),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong type (a list for a string)",
+            "notes/add",
+            JSON,
+            json(json!({"capability": capability, "author": [LEAKY], "body": LEAKY})),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "wrong type (a number)",
+            "notes/add",
+            JSON,
+            json(json!({"capability": capability, "author": "Sam", "body": 5})),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "a missing argument",
+            "notes/add",
+            JSON,
+            json(json!({"capability": capability, "body": LEAKY})),
+            StatusCode::BAD_REQUEST,
+        ),
+        ("not an object", "notes/add", JSON, json(json!([capability, "Sam", LEAKY])), StatusCode::BAD_REQUEST),
+        ("over 1 MiB", "notes/add", JSON, oversized, StatusCode::PAYLOAD_TOO_LARGE),
+        (
+            "text/plain",
+            "notes/add",
+            Some("text/plain"),
+            json(json!({"capability": capability, "author": "Sam", "body": LEAKY})),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "form-encoded",
+            "notes/add",
+            Some("application/x-www-form-urlencoded"),
+            format!("capability={capability}&author=Sam&body={LEAKY}").into_bytes(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            "no content type",
+            "notes/add",
+            None,
+            json(json!({"capability": capability, "author": "Sam", "body": LEAKY})),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        ("empty, to the storage check", "check_storage", JSON, Vec::new(), StatusCode::BAD_REQUEST),
+    ]
+}
+
+async fn malformed_calls_get_a_4xx_that_quotes_nothing_and_store_nothing(app: TestApp) {
+    let capability = capability_for(&Subject::Customer(alice()));
+    for (case, endpoint, content_type, body, expected) in malformed_calls(&capability) {
+        let (status, answer) = post_raw(&app, endpoint, content_type, body).await;
+        assert_eq!(status, expected, "{case}: {answer}");
+        let message = answer["BadRequest"].as_str().unwrap_or_else(|| panic!("{case}: a short message: {answer}"));
+        assert!(!message.is_empty() && message.len() < 100, "{case}: {message}");
+        assert!(!answer.to_string().contains(LEAKY) && !answer.to_string().contains(&capability), "{case}: {answer}");
+        // The functions' own error types read it, so the islands show the message.
+        let read: app::server_fns::PanelError = serde_json::from_value(answer.clone()).expect("a PanelError");
+        assert_eq!(read, app::server_fns::PanelError::BadRequest(message.to_owned()), "{case}");
+        let read: app::server_fns::StorageCheckError =
+            serde_json::from_value(answer.clone()).expect("a StorageCheckError");
+        assert_eq!(read.to_string(), message, "{case}");
+    }
+    // Only POST.
+    let (status, headers, _) = app.get("/fn/notes/list").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(headers["allow"], "POST");
+    // A well-formed call with a charset in its content type still works.
+    let (status, notes) = post_raw(
+        &app,
+        "notes/add",
+        Some("application/json; charset=utf-8"),
+        json!({"capability": capability, "author": "Sam", "body": "fine"}).to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{notes}");
+    assert_eq!(bodies(&notes), ["fine"]);
+    let stored = app.store.notes(&alice(), 10).await.expect("notes");
+    assert_eq!(stored.len(), 1, "none of the malformed calls stored anything");
+    assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
+}
+
+/// A log that writes into memory, for the test below to read.
+#[derive(Clone, Default)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn what_a_malformed_call_sent_never_reaches_the_log(app: TestApp) {
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // The test runs on one thread (tokio's current-thread runtime), so this catches everything.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let capability = capability_for(&Subject::Customer(alice()));
+    for (case, endpoint, content_type, body, _) in malformed_calls(&capability) {
+        let (status, _) = post_raw(&app, endpoint, content_type, body).await;
+        assert!(status.is_client_error(), "{case}");
+    }
+    let text = String::from_utf8(log.0.lock().expect("log buffer").clone()).expect("utf-8 log");
+    assert!(text.contains("its arguments could not be read"), "the log was captured: {text}");
+    assert!(!text.contains(LEAKY), "a value sent reached the log: {text}");
+    assert!(!text.contains(&capability), "the capability reached the log: {text}");
+}
+
+async fn the_storage_check_pings_at_most_once_per_interval(app: TestApp) {
+    let check = || call(&app, "check_storage", json!({}));
+    let (status, first) = check().await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert!(first["round_trip_micros"].is_u64(), "{first}");
+    // No database work per call: with the store closed, the last answer still stands...
+    app.store.close().await;
+    let (status, again) = check().await;
+    assert_eq!((status, &again), (StatusCode::OK, &first), "answered from the last check");
+    // ...until it is older than the interval; then storage is asked again, and fails.
+    tokio::time::sleep(app::server_fns::STORAGE_CHECK_MAX_AGE + Duration::from_millis(100)).await;
+    let (status, failed) = check().await;
+    assert!(status.is_server_error(), "{status} {failed}");
+    assert_eq!(failed, json!("StorageUnavailable"));
+}
+
+async fn control_characters_are_refused_alike_on_both_backends(app: TestApp) {
+    let capability = capability_for(&Subject::Customer(alice()));
+    // Line breaks and tabs are what a textarea holds: kept.
+    let (status, notes) =
+        call(&app, "notes/add", json!({"capability": capability, "author": "Sam", "body": "one\n\ttwo\r\nthree"}))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{notes}");
+    let id = first_id(&notes);
+    assert_eq!(app.store.notes(&alice(), 10).await.expect("notes")[0].body, "one\n\ttwo\nthree");
+
+    for bad in ["null\u{0}byte", "bell\u{7}", "escape\u{1b}[31m", "del\u{7f}", "c1\u{85}"] {
+        let (status, error) =
+            call(&app, "notes/add", json!({"capability": capability, "author": "Sam", "body": bad})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {error}");
+        assert_eq!(error["Invalid"], "Remove the invisible control characters from this note.", "{bad:?}");
+        let (status, error) = call(&app, "notes/edit", json!({"capability": capability, "id": id, "body": bad})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {error}");
+        let (status, error) =
+            call(&app, "notes/add", json!({"capability": capability, "author": format!("Sa{bad}m"), "body": "x"}))
+                .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {error}");
+    }
+    // An id no note can have is no note, before any database sees it.
+    for endpoint in ["notes/edit", "notes/delete"] {
+        let (status, error) =
+            call(&app, endpoint, json!({"capability": capability, "id": format!("{id}\u{0}"), "body": "x"})).await;
+        assert_eq!((status, error), (StatusCode::NOT_FOUND, json!("NoteGone")), "{endpoint}");
+    }
+    let stored = app.store.notes(&alice(), 10).await.expect("notes");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].body, "one\n\ttwo\nthree", "the edits with control characters changed nothing");
+
+    // Form fields: a message next to the field, nothing stored.
+    let mut values = valid_values(&app, "callback-request");
+    let text_field = values.iter().position(|(name, _)| name == "phone").expect("the phone field");
+    let textarea = values.iter().position(|(name, _)| name == "topic").expect("the topic field");
+    values[text_field].1 = "+31\u{0}612345678".into();
+    values[textarea].1 = "call\u{0}me".into();
+    let (status, outcome) = call(
+        &app,
+        "forms/submit",
+        json!({"capability": capability, "form_id": "callback-request", "author": "Sam\u{0}", "values": values}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    let errors = outcome["Invalid"].as_array().unwrap_or_else(|| panic!("messages per field: {outcome}"));
+    let fields: Vec<&str> = errors.iter().map(|e| e["field"].as_str().expect("field")).collect();
+    assert_eq!(fields, [app::server_fns::AUTHOR_FIELD, "phone", "topic"], "{outcome}");
+    assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
+}
+
+/// Runs `sql` on the test's database directly (rows the server would not write itself).
+async fn execute(app: &TestApp, sql: &str) {
+    let url = app.state.config.database_url.expose();
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.expect("connect");
+        sqlx::query(sql).execute(&pool).await.expect("sql");
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.expect("connect");
+        sqlx::query(sql).execute(&pool).await.expect("sql");
+        pool.close().await;
+    }
+}
+
+async fn notes_and_submissions_of_the_same_moment_are_ordered_bytewise(app: TestApp) {
+    // Ids are random base64url: upper and lower case, which PostgreSQL's collation would mix.
+    let ids = ["a", "B", "é", "f", "Z", "z", "a-1", "a1"];
+    for id in ids {
+        execute(
+            &app,
+            &format!(
+                "INSERT INTO notes (id, email_norm, phone_norm, author, body, created_at, updated_at) \
+                 VALUES ('{id}', '{ALICE}', NULL, 'Sam', 'note {id}', 1000, 1000)"
+            ),
+        )
+        .await;
+        for (scope, email) in [("customer", format!("'{ALICE}'")), ("company", "NULL".to_owned())] {
+            execute(
+                &app,
+                &format!(
+                    "INSERT INTO form_submissions \
+                     (id, form_id, form_title, scope, email_norm, phone_norm, author, answers, created_at) \
+                     VALUES ('{scope}{id}', 'f', 'F', '{scope}', {email}, NULL, 'Sam', '[]', 1000)"
+                ),
+            )
+            .await;
+        }
+    }
+    let mut newest_first: Vec<&str> = ids.to_vec();
+    newest_first.sort_by(|a, b| b.as_bytes().cmp(a.as_bytes()));
+    let key = CustomerKey { email: Some(ALICE.into()), phone: None };
+    for limit in [8, 5, 2] {
+        let want = &newest_first[..limit as usize];
+        let notes = app.store.notes(&key, limit).await.expect("notes");
+        assert_eq!(notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), want, "notes, limit {limit}");
+        let customer = app.store.submissions(Owner::Customer(&key), limit).await.expect("submissions");
+        let customer: Vec<String> = customer.into_iter().map(|s| s.id.replacen("customer", "", 1)).collect();
+        assert_eq!(customer, want, "customer submissions, limit {limit}");
+        let company = app.store.submissions(Owner::Company, limit).await.expect("submissions");
+        let company: Vec<String> = company.into_iter().map(|s| s.id.replacen("company", "", 1)).collect();
+        assert_eq!(company, want, "company submissions, limit {limit}");
+    }
 }

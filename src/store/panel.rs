@@ -3,7 +3,7 @@
 //! is part of each statement's condition, so an id that belongs to someone else matches nothing.
 
 use super::fast_read::{Newest, row_struct};
-use super::{Db, Store, StoreError, now_millis};
+use super::{Db, Sql, Store, StoreError, now_millis};
 use crate::forms::{Answer, Scope};
 use crate::identity::CustomerKey;
 
@@ -55,12 +55,15 @@ macro_rules! customer_notes {
 }
 
 /// A customer's notes, newest first (`$3` limit).
-const NOTES_SQL: &str = concat!(customer_notes!(), " ORDER BY created_at DESC, id DESC LIMIT $3");
+const NOTES_SQL: Sql = Sql {
+    sqlite: concat!(customer_notes!(), " ORDER BY created_at DESC, id DESC LIMIT $3"),
+    postgres: concat!(customer_notes!(), " ORDER BY created_at DESC, id", bytewise!(), " DESC LIMIT $3"),
+};
 
 /// The same on the SQLite read path (see `fast_read::Newest`).
 pub(super) const NEWEST_NOTES: Newest<'static, Note> = Newest {
     unordered: concat!(customer_notes!(), " LIMIT $3"),
-    ordered: NOTES_SQL,
+    ordered: NOTES_SQL.sqlite,
     map: Note::from_rusqlite,
     newest_first: |a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
 };
@@ -77,12 +80,15 @@ macro_rules! customer_submissions {
 }
 
 /// A customer's submissions, newest first (`$3` limit).
-const CUSTOMER_SUBMISSIONS_SQL: &str = concat!(customer_submissions!(), " ORDER BY created_at DESC, id DESC LIMIT $3");
+const CUSTOMER_SUBMISSIONS_SQL: Sql = Sql {
+    sqlite: concat!(customer_submissions!(), " ORDER BY created_at DESC, id DESC LIMIT $3"),
+    postgres: concat!(customer_submissions!(), " ORDER BY created_at DESC, id", bytewise!(), " DESC LIMIT $3"),
+};
 
 /// The same on the SQLite read path (see `fast_read::Newest`).
 pub(super) const NEWEST_SUBMISSIONS: Newest<'static, SubmissionRow> = Newest {
     unordered: concat!(customer_submissions!(), " LIMIT $3"),
-    ordered: CUSTOMER_SUBMISSIONS_SQL,
+    ordered: CUSTOMER_SUBMISSIONS_SQL.sqlite,
     map: SubmissionRow::from_rusqlite,
     newest_first: |a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)),
 };
@@ -126,7 +132,7 @@ impl Store {
             return Ok(reader.newest(&NEWEST_NOTES, key, limit)?);
         }
         let notes = with_pool!(self, pool => {
-            sqlx::query_as::<_, Note>(NOTES_SQL)
+            sqlx::query_as::<_, Note>(self.sql(&NOTES_SQL))
                 .bind(key.email.as_deref())
                 .bind(key.phone.as_deref())
                 .bind(limit)
@@ -237,16 +243,25 @@ impl Store {
 
     /// The owner's submissions, newest first: a customer's by email or phone, or the company's.
     pub async fn submissions(&self, owner: Owner<'_>, limit: i64) -> Result<Vec<Submission>, StoreError> {
-        const COMPANY_SQL: &str = "SELECT id, form_id, form_title, author, answers, created_at FROM form_submissions \
-                               WHERE scope = 'company' ORDER BY created_at DESC, id DESC LIMIT $1";
+        macro_rules! company_sql {
+            ($collate:expr) => {
+                concat!(
+                    "SELECT id, form_id, form_title, author, answers, created_at FROM form_submissions \
+                     WHERE scope = 'company' ORDER BY created_at DESC, id",
+                    $collate,
+                    " DESC LIMIT $1"
+                )
+            };
+        }
+        const COMPANY_SQL: Sql = Sql { sqlite: company_sql!(""), postgres: company_sql!(bytewise!()) };
         let rows = match (owner, &self.reader) {
             (Owner::Customer(key), _) if key.is_empty() => Vec::new(),
             (Owner::Customer(key), Some(reader)) => reader.newest(&NEWEST_SUBMISSIONS, key, limit)?,
             (Owner::Company, Some(reader)) => {
-                reader.rows(COMPANY_SQL, rusqlite::params![limit], SubmissionRow::from_rusqlite)?
+                reader.rows(COMPANY_SQL.sqlite, rusqlite::params![limit], SubmissionRow::from_rusqlite)?
             }
             (Owner::Customer(key), None) => with_pool!(self, pool => {
-                sqlx::query_as::<_, SubmissionRow>(CUSTOMER_SUBMISSIONS_SQL)
+                sqlx::query_as::<_, SubmissionRow>(self.sql(&CUSTOMER_SUBMISSIONS_SQL))
                     .bind(key.email.as_deref())
                     .bind(key.phone.as_deref())
                     .bind(limit)
@@ -254,7 +269,7 @@ impl Store {
                     .await?
             }),
             (Owner::Company, None) => with_pool!(self, pool => {
-                sqlx::query_as::<_, SubmissionRow>(COMPANY_SQL).bind(limit).fetch_all(pool).await?
+                sqlx::query_as::<_, SubmissionRow>(self.sql(&COMPANY_SQL)).bind(limit).fetch_all(pool).await?
             }),
         };
         rows.into_iter().map(Submission::try_from).collect()

@@ -32,7 +32,7 @@ mod panel;
 #[cfg(feature = "ssr")]
 pub use page::FramePage;
 #[cfg(feature = "ssr")]
-pub use ssr::{FrameSettings, respond};
+pub use ssr::{FrameSettings, StoredOrders, respond};
 
 /// `Content-Security-Policy` for the frame: only this server's scripts and the ones carrying the
 /// nonce Leptos puts on its hydration scripts, wasm allowed to compile, framed only by Belco.
@@ -84,6 +84,29 @@ mod ssr {
         /// The page's markup that is the same on every panel: `FramePage::new(&site, &belco_origin,
         /// &forms)`.
         pub page: FramePage,
+        /// The company panel's "Orders stored": `StoredOrders::default()`.
+        pub stored_orders: StoredOrders,
+    }
+
+    /// How many orders are stored, as the company panel shows it: counted at most once per
+    /// [`StoredOrders::MAX_AGE`], not on every load. A count reads every row (or a whole index)
+    /// of the orders table, which grows with the shop, while the panel is opened again and
+    /// again; a figure a minute old says the same to an agent.
+    #[derive(Clone, Debug)]
+    pub struct StoredOrders(Arc<crate::recent::Recent<i64>>);
+
+    impl StoredOrders {
+        pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+        async fn count(&self, store: &Store) -> Result<i64, StoreError> {
+            self.0.get(store.count_orders()).await
+        }
+    }
+
+    impl Default for StoredOrders {
+        fn default() -> Self {
+            Self(Arc::new(crate::recent::Recent::new(Self::MAX_AGE)))
+        }
     }
 
     /// `GET /frame?token=…&email=…&phoneNumber=…` (`raw_query`: the URL's query string as sent).
@@ -151,7 +174,7 @@ mod ssr {
 
     async fn read_company(store: &Store, settings: &FrameSettings) -> Result<Page, StoreError> {
         let (stored, submissions) = futures::try_join!(
-            store.count_orders(),
+            settings.stored_orders.count(store),
             store.submissions(DataOwner::Company, panel_ssr::SUBMISSIONS_LIMIT)
         )?;
         Ok(Page::Company {

@@ -13,6 +13,6 @@ pub(crate) mod notes_list;
 pub(crate) mod submissions_list;
 
 #[cfg(feature = "ssr")]
-pub use frame::{FramePage, FrameSettings, respond as frame_response};
+pub use frame::{FramePage, FrameSettings, StoredOrders, respond as frame_response};
 pub use landing::LandingPage;
 pub use not_found::NotFoundPage;

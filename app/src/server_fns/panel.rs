@@ -70,14 +70,20 @@ pub enum PanelError {
     Unavailable,
     #[error("The server could not be reached. Check the connection and try again.")]
     CallFailed,
+    /// The request itself was malformed (status 4xx): its body was not the function's arguments
+    /// as JSON, or too large, or sent the wrong way. The message never quotes what was sent.
+    #[error("{0}")]
+    BadRequest(String),
 }
 
 impl FromServerFnError for PanelError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
-        super::call_failed("a panel server function", error);
-        Self::CallFailed
+        match super::call_failed("a panel server function", error) {
+            super::Failure::BadRequest(message) => Self::BadRequest(message.to_owned()),
+            super::Failure::CallFailed => Self::CallFailed,
+        }
     }
 }
 
@@ -112,8 +118,9 @@ pub async fn add_note(capability: String, author: String, body: String) -> Resul
 pub async fn edit_note(capability: String, id: String, body: String) -> Result<String, PanelError> {
     ssr::answer(async {
         let (store, key) = ssr::customer(&capability)?;
+        let id = ssr::note_id(&id)?;
         let body = ssr::note_body(&body)?;
-        match store.update_note(&key, &id, &body).await.map_err(ssr::unavailable)? {
+        match store.update_note(&key, id, &body).await.map_err(ssr::unavailable)? {
             Some(_) => ssr::notes_html(&store, &key).await,
             None => Err(PanelError::NoteGone),
         }
@@ -126,7 +133,7 @@ pub async fn edit_note(capability: String, id: String, body: String) -> Result<S
 pub async fn delete_note(capability: String, id: String) -> Result<String, PanelError> {
     ssr::answer(async {
         let (store, key) = ssr::customer(&capability)?;
-        if store.delete_note(&key, &id).await.map_err(ssr::unavailable)? {
+        if store.delete_note(&key, ssr::note_id(&id)?).await.map_err(ssr::unavailable)? {
             ssr::notes_html(&store, &key).await
         } else {
             Err(PanelError::NoteGone)
@@ -178,6 +185,7 @@ pub(crate) mod ssr {
                 PanelError::Refused => StatusCode::FORBIDDEN,
                 PanelError::NoteGone => StatusCode::NOT_FOUND,
                 PanelError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                PanelError::BadRequest(_) => StatusCode::BAD_REQUEST,
                 PanelError::Unavailable | PanelError::CallFailed => StatusCode::SERVICE_UNAVAILABLE,
             });
         }
@@ -229,15 +237,28 @@ pub(crate) mod ssr {
         Ok(author.to_owned())
     }
 
+    /// A note's text, every line break made `\n`. Line breaks and tabs are kept (a textarea
+    /// holds both); any other control character is refused, on every database alike:
+    /// PostgreSQL cannot store a NUL in text, and the rest show as nothing or garbage.
     pub fn note_body(raw: &str) -> Result<String, PanelError> {
-        let body = raw.replace("\r\n", "\n");
+        let body = raw.replace("\r\n", "\n").replace('\r', "\n");
         if body.trim().is_empty() {
             return Err(PanelError::Invalid("Write the note first.".into()));
         }
         if body.chars().count() > MAX_NOTE_CHARS {
             return Err(PanelError::Invalid(format!("Keep a note under {MAX_NOTE_CHARS} characters.")));
         }
+        if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+            return Err(PanelError::Invalid("Remove the invisible control characters from this note.".into()));
+        }
         Ok(body.trim_end().to_owned())
+    }
+
+    /// A note id as the server makes them (unpadded base64url). Anything else names no note, and
+    /// is not sent to the database (where a NUL in it would fail on PostgreSQL only).
+    pub fn note_id(id: &str) -> Result<&str, PanelError> {
+        let shaped = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if shaped { Ok(id) } else { Err(PanelError::NoteGone) }
     }
 
     pub async fn notes_html(store: &Store, key: &CustomerKey) -> Result<String, PanelError> {

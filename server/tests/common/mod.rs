@@ -92,7 +92,10 @@ pub async fn fresh_database(backend: Backend, dir: &tempfile::TempDir) -> String
             let name = format!("belco_t{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::Relaxed));
             let admin = sqlx::PgPool::connect(&admin_url).await.expect("connect to TEST_DATABASE_URL");
             sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&admin).await.expect("drop");
-            sqlx::query(&format!("CREATE DATABASE {name}"))
+            // A linguistic collation, as a shop's database usually has (en_US.UTF-8), not the
+            // server's C.UTF-8 default, which compares bytewise and would hide any query that
+            // orders text by the database's collation instead of bytewise as SQLite does.
+            sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"))
                 .execute(&admin)
                 .await
                 .expect("create database (the role needs CREATEDB)");
