@@ -155,9 +155,8 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
 
 /// An order object whose fields each hold either a plausible value or any JSON at all.
 fn order_like() -> impl Strategy<Value = serde_json::Value> {
-    let text = |plausible: &'static str| {
-        prop_oneof![3 => plausible.prop_map(serde_json::Value::from), 1 => json_value()]
-    };
+    let text =
+        |plausible: &'static str| prop_oneof![3 => plausible.prop_map(serde_json::Value::from), 1 => json_value()];
     (
         text("[A-Z0-9-]{0,8}"),
         text("2[0-9]{3}-[0-1][0-9]-[0-3][0-9](T[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,3})?)?Z?)?"),

@@ -291,7 +291,10 @@ fn cases(note: &str) -> Vec<Case> {
         ("orders: a template expression", "%7B%7B7*7%7D%7D@x.nl"),
         ("orders: an LDAP wildcard", "*)(uid=*))(|(uid=*"),
     ] {
-        cases.push(Case::get(name, format!("{ORDERS}?token={t}&email={value}&phoneNumber={value}"), Expect::Status(200)).lacks(johns));
+        cases.push(
+            Case::get(name, format!("{ORDERS}?token={t}&email={value}&phoneNumber={value}"), Expect::Status(200))
+                .lacks(johns),
+        );
     }
     cases
 }
@@ -391,7 +394,9 @@ async fn every_hostile_request_is_refused_cleanly_and_stores_nothing(app: TestAp
         match (run_case(&app, case, id).await, case.waits_for) {
             (None, None) => {}
             (None, Some(change)) => ready.push(format!("{} (marked for: {change})", case.name)),
-            (Some(problem), Some(change)) if !strict => waiting.push(format!("{}: {problem} [waits for: {change}]", case.name)),
+            (Some(problem), Some(change)) if !strict => {
+                waiting.push(format!("{}: {problem} [waits for: {change}]", case.name))
+            }
             (Some(problem), _) => failures.push(format!("{}: {problem}", case.name)),
         }
     }
@@ -433,7 +438,8 @@ async fn stored_markup_is_rendered_escaped(app: TestApp) {
     let order = order("xss", ALICE, "", "2024-01-01")
         .replace("\"Thing\"", &serde_json::to_string(SCRIPT).expect("JSON"))
         .replace("\"completed\"", &serde_json::to_string(SCRIPT).expect("JSON"));
-    let order = order.replacen('{', &format!("{{\"customerName\":{},", serde_json::to_string(SCRIPT).expect("JSON")), 1);
+    let order =
+        order.replacen('{', &format!("{{\"customerName\":{},", serde_json::to_string(SCRIPT).expect("JSON")), 1);
     app.import(&file(&[order])).await.expect("import");
 
     let (status, _, html) = app.get(&format!("/frame?token={TOKEN}&email={ALICE}")).await;
@@ -494,8 +500,12 @@ async fn over_tcp_hostile_requests_get_4xx_and_a_valid_one_still_works() {
     seed(&app).await;
     let addr = app.spawn().await;
     let before = app.row_counts().await;
-    let big_header = format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n", "a".repeat(1 << 20));
-    let many_headers = format!("GET /health HTTP/1.1\r\nHost: x\r\n{}Connection: close\r\n\r\n", (0..500).map(|i| format!("X-{i}: 1\r\n")).collect::<String>());
+    let big_header =
+        format!("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n", "a".repeat(1 << 20));
+    let many_headers = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\n{}Connection: close\r\n\r\n",
+        (0..500).map(|i| format!("X-{i}: 1\r\n")).collect::<String>()
+    );
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("a 1 MiB header", big_header.into_bytes()),
         ("500 headers", many_headers.into_bytes()),

@@ -143,7 +143,8 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(3, 20, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::from),
-            prop::collection::btree_map("[a-zA-Z]{0,8}", inner, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map("[a-zA-Z]{0,8}", inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -179,8 +180,9 @@ fn is_valid_batch(body: &[u8], region: belco::phone::Region) -> bool {
     struct Batch {
         orders: Vec<Box<serde_json::value::RawValue>>,
     }
-    serde_json::from_slice::<Batch>(body)
-        .is_ok_and(|b| b.orders.iter().enumerate().all(|(i, raw)| belco::import::prepare(raw, i as u64, region).is_ok()))
+    serde_json::from_slice::<Batch>(body).is_ok_and(|b| {
+        b.orders.iter().enumerate().all(|(i, raw)| belco::import::prepare(raw, i as u64, region).is_ok())
+    })
 }
 
 #[test]
@@ -258,8 +260,9 @@ fn notes_with_any_text_never_get_a_5xx_and_are_rendered_escaped() {
             let newest = runtime.block_on(app.store.notes(&alice(), 1)).expect("notes").remove(0);
             let shown = contents(&html, "<p class=\"note__body\">", "p");
             prop_assert_eq!(unescape(shown[0]), Some(newest.body.clone()), "{}", html);
-            let frame = String::from_utf8(runtime.block_on(app.get(&format!("/frame?token={TOKEN}&email={ALICE}"))).2.to_vec())
-                .expect("UTF-8");
+            let frame =
+                String::from_utf8(runtime.block_on(app.get(&format!("/frame?token={TOKEN}&email={ALICE}"))).2.to_vec())
+                    .expect("UTF-8");
             let shown = contents(&frame, "<p class=\"note__body\">", "p");
             prop_assert_eq!(unescape(shown[0]), Some(newest.body), "the frame: {}", frame);
             Ok(())
@@ -279,47 +282,52 @@ fn form_submissions_of_any_values_never_get_a_5xx_and_are_rendered_escaped() {
     let saved_count = AtomicU64::new(0);
     let markup = "[<>&\"' a-z/=()]{1,40}";
     runner(96)
-        .run(&(any::<prop::sample::Index>(), posted, typed_text(), any::<bool>(), markup), |(form, posted, author, plausible, markup)| {
-            let form = form.get(forms.all());
-            let capability = if form.scope == belco::forms::Scope::Company { &company } else { &customer };
-            let values = if plausible {
-                // Every field answered as the form asks, its text fields with markup in them.
-                plausible_values(form, &markup)
-            } else {
-                // Field names of the form, or (when the flag says so) a name it does not have.
-                posted
-                    .into_iter()
-                    .map(|(field, value, foreign)| {
-                        let name = if foreign { "__proto__".to_owned() } else { field.get(&form.fields).name.clone() };
-                        (name, value)
-                    })
-                    .collect()
-            };
-            let author = if plausible { format!("Sam {markup}") } else { author };
-            let args = json!({"capability": capability, "form_id": form.id, "author": author, "values": values});
-            let before = runtime.block_on(app.row_counts());
-            let (status, _, answer) = runtime.block_on(app.send(fn_call("forms/submit", &args)));
-            below_500(status, &format!("{args}"))?;
-            let after = runtime.block_on(app.row_counts());
-            let outcome: Value = serde_json::from_slice(&answer).unwrap_or(Value::Null);
-            let Some(saved) = outcome["Saved"].as_str() else {
-                prop_assert_eq!(after, before, "an invalid submission was stored: {} → {}", args, outcome);
-                return Ok(());
-            };
-            prop_assert_eq!(after.submissions, before.submissions + 1);
-            saved_count.fetch_add(1, Ordering::Relaxed);
-            let owner = if form.scope == belco::forms::Scope::Company { Owner::Company } else { Owner::Customer(&alice()) };
-            let newest = runtime.block_on(app.store.submissions(owner, 1)).expect("submissions").remove(0);
-            // The newest comes first in the list.
-            let first = saved.split("<li class=\"submission\">").nth(1).unwrap_or_default();
-            let shown = contents(first, "<dd class=\"submission__value\">", "dd");
-            prop_assert_eq!(shown.len(), newest.answers.len(), "{}", saved);
-            for (html, answer) in shown.iter().zip(&newest.answers) {
-                let expected = if answer.value.is_empty() { "—".to_owned() } else { answer.value.clone() };
-                prop_assert_eq!(unescape(html), Some(expected), "{}", saved);
-            }
-            Ok(())
-        })
+        .run(
+            &(any::<prop::sample::Index>(), posted, typed_text(), any::<bool>(), markup),
+            |(form, posted, author, plausible, markup)| {
+                let form = form.get(forms.all());
+                let capability = if form.scope == belco::forms::Scope::Company { &company } else { &customer };
+                let values = if plausible {
+                    // Every field answered as the form asks, its text fields with markup in them.
+                    plausible_values(form, &markup)
+                } else {
+                    // Field names of the form, or (when the flag says so) a name it does not have.
+                    posted
+                        .into_iter()
+                        .map(|(field, value, foreign)| {
+                            let name =
+                                if foreign { "__proto__".to_owned() } else { field.get(&form.fields).name.clone() };
+                            (name, value)
+                        })
+                        .collect()
+                };
+                let author = if plausible { format!("Sam {markup}") } else { author };
+                let args = json!({"capability": capability, "form_id": form.id, "author": author, "values": values});
+                let before = runtime.block_on(app.row_counts());
+                let (status, _, answer) = runtime.block_on(app.send(fn_call("forms/submit", &args)));
+                below_500(status, &format!("{args}"))?;
+                let after = runtime.block_on(app.row_counts());
+                let outcome: Value = serde_json::from_slice(&answer).unwrap_or(Value::Null);
+                let Some(saved) = outcome["Saved"].as_str() else {
+                    prop_assert_eq!(after, before, "an invalid submission was stored: {} → {}", args, outcome);
+                    return Ok(());
+                };
+                prop_assert_eq!(after.submissions, before.submissions + 1);
+                saved_count.fetch_add(1, Ordering::Relaxed);
+                let owner =
+                    if form.scope == belco::forms::Scope::Company { Owner::Company } else { Owner::Customer(&alice()) };
+                let newest = runtime.block_on(app.store.submissions(owner, 1)).expect("submissions").remove(0);
+                // The newest comes first in the list.
+                let first = saved.split("<li class=\"submission\">").nth(1).unwrap_or_default();
+                let shown = contents(first, "<dd class=\"submission__value\">", "dd");
+                prop_assert_eq!(shown.len(), newest.answers.len(), "{}", saved);
+                for (html, answer) in shown.iter().zip(&newest.answers) {
+                    let expected = if answer.value.is_empty() { "—".to_owned() } else { answer.value.clone() };
+                    prop_assert_eq!(unescape(html), Some(expected), "{}", saved);
+                }
+                Ok(())
+            },
+        )
         .unwrap_or_else(|failure| panic!("{failure}"));
     assert!(saved_count.into_inner() > 0, "no case was a valid submission: the property tested nothing stored");
 }

@@ -229,13 +229,15 @@ impl TestApp {
         if url.starts_with("sqlite:") {
             let db = sqlx::SqlitePool::connect(url).await.expect("the test database");
             for (count, table) in counts.iter_mut().zip(tables) {
-                *count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.expect(table);
+                *count =
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.expect(table);
             }
             db.close().await;
         } else {
             let db = sqlx::PgPool::connect(url).await.expect("the test database");
             for (count, table) in counts.iter_mut().zip(tables) {
-                *count = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.expect(table);
+                *count =
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.expect(table);
             }
             db.close().await;
         }
