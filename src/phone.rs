@@ -20,7 +20,10 @@ pub fn normalize_phone(raw: &str, region: Region) -> Option<String> {
     if raw.is_empty() || !raw.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    let number = phonenumber::parse(Some(region), raw).ok()?;
+    // A number that names its country is read without the shop's region: with one whose trunk
+    // prefix is `1` (US, CA) the library strips a leading 1 after the country code, which made
+    // +49 151 12345678 and +49 511 2345678 the same customer (tests/properties.rs).
+    let number = phonenumber::parse((!raw.starts_with('+')).then_some(region), raw).ok()?;
     let e164 = number.format().mode(Mode::E164).to_string();
     // Only "+" and digits; anything else means the library gave up on this input.
     (e164.len() > 4 && e164.starts_with('+') && e164[1..].bytes().all(|b| b.is_ascii_digit())).then_some(e164)
@@ -60,5 +63,14 @@ mod tests {
             assert_eq!(normalize_phone(raw, nl()), None, "{raw:?}");
         }
         assert!(parse_region("XX").is_none());
+    }
+
+    #[test]
+    fn a_number_with_its_country_code_ignores_the_shops_region() {
+        let us = parse_region("US").unwrap();
+        assert_eq!(normalize_phone("+49 151 12345678", us).as_deref(), Some("+4915112345678"));
+        assert_eq!(normalize_phone("+49 511 2345678", us).as_deref(), Some("+495112345678"));
+        assert_eq!(normalize_phone("+49 (0)151 12345678", us).as_deref(), Some("+4915112345678"));
+        assert_eq!(normalize_phone("(202) 555-0123", us).as_deref(), Some("+12025550123"));
     }
 }

@@ -220,3 +220,57 @@ pub fn order(id: &str, email: &str, phone: &str, date: &str) -> String {
 pub fn file(orders: &[String]) -> String {
     format!("{{\"orders\":[{}]}}", orders.join(","))
 }
+
+/// How many rows the tables a request could write to hold: what "nothing was stored" compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RowCounts {
+    pub orders: i64,
+    pub notes: i64,
+    pub submissions: i64,
+    pub push_receipts: i64,
+}
+
+impl TestApp {
+    /// Counts every table's rows: orders through the `Store`, which has no total for the others,
+    /// and those with one `COUNT(*)` each on the test's own database.
+    pub async fn row_counts(&self) -> RowCounts {
+        let orders = self.store.count_orders().await.expect("count orders");
+        let url = self.state.config.database_url.expose();
+        let tables = ["notes", "form_submissions", "push_receipts"];
+        let mut counts = [0i64; 3];
+        if url.starts_with("sqlite:") {
+            let db = sqlx::SqlitePool::connect(url).await.expect("the test database");
+            for (count, table) in counts.iter_mut().zip(tables) {
+                *count =
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.expect(table);
+            }
+            db.close().await;
+        } else {
+            let db = sqlx::PgPool::connect(url).await.expect("the test database");
+            for (count, table) in counts.iter_mut().zip(tables) {
+                *count =
+                    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&db).await.expect(table);
+            }
+            db.close().await;
+        }
+        let [notes, submissions, push_receipts] = counts;
+        RowCounts { orders, notes, submissions, push_receipts }
+    }
+}
+
+/// A capability for `subject` as the server signs it into a page, issued `age_millis` ago
+/// (older than an hour is expired).
+pub fn capability_issued(subject: &belco::capability::Subject, age_millis: i64) -> String {
+    let signer = belco::capability::Signer::new(&Secret::new(SIGNING_KEY), std::time::Duration::from_secs(3600))
+        .expect("the test signing key");
+    signer.issue(subject, belco::store::now_millis() - age_millis)
+}
+
+/// A POST to a server function (`/fn/{endpoint}`) with a JSON body.
+pub fn fn_call(endpoint: &str, args: &serde_json::Value) -> Request<Body> {
+    Request::post(format!("/fn/{endpoint}"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(Body::from(args.to_string()))
+        .expect("request")
+}
