@@ -114,9 +114,7 @@ impl Signer {
         let lifetime = i64::try_from(self.lifetime.as_millis()).unwrap_or(i64::MAX);
         let expiry = now_millis.saturating_add(lifetime);
         let payload = match subject {
-            Subject::Customer(key) => {
-                Payload { s: "c".into(), e: key.email.clone(), p: key.phone.clone(), x: expiry }
-            }
+            Subject::Customer(key) => Payload { s: "c".into(), e: key.email.clone(), p: key.phone.clone(), x: expiry },
             Subject::Company => Payload { s: "o".into(), e: None, p: None, x: expiry },
         };
         // Serializing a struct of strings and an integer cannot fail.

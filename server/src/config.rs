@@ -129,7 +129,11 @@ impl Limits {
 }
 
 /// A duration variable (`10s`, `2m`, `1h`; a bare number is seconds), from a second to a week.
-fn duration(get: &impl Fn(&str) -> Option<String>, var: &'static str, default: Duration) -> Result<Duration, ConfigError> {
+fn duration(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
     match get(var) {
         None => Ok(default),
         Some(raw) => parse_lifetime(&raw)
@@ -138,7 +142,12 @@ fn duration(get: &impl Fn(&str) -> Option<String>, var: &'static str, default: D
 }
 
 /// A whole number from 1 to `max`.
-fn whole(get: &impl Fn(&str) -> Option<String>, var: &'static str, default: usize, max: usize) -> Result<usize, ConfigError> {
+fn whole(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: usize,
+    max: usize,
+) -> Result<usize, ConfigError> {
     match get(var) {
         None => Ok(default),
         Some(raw) => raw
@@ -155,11 +164,11 @@ fn parse_proxies(list: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
         .map(str::trim)
         .filter(|item| !item.is_empty())
         .map(|item| {
-            item.parse::<ipnet::IpNet>()
-                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
+            item.parse::<ipnet::IpNet>().or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(
+                |_| {
                     bad("BELCO_TRUSTED_PROXIES", format!("{item:?} is not an IP address or a range such as 10.0.0.0/8"))
-                })
+                },
+            )
         })
         .collect()
 }

@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use belco::store::StoreError;
 use serde_json::json;
 
-
 /// An error answered as `{"error": "…"}`. Internal causes are logged here and replaced by a
 /// generic message: database text never reaches a client.
 #[derive(Debug)]

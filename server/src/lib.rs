@@ -36,7 +36,8 @@ pub fn app(state: AppState) -> Router {
     let throttle = throttle::Throttle::new(limits.token_failures_per_minute, limits.trusted_proxies.clone());
     let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout);
     let security = http::SecurityHeaders::new(&state.config.belco_origin);
-    let health = Router::new().route("/health", get(http::health)).with_state(health::Monitor::new(state.store.clone()));
+    let health =
+        Router::new().route("/health", get(http::health)).with_state(health::Monitor::new(state.store.clone()));
     Router::new()
         .merge(api::router())
         .merge(web::routes(state.clone()))
