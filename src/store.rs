@@ -693,6 +693,7 @@ mod tests {
             assert_eq!(level, 2, "synchronous must be FULL");
             held.push(conn);
         }
+        drop(held);
         store.close().await;
     }
 }
