@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::QueryBuilder;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 use crate::contract::Order;
@@ -19,6 +19,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// How many orders go into one multi-row INSERT (18 parameters each: far below both databases'
 /// limits, large enough that per-statement overhead disappears).
 const ROWS_PER_STATEMENT: usize = 200;
+
+/// How long a SQLite writer waits for the write lock: long enough for an import's statement of
+/// 200 rows, short enough that a request answers well inside the server's request timeout.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -561,25 +565,54 @@ pub enum PushOutcome {
     Replayed,
 }
 
+/// How long storage may keep a request waiting. An outage then costs a request about
+/// `acquire_timeout` (it answers 503), not the pool's default of 30 s.
+#[derive(Clone, Copy, Debug)]
+pub struct StoreOptions {
+    /// PostgreSQL: the wait for a pooled connection (or a new one, while the server is down).
+    pub acquire_timeout: Duration,
+    /// PostgreSQL: `statement_timeout`, set on every connection, so a stuck query ends too.
+    pub statement_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { acquire_timeout: Duration::from_secs(1), statement_timeout: Duration::from_secs(10) }
+    }
+}
+
 impl Store {
     /// Opens the database named by `url` (`sqlite:path`, `sqlite://path`, `postgres://…`),
     /// creating a SQLite file if needed, and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// [`Store::connect`] with the given timeouts.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
         let store = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 // WAL: readers (Belco's calls) never wait for a writer (an import).
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10));
+                // FULL: every commit syncs the WAL before it returns, so a push answered 200 or
+                // a saved note survives a power cut (NORMAL could lose the last commits).
+                .synchronous(SqliteSynchronous::Full)
+                // A writer waits this long for another (an import) before answering 503.
+                .busy_timeout(SQLITE_BUSY_TIMEOUT);
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let reader =
                 (!in_memory).then(|| Arc::new(fast_read::SqliteReader::new(options.get_filename().to_owned())));
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
             Store { db: Db::Sqlite(pool), reader }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool =
-                PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect(url).await?;
+            let statement_timeout = format!("{}ms", options.statement_timeout.as_millis());
+            let connect = PgConnectOptions::from_str(url)?.options([("statement_timeout", statement_timeout.as_str())]);
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_with(connect)
+                .await?;
             Store { db: Db::Postgres(pool), reader: None }
         } else {
             return Err(StoreError::UnknownScheme(url.split(':').next().unwrap_or_default().to_owned()));
@@ -832,4 +865,27 @@ impl Store {
 
 pub fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Acknowledged writes are durable: every pooled SQLite connection commits with
+    /// `synchronous = FULL` (2), not NORMAL (1).
+    #[tokio::test]
+    async fn sqlite_commits_are_synced() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("d.db").display())).await.expect("store");
+        let Db::Sqlite(pool) = &store.db else { panic!("SQLite") };
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = pool.acquire().await.expect("connection");
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.expect("pragma");
+            assert_eq!(level, 2, "synchronous must be FULL");
+            held.push(conn);
+        }
+        drop(held);
+        store.close().await;
+    }
 }

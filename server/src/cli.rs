@@ -87,27 +87,26 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
 }
 
 async fn connect(config: &Config) -> Result<Store, Box<dyn std::error::Error>> {
-    let store = Store::connect(config.database_url.expose())
+    let store = Store::connect_with(config.database_url.expose(), config.limits.store_options())
         .await
         .map_err(|e| format!("DATABASE_URL: cannot open the database: {e}"))?;
     tracing::info!(storage = store.backend(), "database ready");
     Ok(store)
 }
 
-/// Serves until Ctrl-C or SIGTERM.
+/// Serves until Ctrl-C or SIGTERM, then closes the store: on SQLite that checkpoints the WAL
+/// into the database file and removes the `-wal` and `-shm` files.
 pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) -> CliResult {
-    use axum::serve::ListenerExt;
     let addr = leptos_options.site_addr;
-    let state = AppState { leptos_options, store, config: Arc::new(config) };
+    let header_timeout = config.limits.header_timeout;
+    let state = AppState { leptos_options, store: store.clone(), config: Arc::new(config) };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?
-        // Small streamed responses otherwise wait on Nagle's algorithm (tens of ms each).
-        .tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
+        .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, "listening");
-    axum::serve(listener, crate::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    crate::serve::run(listener, crate::app(state), header_timeout, shutdown_signal()).await;
+    store.close().await;
+    tracing::info!("storage closed");
     Ok(())
 }
 

@@ -25,6 +25,19 @@ const MAX_ORDERS_LIMIT: i64 = 1000;
 pub const DEFAULT_PUSH_MAX_BYTES: usize = 2 * 1024 * 1024;
 /// `BELCO_PUSH_MAX_BYTES` may range from 1 KiB to 64 MiB.
 const PUSH_MAX_BYTES_RANGE: std::ops::RangeInclusive<usize> = 1024..=64 * 1024 * 1024;
+/// A client has this long to send a request's headers (and an idle keep-alive connection this
+/// long to start its next request) before the connection is closed: slowloris protection.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest a request may take, body and storage included, before it gets a 503.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Requests served at once; the next one gets a 503 at once instead of queueing.
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;
+/// PostgreSQL: how long a request waits for a connection before it answers 503.
+pub const DEFAULT_DB_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+/// PostgreSQL: the longest one statement may run (the server-side `statement_timeout`).
+pub const DEFAULT_DB_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Failed token checks one client address may make per minute before it gets 429s.
+pub const DEFAULT_TOKEN_FAILURES_PER_MINUTE: u32 = 10;
 
 #[derive(Debug, thiserror::Error)]
 #[error("{var}: {problem}")]
@@ -58,6 +71,113 @@ pub struct Config {
     /// The forms file that was read, if any, and its forms.
     pub forms_path: Option<PathBuf>,
     pub forms: Arc<Forms>,
+    /// The server's own limits: timeouts, concurrency, failed-token throttling, trusted proxies.
+    pub limits: Limits,
+}
+
+/// The limits that keep one client (or a storage outage) from holding the server
+/// (`BELCO_HEADER_TIMEOUT`, `BELCO_REQUEST_TIMEOUT`, `BELCO_MAX_CONCURRENT_REQUESTS`,
+/// `BELCO_DB_ACQUIRE_TIMEOUT`, `BELCO_DB_STATEMENT_TIMEOUT`, `BELCO_TOKEN_FAILURES_PER_MINUTE`,
+/// `BELCO_TRUSTED_PROXIES`).
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    pub max_concurrent_requests: usize,
+    pub db_acquire_timeout: Duration,
+    pub db_statement_timeout: Duration,
+    pub token_failures_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; empty (the default) believes none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            db_acquire_timeout: DEFAULT_DB_ACQUIRE_TIMEOUT,
+            db_statement_timeout: DEFAULT_DB_STATEMENT_TIMEOUT,
+            token_failures_per_minute: DEFAULT_TOKEN_FAILURES_PER_MINUTE,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Limits {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let d = Limits::default();
+        Ok(Self {
+            header_timeout: duration(get, "BELCO_HEADER_TIMEOUT", d.header_timeout)?,
+            request_timeout: duration(get, "BELCO_REQUEST_TIMEOUT", d.request_timeout)?,
+            max_concurrent_requests: whole(get, "BELCO_MAX_CONCURRENT_REQUESTS", d.max_concurrent_requests, 100_000)?,
+            db_acquire_timeout: duration(get, "BELCO_DB_ACQUIRE_TIMEOUT", d.db_acquire_timeout)?,
+            db_statement_timeout: duration(get, "BELCO_DB_STATEMENT_TIMEOUT", d.db_statement_timeout)?,
+            token_failures_per_minute: whole(
+                get,
+                "BELCO_TOKEN_FAILURES_PER_MINUTE",
+                d.token_failures_per_minute as usize,
+                10_000,
+            )? as u32,
+            trusted_proxies: match get("BELCO_TRUSTED_PROXIES") {
+                None => Vec::new(),
+                Some(list) => parse_proxies(&list)?,
+            },
+        })
+    }
+
+    pub fn store_options(&self) -> belco::store::StoreOptions {
+        belco::store::StoreOptions {
+            acquire_timeout: self.db_acquire_timeout,
+            statement_timeout: self.db_statement_timeout,
+        }
+    }
+}
+
+/// A duration variable (`10s`, `2m`, `1h`; a bare number is seconds), from a second to a week.
+fn duration(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(raw) => parse_lifetime(&raw)
+            .ok_or_else(|| bad(var, format!("{raw:?} is not a duration such as 10s, 2m or 1h (a second to a week)"))),
+    }
+}
+
+/// A whole number from 1 to `max`.
+fn whole(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: usize,
+    max: usize,
+) -> Result<usize, ConfigError> {
+    match get(var) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| bad(var, format!("{raw:?} is not a whole number from 1 to {max}"))),
+    }
+}
+
+/// `BELCO_TRUSTED_PROXIES`: IP addresses and CIDR ranges, comma-separated.
+fn parse_proxies(list: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>().or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from)).map_err(
+                |_| {
+                    bad("BELCO_TRUSTED_PROXIES", format!("{item:?} is not an IP address or a range such as 10.0.0.0/8"))
+                },
+            )
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for Config {
@@ -73,6 +193,7 @@ impl std::fmt::Debug for Config {
             .field("signer", &self.signer)
             .field("forms_path", &self.forms_path)
             .field("forms", &self.forms.len())
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
     }
 }
@@ -138,7 +259,7 @@ impl Config {
             Some(raw) => parse_lifetime(&raw).filter(|d| *d >= Duration::from_secs(60)).ok_or_else(|| {
                 bad(
                     "BELCO_CAPABILITY_LIFETIME",
-                    format!("{raw:?} is not a duration of a minute or more, such as 10h or 90m"),
+                    format!("{raw:?} is not a duration from a minute to a week (168h), such as 10h or 90m"),
                 )
             })?,
         };
@@ -149,6 +270,8 @@ impl Config {
                     .map_err(|e| bad("BELCO_SIGNING_KEY", e.to_string()))
             })
             .transpose()?;
+
+        let limits = Limits::from_lookup(&get)?;
 
         let (forms_path, forms) = match get("BELCO_FORMS") {
             Some(path) => {
@@ -178,6 +301,7 @@ impl Config {
             capability_lifetime,
             forms_path,
             forms: Arc::new(forms),
+            limits,
         })
     }
 }
@@ -235,6 +359,8 @@ mod tests {
         assert_eq!(c.belco_origin, "https://app.belco.io");
         assert_eq!(c.orders_limit, 50);
         assert_eq!(c.push_max_bytes, 2 * 1024 * 1024);
+        assert!(c.limits.trusted_proxies.is_empty(), "no proxy is trusted by default");
+        assert_eq!(c.limits.db_acquire_timeout, Duration::from_secs(1));
     }
 
     #[test]
@@ -246,6 +372,26 @@ mod tests {
             let err = config(&[("BELCO_PUSH_MAX_BYTES", raw)]).unwrap_err();
             assert_eq!(err.var, "BELCO_PUSH_MAX_BYTES", "{raw}");
         }
+    }
+
+    #[test]
+    fn reads_limits() {
+        let c = config(&[
+            ("BELCO_HEADER_TIMEOUT", "5s"),
+            ("BELCO_REQUEST_TIMEOUT", "1m"),
+            ("BELCO_MAX_CONCURRENT_REQUESTS", "64"),
+            ("BELCO_DB_ACQUIRE_TIMEOUT", "2"),
+            ("BELCO_DB_STATEMENT_TIMEOUT", "30s"),
+            ("BELCO_TOKEN_FAILURES_PER_MINUTE", "3"),
+            ("BELCO_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7,::1"),
+        ])
+        .unwrap();
+        let l = c.limits;
+        assert_eq!((l.header_timeout, l.request_timeout), (Duration::from_secs(5), Duration::from_secs(60)));
+        assert_eq!((l.max_concurrent_requests, l.token_failures_per_minute), (64, 3));
+        assert_eq!((l.db_acquire_timeout, l.db_statement_timeout), (Duration::from_secs(2), Duration::from_secs(30)));
+        let proxies: Vec<String> = l.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.168.1.7/32", "::1/128"]);
     }
 
     #[test]
@@ -266,7 +412,18 @@ mod tests {
             ("BELCO_SIGNING_KEY", "hunter2"),
             ("BELCO_CAPABILITY_LIFETIME", "30s"),
             ("BELCO_CAPABILITY_LIFETIME", "a day"),
+            ("BELCO_CAPABILITY_LIFETIME", "169h"),
+            ("BELCO_CAPABILITY_LIFETIME", "99999999999999999999"),
             ("BELCO_FORMS", "/nonexistent/forms.toml"),
+            ("BELCO_HEADER_TIMEOUT", "0"),
+            ("BELCO_REQUEST_TIMEOUT", "forever"),
+            ("BELCO_REQUEST_TIMEOUT", "8d"),
+            ("BELCO_MAX_CONCURRENT_REQUESTS", "0"),
+            ("BELCO_DB_ACQUIRE_TIMEOUT", "-1s"),
+            ("BELCO_DB_STATEMENT_TIMEOUT", "1.5s"),
+            ("BELCO_TOKEN_FAILURES_PER_MINUTE", "none"),
+            ("BELCO_TRUSTED_PROXIES", "10.0.0.0/8, my-proxy"),
+            ("BELCO_TRUSTED_PROXIES", "10.0.0.0/33"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).unwrap_err();

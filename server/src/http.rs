@@ -1,6 +1,7 @@
 //! What every response shares: JSON errors that never leak internals, security headers, and
 //! request logs that never hold a query string (it carries the shop token and customer data).
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
@@ -10,8 +11,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use belco::store::StoreError;
 use serde_json::json;
-
-use crate::state::AppState;
 
 /// An error answered as `{"error": "…"}`. Internal causes are logged here and replaced by a
 /// generic message: database text never reaches a client.
@@ -36,10 +35,15 @@ impl ApiError {
     }
 }
 
+/// What a client reads when storage does not answer (a 503 on every route, `/health` too).
+pub const STORAGE_UNAVAILABLE: &str = "storage is unavailable, try again shortly";
+
+/// Storage that fails is, to the client, storage that is down for now: a 503 it may retry, the
+/// same answer the frame, the server functions and `/health` give. The cause goes to the log.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "storage failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error, see the server log")
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, STORAGE_UNAVAILABLE)
     }
 }
 
@@ -63,14 +67,13 @@ pub fn json_no_store(body: String) -> Response {
         .into_response()
 }
 
-/// `GET /health`: 200 when the database answers, 503 when it does not.
-pub async fn health(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "storage": state.store.backend() })).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: storage does not answer");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage does not answer").into_response()
-        }
+/// `GET /health`: 200 when the database answered the last background check, 503 when it did
+/// not. Answered from [`crate::health::Monitor`], so an unauthenticated caller costs no query.
+pub async fn health(State(monitor): State<Arc<crate::health::Monitor>>) -> Response {
+    if monitor.storage_up().await {
+        Json(json!({ "status": "ok", "storage": monitor.backend() })).into_response()
+    } else {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, STORAGE_UNAVAILABLE).into_response()
     }
 }
 
@@ -78,10 +81,27 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this path")
 }
 
+/// The security headers every response gets, worked out once from the configuration.
+#[derive(Clone)]
+pub struct SecurityHeaders {
+    /// `frame-ancestors <BELCO_ORIGIN>`, for responses that set no policy of their own.
+    frame_ancestors: HeaderValue,
+}
+
+impl SecurityHeaders {
+    pub fn new(belco_origin: &str) -> Self {
+        // The origin was checked by the config (scheme, host, port), so it is a valid value.
+        let frame_ancestors = HeaderValue::from_str(&format!("frame-ancestors {belco_origin}"))
+            .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
+        Self { frame_ancestors }
+    }
+}
+
 /// Every response: security headers (no MIME sniffing; no Referer, since URLs here carry the
-/// token) and a log line with method, path (never the query), status and time. Successes log
+/// token; no framing except by Belco, for pages that do not set their own policy, as `/frame`
+/// does) and a log line with method, path (never the query), status and time. Successes log
 /// at debug so a busy shop's log stays quiet; client errors at info, server errors at warn.
-pub async fn headers_and_log(request: Request, next: Next) -> Response {
+pub async fn headers_and_log(State(security): State<SecurityHeaders>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -89,6 +109,9 @@ pub async fn headers_and_log(request: Request, next: Next) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, security.frame_ancestors.clone());
+    }
     if path.starts_with("/fn/") {
         // Server functions answer with notes and submissions: customer data.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

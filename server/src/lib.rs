@@ -6,14 +6,20 @@
 //! - `api::push`: `POST /api/v1.0/orders` and `DELETE /api/v1.0/orders/{id}`, signed by the shop;
 //! - `web`: the Leptos pages and server functions;
 //! - `http`: JSON errors, security headers, redacted request logs;
+//! - `limits`, `throttle`, `health`, `serve`: request limits, failed-token throttling, the
+//!   storage check behind `/health`, and the accept loop with its header timeout;
 //! - `cli` and `demo`: the `belco-panel` subcommands.
 
 pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod health;
 pub mod http;
+pub mod limits;
+pub mod serve;
 pub mod state;
+pub mod throttle;
 pub mod web;
 
 use axum::Router;
@@ -22,12 +28,23 @@ use axum::routing::get;
 pub use state::AppState;
 
 /// The whole application, ready to serve (or to drive with `tower::ServiceExt::oneshot` in tests).
+///
+/// From the outside in: security headers and the log (so every answer below gets them), the
+/// concurrency limit and request timeout, then the failed-token throttle.
 pub fn app(state: AppState) -> Router {
+    let limits = &state.config.limits;
+    let throttle = throttle::Throttle::new(limits.token_failures_per_minute, limits.trusted_proxies.clone());
+    let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout);
+    let security = http::SecurityHeaders::new(&state.config.belco_origin);
+    let health =
+        Router::new().route("/health", get(http::health)).with_state(health::Monitor::new(state.store.clone()));
     Router::new()
         .merge(api::router())
-        .route("/health", get(http::health))
         .merge(web::routes(state.clone()))
         .method_not_allowed_fallback(http::method_not_allowed)
-        .layer(axum::middleware::from_fn(http::headers_and_log))
         .with_state(state)
+        .merge(health)
+        .layer(axum::middleware::from_fn_with_state(throttle, throttle::failed_tokens))
+        .layer(axum::middleware::from_fn_with_state(request_limits, limits::limit))
+        .layer(axum::middleware::from_fn_with_state(security, http::headers_and_log))
 }

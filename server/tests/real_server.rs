@@ -165,3 +165,58 @@ fn import_from_the_command_line_reports_what_it_did() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.json"));
 }
+
+/// A free port on 127.0.0.1 (bound, then released for the child to take).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_stops_gracefully_and_leaves_no_wal_behind() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("cli.db");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_belco-panel"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("BELCO_TOKENS", TOKEN)
+        .env("BELCO_SIGNING_KEY", SIGNING_KEY)
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start belco-panel");
+
+    let health = format!("http://127.0.0.1:{port}/health");
+    let started = std::time::Instant::now();
+    loop {
+        if let Ok(answer) = reqwest::get(&health).await
+            && answer.status() == 200
+        {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "belco-panel did not come up");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let orders = format!("http://127.0.0.1:{port}/api/v1.0/orders?token={TOKEN}&email=a@example.com");
+    assert_eq!(reqwest::get(&orders).await.expect("orders").status(), 200);
+    let wal = dir.path().join("cli.db-wal");
+    let shm = dir.path().join("cli.db-shm");
+    assert!(wal.exists() && shm.exists(), "while serving, SQLite keeps its WAL");
+
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let stopping = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(stopping.elapsed() < std::time::Duration::from_secs(15), "belco-panel did not stop on SIGTERM");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "a graceful stop exits 0: {status:?}");
+    assert!(!wal.exists() && !shm.exists(), "closing the store checkpoints and removes the -wal and -shm files");
+}
