@@ -83,9 +83,9 @@ async fn a_request_that_overruns_its_deadline_gets_a_503() {
     let addr = serve(&app).await;
     let started = Instant::now();
     let mut stream = TcpStream::connect(addr).await.expect("connect");
-    // A push whose body never arrives: the handler waits on it until the deadline.
+    // A server-function call whose body never arrives: its body is read until the deadline.
     stream
-        .write_all(b"POST /api/v1.0/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"orders\":")
+        .write_all(b"POST /fn/notes/list HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"capability\":")
         .await
         .expect("write");
     let mut answer = vec![0u8; 4096];
@@ -111,7 +111,7 @@ async fn past_the_concurrency_limit_a_request_is_refused_at_once() {
     for _ in 0..2 {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
         stream
-            .write_all(b"POST /api/v1.0/orders HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            .write_all(b"POST /fn/notes/list HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
             .await
             .expect("write");
         stuck.push(stream);

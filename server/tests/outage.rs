@@ -46,7 +46,10 @@ fn requests(app: &TestApp, capability: &str, n: usize) -> Vec<(&'static str, Req
     vec![
         ("orders API", get(&format!("/api/v1.0/orders?token={TOKEN}&email=john@example.com"))),
         ("push", app.signed("POST", "/api/v1.0/orders", &format!("msg_push_{n}"), now(), &push)),
-        ("push delete", app.signed("DELETE", "/api/v1.0/orders/1234", &format!("msg_del_{n}"), now(), "")),
+        (
+            "push delete",
+            app.signed("DELETE", "/api/v1.0/orders/1234", &format!("msg_del_{n}"), now(), r#"{"delete":["1234"]}"#),
+        ),
         ("frame", get(&format!("/frame?token={TOKEN}&email=john@example.com"))),
         ("company frame", get(&format!("/frame?token={TOKEN}"))),
         (
