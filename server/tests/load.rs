@@ -73,7 +73,7 @@ async fn run(backend: Backend, duration: Duration, connections: u64) {
         }
     }
     let store = Store::connect(&url).await.expect("the database opens");
-    let acked = workload.acked.lock().expect("acked");
+    let acked = std::mem::take(&mut *workload.acked.lock().expect("acked"));
     assert!(!acked.notes.is_empty() && !acked.topics.is_empty() && !acked.pushes.is_empty());
     assert_stored_exactly_once(&store, &url, &acked, "load").await;
     store.close().await;
