@@ -77,22 +77,24 @@ async fn a_stopped_postgres_gets_fast_503s_and_service_comes_back_by_itself() {
         let body = response.text().await.expect("body");
         assert_eq!(status, 503, "{route}: {body}");
         assert!(elapsed < Duration::from_millis(2500), "{route} took {elapsed:?}");
+        println!("PostgreSQL stopped: {route} answered {status} in {} ms", elapsed.as_millis());
         for internal in ["sqlx", "Connection refused", "connection refused", "pool", "5432", "io error"] {
             assert!(!body.contains(internal), "{route}: {internal:?} in {body}");
         }
     }
     // `/health` answers from a check that runs every 2 s: within a few seconds it says so too.
     let noticed = Instant::now();
-    loop {
+    let noticed_after = loop {
         let response = client.get(server.url("/health")).send().await.expect("/health answers");
         if response.status() == 503 {
+            let after = noticed.elapsed();
             let body = response.text().await.expect("body");
             assert!(!body.contains("sqlx") && !body.contains("5432"), "{body}");
-            break;
+            break after;
         }
         assert!(noticed.elapsed() < Duration::from_secs(5), "/health still says {} without storage", response.status());
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    };
     let push = {
         let started = Instant::now();
         workload.one(Route::Push, "outage-during").await;
@@ -104,6 +106,8 @@ async fn a_stopped_postgres_gets_fast_503s_and_service_comes_back_by_itself() {
         assert!(errors.len() == 1 && errors[0].starts_with("503"), "the push API: {errors:?}");
     }
     assert!(push < Duration::from_millis(2500), "the push API took {push:?}");
+    println!("PostgreSQL stopped: push API answered 503 in {} ms", push.as_millis());
+    println!("PostgreSQL stopped: /health said 503 after {} ms", noticed_after.as_millis());
 
     pg_ctlcluster(&cluster, "start");
     drop(restart);
@@ -116,6 +120,7 @@ async fn a_stopped_postgres_gets_fast_503s_and_service_comes_back_by_itself() {
         assert!(back.elapsed() < Duration::from_secs(30), "service did not come back within 30 s of PostgreSQL");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    println!("PostgreSQL started again: the orders API answered 200 after {} ms", back.elapsed().as_millis());
     let html = client.get(server.url(&format!("/frame?token={TOKEN}&email={EMAIL}"))).send().await.expect("frame");
     assert_eq!(html.status(), 200);
     assert_no_secrets(&server.log(), &[EMAIL, PHONE, "0611112222"]);
