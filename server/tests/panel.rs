@@ -227,22 +227,7 @@ async fn a_submission_missing_a_required_field_gets_messages_and_stores_nothing(
 
 /// Answers for every field of `form_id` in the shipped forms.toml that pass validation.
 fn valid_values(app: &TestApp, form_id: &str) -> Vec<(String, String)> {
-    use belco::forms::FieldKind;
-    let form = app.state.config.forms.get(form_id).expect("the shipped form");
-    form.fields
-        .iter()
-        .map(|field| {
-            let value = match field.kind {
-                FieldKind::Text | FieldKind::Textarea => "Blue, size M".to_owned(),
-                FieldKind::Number => field.min.unwrap_or(1.0).to_string(),
-                FieldKind::Email => "someone@example.com".to_owned(),
-                FieldKind::Date => "2026-12-01".to_owned(),
-                FieldKind::Select => field.options[0].clone(),
-                FieldKind::Checkbox => "on".to_owned(),
-            };
-            (field.name.clone(), value)
-        })
-        .collect()
+    valid_answers(app.state.config.forms.get(form_id).expect("the shipped form"), "Blue, size M")
 }
 
 async fn a_valid_submission_is_stored_and_listed_in_the_panel(app: TestApp) {

@@ -302,7 +302,7 @@ fn form_submissions_of_any_values_never_get_a_5xx_and_are_rendered_escaped() {
                 let capability = if form.scope == belco::forms::Scope::Company { &company } else { &customer };
                 let values = if plausible {
                     // Every field answered as the form asks, its text fields with markup in them.
-                    plausible_values(form, &markup)
+                    valid_answers(form, &markup)
                 } else {
                     // Field names of the form, or (when the flag says so) a name it does not have.
                     posted
@@ -343,23 +343,4 @@ fn form_submissions_of_any_values_never_get_a_5xx_and_are_rendered_escaped() {
         )
         .unwrap_or_else(|failure| panic!("{failure}"));
     assert!(saved_count.into_inner() > 0, "no case was a valid submission: the property tested nothing stored");
-}
-
-/// An answer for every field of `form` that passes its checks; text fields carry `markup`.
-fn plausible_values(form: &belco::forms::Form, markup: &str) -> Vec<(String, String)> {
-    use belco::forms::FieldKind;
-    form.fields
-        .iter()
-        .map(|field| {
-            let value = match field.kind {
-                FieldKind::Text | FieldKind::Textarea => markup.to_owned(),
-                FieldKind::Number => field.min.unwrap_or(1.0).to_string(),
-                FieldKind::Email => "someone@example.com".to_owned(),
-                FieldKind::Date => "2026-12-01".to_owned(),
-                FieldKind::Select => field.options[0].clone(),
-                FieldKind::Checkbox => "on".to_owned(),
-            };
-            (field.name.clone(), value)
-        })
-        .collect()
 }

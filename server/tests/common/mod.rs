@@ -274,3 +274,22 @@ pub fn fn_call(endpoint: &str, args: &serde_json::Value) -> Request<Body> {
         .body(Body::from(args.to_string()))
         .expect("request")
 }
+
+/// An answer for every field of `form` that passes its checks; text fields carry `text`.
+pub fn valid_answers(form: &belco::forms::Form, text: &str) -> Vec<(String, String)> {
+    use belco::forms::FieldKind;
+    form.fields
+        .iter()
+        .map(|field| {
+            let value = match field.kind {
+                FieldKind::Text | FieldKind::Textarea => text.to_owned(),
+                FieldKind::Number => field.min.unwrap_or(1.0).to_string(),
+                FieldKind::Email => "someone@example.com".to_owned(),
+                FieldKind::Date => "2026-12-01".to_owned(),
+                FieldKind::Select => field.options[0].clone(),
+                FieldKind::Checkbox => "on".to_owned(),
+            };
+            (field.name.clone(), value)
+        })
+        .collect()
+}
