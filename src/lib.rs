@@ -10,6 +10,7 @@ mod decimal;
 pub mod forms;
 pub mod identity;
 pub mod money;
+pub mod notes;
 pub mod query;
 pub mod time;
 

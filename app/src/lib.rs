@@ -1,25 +1,34 @@
 //! belco-panel's user interface, rendered on the server in Leptos *islands* mode: every page is
 //! plain server HTML, and only the `#[island]` components hydrate in the browser. Most of the
-//! panel is read-only, so this keeps the wasm bundle small.
+//! panel is read-only, so this keeps the wasm bundle small. This crate only renders: the HTTP
+//! side of every page (tokens, status, headers) is the server's (`server/src/frame.rs`).
 //!
-//! Where things live:
-//! - [`shell`]: the HTML document around every page;
-//! - [`App`] (in `routes`): the route table;
-//! - `pages::frame` ([`frame_response`]): `/frame`, Belco's Custom Frame, which the server routes
-//!   to directly (it is not in the Leptos router);
-//! - `pages`: one module per route;
-//! - `islands`: the interactive parts (the only code the wasm bundle carries);
-//! - `server_fns`: what the islands call on the server, with their wire types and errors.
+//! Where things live, each layer using only the ones below it:
+//! - `pages`: one module per page; `pages::frame` is Belco's Custom Frame ([`FramePage`], with
+//!   what it shows, [`FramePanel`]), `shell` the document around every page, `routes` ([`App`])
+//!   the route table;
+//! - `islands`: the interactive parts, the only components in the wasm bundle;
+//! - `server_fns`: what the islands call on the server, with their wire types and errors;
+//! - `components`: the server-rendered parts of the panel and their view models, which the pages
+//!   and the server functions both render;
+//! - `settings`: what the panel takes from the server's configuration ([`PanelSettings`]).
 
+mod components;
 mod islands;
 mod pages;
 #[cfg(feature = "ssr")]
 mod recent;
 mod routes;
 pub mod server_fns;
+#[cfg(feature = "ssr")]
+mod settings;
 mod shell;
 
 #[cfg(feature = "ssr")]
-pub use pages::{FramePage, FrameSettings, StoredOrders, frame_response};
+pub use components::form_card::FormCards;
+#[cfg(feature = "ssr")]
+pub use pages::frame::{FramePage, FramePanel};
 pub use routes::App;
+#[cfg(feature = "ssr")]
+pub use settings::{PanelSettings, StoredOrders};
 pub use shell::shell;

@@ -97,6 +97,16 @@ impl SecurityHeaders {
     }
 }
 
+/// `Content-Security-Policy` for the frame: only this server's scripts and the ones carrying
+/// `nonce` (the page's inline scripts), wasm allowed to compile, framed only by Belco.
+pub fn frame_policy(nonce: &str, belco_origin: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; frame-ancestors {belco_origin}; base-uri 'none'; \
+         form-action 'self'"
+    )
+}
+
 /// Every response: security headers (no MIME sniffing; no Referer, since URLs here carry the
 /// token; no framing except by Belco, for pages that do not set their own policy, as `/frame`
 /// does) and a log line with method, path (never the query), status and time. Successes log
@@ -112,8 +122,8 @@ pub async fn headers_and_log(State(security): State<SecurityHeaders>, request: R
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(header::CONTENT_SECURITY_POLICY, security.frame_ancestors.clone());
     }
-    if path.starts_with("/fn/") {
-        // Server functions answer with notes and submissions: customer data.
+    if path.starts_with("/fn/") || path == "/frame" {
+        // The frame and the server functions answer with customer data.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     let status = response.status().as_u16();

@@ -4,6 +4,8 @@
 //! - `config`: the environment variables;
 //! - `api::orders`: `GET /api/v1.0/orders`, Belco's contract;
 //! - `api::push`: `POST /api/v1.0/orders` and `DELETE /api/v1.0/orders/{id}`, signed by the shop;
+//! - `frame`: `GET /frame`, Belco's Custom Frame (token, status, headers; `app` renders it);
+//! - `token`: the token check the orders API and the frame share;
 //! - `web`: the Leptos pages and server functions;
 //! - `http`: JSON errors, security headers, redacted request logs;
 //! - `limits`, `throttle`, `health`, `serve`: request limits, failed-token throttling, the
@@ -14,12 +16,14 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod frame;
 pub mod health;
 pub mod http;
 pub mod limits;
 pub mod serve;
 pub mod state;
 pub mod throttle;
+pub mod token;
 pub mod web;
 
 use axum::Router;

@@ -3,44 +3,47 @@
 use std::sync::Arc;
 
 use app::server_fns::StorageCheckCache;
-use app::{App, FramePage, FrameSettings, StoredOrders, frame_response, shell};
+use app::{App, PanelSettings, shell};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 
 use crate::config::Config;
+use crate::frame::Frame;
 use crate::state::AppState;
 
-/// `GET /frame` (Belco's Custom Frame, `app::frame_response`), then routes for every page of
+/// `GET /frame` (Belco's Custom Frame, [`crate::frame`]), then routes for every page of
 /// `app::App`, every server function (under `/fn`), and a fallback that
 /// serves the files of the site root (`/pkg/*.js|wasm|css`, what `public/` holds) or else renders
 /// the not-found page with status 404.
 ///
 /// Server functions and pages find the [`belco::store::Store`] and the frame's part of the
-/// configuration ([`FrameSettings`]) in the Leptos context (`use_context::<Store>()`,
-/// `use_context::<Arc<FrameSettings>>()`); `leptos_axum` adds the whole [`AppState`] beside them.
+/// configuration ([`PanelSettings`]) in the Leptos context (`use_context::<Store>()`,
+/// `use_context::<Arc<PanelSettings>>()`); `leptos_axum` adds the whole [`AppState`] beside them.
 ///
 /// The fallback is set here, so the router this is merged into must not set one:
 /// `Router::new().route(..).merge(web::routes(state.clone())).with_state(state)`.
 pub fn routes(state: AppState) -> Router<AppState> {
     let store = state.store.clone();
-    let frame = Arc::new(frame_settings(&state.config, &state.leptos_options));
-    let frame_page = {
-        let (frame, store) = (frame.clone(), store.clone());
-        move |uri: Uri| async move { frame_response(&frame, &store, uri.query()).await.into_response() }
-    };
+    let settings = Arc::new(panel_settings(&state.config));
+    let frame = Arc::new(Frame {
+        tokens: state.config.tokens.clone(),
+        store: store.clone(),
+        settings: settings.clone(),
+        options: state.leptos_options.clone(),
+    });
+    let frame_page = move |request: Request| async move { frame.respond(request).await };
     let storage_check = Arc::new(StorageCheckCache::new());
     let provide_store = move || {
         provide_context(store.clone());
-        provide_context(frame.clone());
+        provide_context(settings.clone());
         provide_context(storage_check.clone());
     };
     let leptos_options = state.leptos_options.clone();
@@ -128,16 +131,13 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     response
 }
 
-/// What the `/frame` page needs from the configuration (the `app` crate cannot name [`Config`]).
-pub fn frame_settings(config: &Config, site: &LeptosOptions) -> FrameSettings {
-    FrameSettings {
-        tokens: config.tokens.clone(),
-        belco_origin: config.belco_origin.clone(),
-        phone_region: config.phone_region,
-        orders_limit: config.orders_limit,
-        signer: config.signer.clone(),
-        forms: config.forms.clone(),
-        page: FramePage::new(site, &config.belco_origin, &config.forms),
-        stored_orders: StoredOrders::default(),
-    }
+/// What the panel needs from the configuration (the `app` crate cannot name [`Config`]).
+pub fn panel_settings(config: &Config) -> PanelSettings {
+    PanelSettings::new(
+        config.belco_origin.clone(),
+        config.phone_region,
+        config.orders_limit,
+        config.signer.clone(),
+        config.forms.clone(),
+    )
 }

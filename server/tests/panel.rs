@@ -219,7 +219,7 @@ async fn a_submission_missing_a_required_field_gets_messages_and_stores_nothing(
     assert_eq!(status, StatusCode::OK, "{outcome}");
     let errors = outcome["Invalid"].as_array().unwrap_or_else(|| panic!("messages per field: {outcome}"));
     let fields: Vec<&str> = errors.iter().map(|e| e["field"].as_str().expect("field")).collect();
-    assert_eq!(fields[0], app::server_fns::AUTHOR_FIELD, "{outcome}");
+    assert_eq!(fields[0], belco::notes::AUTHOR_FIELD, "{outcome}");
     assert!(fields.len() >= 2, "the form's own required fields are named too: {outcome}");
     assert!(errors.iter().all(|e| !e["message"].as_str().expect("message").is_empty()));
     assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
@@ -517,7 +517,7 @@ async fn control_characters_are_refused_alike_on_both_backends(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{outcome}");
     let errors = outcome["Invalid"].as_array().unwrap_or_else(|| panic!("messages per field: {outcome}"));
     let fields: Vec<&str> = errors.iter().map(|e| e["field"].as_str().expect("field")).collect();
-    assert_eq!(fields, [app::server_fns::AUTHOR_FIELD, "phone", "topic"], "{outcome}");
+    assert_eq!(fields, [belco::notes::AUTHOR_FIELD, "phone", "topic"], "{outcome}");
     assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
 }
 

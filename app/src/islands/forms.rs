@@ -1,31 +1,38 @@
 //! The shop's forms for this panel (customer or company) and what was sent with them.
 //!
-//! Both are server HTML, passed in as this island's children: the forms (`pages::form_card`) and
-//! the list of sent ones (`pages::submissions_list`). So the wasm carries none of their markup: a
-//! form can have any number of fields of seven kinds, and rendering them in the browser would
-//! cost more than all the rest of the panel. The island listens for the forms' `submit` events
-//! (which bubble to it), posts the fields to `submit_form`, and writes the server's answer into
-//! the page: one message next to each field it refused, or "Sent" and the fresh list of sent
-//! forms, which the server answers with as HTML and the island puts in place of the old one.
+//! Both are server HTML, this island's children: the cards (`components::form_card`) and the list
+//! of sent ones (`components::submissions`). So the wasm carries none of their markup: a form can
+//! have any number of fields of seven kinds, and rendering them in the browser would cost more
+//! than all the rest of the panel. The island listens for the forms' `submit` events (which bubble
+//! to it), posts the fields to `submit_form`, and writes the server's answer into the page: one
+//! message next to each field it refused, or "Sent" and the fresh list of sent forms, which the
+//! server answers with as HTML and the island puts in place of the old one. What it looks for in
+//! that HTML is named once, in the `hooks` of the components that render it.
 
+use belco::notes::AUTHOR_FIELD;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_bindgen::JsCast;
 use web_sys::{HtmlFormElement, HtmlInputElement};
 
 use super::{all, author, show};
-use crate::server_fns::{AUTHOR_FIELD, SubmitOutcome, submit_form};
+use crate::components::form_card::hooks::{
+    FIELD_ERROR, FORM_ERROR, FORM_ID, FORM_TITLE, STATUS, field_error_id, field_id, role,
+};
+use crate::components::submissions::hooks::LIST_SELECTOR;
+use crate::server_fns::{SubmitOutcome, submit_form};
 
 #[island]
 pub fn Forms(capability: String, children: Children) -> impl IntoView {
     let capability = StoredValue::new(capability);
     let busy = RwSignal::new(false);
-    let root = NodeRef::<leptos::html::Div>::new();
+    let root = NodeRef::<html::Div>::new();
     // Once hydrated: the Send buttons work, and the name fields hold the remembered name.
     Effect::new(move |_| {
         if let Some(root) = root.get() {
             let name = author::remembered();
-            for element in all(&root, &format!("input[name='{AUTHOR_FIELD}']")) {
+            for element in all(&root, &author_selector()) {
                 if let Ok(input) = element.dyn_into::<HtmlInputElement>()
                     && input.value().is_empty()
                 {
@@ -43,7 +50,7 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
             return;
         };
         ev.prevent_default();
-        let (Some(form_id), Some(title)) = (form.get_attribute("data-form"), form.get_attribute("data-title")) else {
+        let (Some(form_id), Some(title)) = (form.get_attribute(FORM_ID), form.get_attribute(FORM_TITLE)) else {
             return;
         };
         if busy.get_untracked() {
@@ -52,18 +59,18 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
         let (author, values) = form_values(&form);
         author::remember(&author);
         busy.set(true);
-        show(&form, ".form-card__status", "");
+        show(&form, &role(STATUS), "");
         let capability = capability.get_value();
         spawn_local(async move {
             match submit_form(capability, form_id.clone(), author.clone(), values).await {
                 Ok(SubmitOutcome::Saved(fresh)) => {
                     mark_fields(&form, &form_id, &[]);
-                    show(&form, ".form-error", "");
+                    show(&form, &role(FORM_ERROR), "");
                     form.reset();
                     set_author(&form, &author);
-                    show(&form, ".form-card__status", &format!("Sent: {title}."));
+                    show(&form, &role(STATUS), &format!("Sent: {title}."));
                     if let Some(root) = root.get_untracked()
-                        && let Ok(Some(list)) = root.query_selector(".submissions__items")
+                        && let Ok(Some(list)) = root.query_selector(LIST_SELECTOR)
                     {
                         list.set_inner_html(&fresh);
                     }
@@ -73,17 +80,20 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
                         errors.into_iter().map(|error| (error.field, error.message)).collect();
                     mark_fields(&form, &form_id, &refused);
                     let whole = refused.iter().find(|(field, _)| field.is_empty()).map(|(_, m)| m.as_str());
-                    show(&form, ".form-error", whole.unwrap_or(""));
-                    show(&form, ".form-card__status", "Check the fields marked below.");
+                    show(&form, &role(FORM_ERROR), whole.unwrap_or(""));
+                    show(&form, &role(STATUS), "Check the fields marked below.");
                 }
-                Err(error) => show(&form, ".form-error", &error.to_string()),
+                Err(error) => show(&form, &role(FORM_ERROR), &error.to_string()),
             }
             busy.set(false);
         });
     };
 
-    // The children hold the forms (`.forms__list`) and the sent ones (`.submissions__items`).
     view! { <div class="forms-island" node_ref=root on:submit=on_submit>{children()}</div> }
+}
+
+fn author_selector() -> String {
+    format!("input[name='{AUTHOR_FIELD}']")
 }
 
 /// The author's name, and the form's fields as the browser would post them: (name, text), an
@@ -104,7 +114,7 @@ fn form_values(form: &HtmlFormElement) -> (String, Vec<(String, String)>) {
 }
 
 fn set_author(form: &HtmlFormElement, name: &str) {
-    if let Ok(Some(input)) = form.query_selector(&format!("input[name='{AUTHOR_FIELD}']"))
+    if let Ok(Some(input)) = form.query_selector(&author_selector())
         && let Ok(input) = input.dyn_into::<HtmlInputElement>()
     {
         input.set_value(name);
@@ -114,7 +124,7 @@ fn set_author(form: &HtmlFormElement, name: &str) {
 /// Clears every field's message, then shows `refused` (field name, message) next to their
 /// fields, marks those invalid, and moves focus to the first, so a keyboard user lands on it.
 fn mark_fields(form: &HtmlFormElement, form_id: &str, refused: &[(String, String)]) {
-    for element in all(form, ".field__error") {
+    for element in all(form, &role(FIELD_ERROR)) {
         element.set_text_content(None);
     }
     for element in all(form, "[aria-invalid]") {
@@ -122,11 +132,10 @@ fn mark_fields(form: &HtmlFormElement, form_id: &str, refused: &[(String, String
     }
     let mut first = true;
     for (field, message) in refused.iter().filter(|(field, _)| !field.is_empty()) {
-        let id = format!("form-{form_id}-{}", if field == AUTHOR_FIELD { "author" } else { field });
-        if let Ok(Some(error)) = form.query_selector(&format!("[id='{id}-error']")) {
+        if let Ok(Some(error)) = form.query_selector(&format!("[id='{}']", field_error_id(form_id, field))) {
             error.set_text_content(Some(message));
         }
-        if let Ok(Some(control)) = form.query_selector(&format!("[id='{id}']")) {
+        if let Ok(Some(control)) = form.query_selector(&format!("[id='{}']", field_id(form_id, field))) {
             let _ = control.set_attribute("aria-invalid", "true");
             if first {
                 if let Ok(control) = control.dyn_into::<web_sys::HtmlElement>() {

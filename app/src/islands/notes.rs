@@ -1,56 +1,69 @@
 //! The customer's notes: adding, editing and deleting one.
 //!
-//! The list and the add form are server HTML (`pages::notes_list`), this island's children. Every
-//! change goes through a server function that answers with the customer's current list, rendered
-//! by the same server code, and the island puts it in place of the old one; so notes a colleague
-//! added meanwhile appear too, and the wasm carries no note markup. (Rendering the notes in the
-//! browser as a reactive Leptos view cost 31 KB of the gzipped bundle, against a budget of
-//! 150 KB for everything.) The island itself listens for clicks on `data-action` buttons and for
-//! form submissions, both of which bubble up to it.
+//! The island renders the section, the add form and the messages itself, and finds them through
+//! node refs and signals. The list is server HTML (`components::notes::NotesList`), its children:
+//! every change goes through a server function that answers with the customer's current list,
+//! rendered by that same component, and the island puts it in place of the old one; so notes a
+//! colleague added meanwhile appear too, and the wasm carries no note markup. (Rendering the notes
+//! in the browser as a reactive view cost 31 KB of the gzipped bundle, against a budget of 150 KB
+//! for everything.) In the list, the island finds its way by the names in
+//! `components::notes::hooks`.
 
+use belco::notes::{AUTHOR_FIELD, MAX_AUTHOR_CHARS, MAX_NOTE_CHARS};
 use leptos::ev::{MouseEvent, SubmitEvent};
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, HtmlFormElement, HtmlInputElement, HtmlTextAreaElement};
+use web_sys::{Element, HtmlElement, HtmlFormElement, HtmlTextAreaElement};
 
-use super::{all, author, show};
-use crate::server_fns::{AUTHOR_FIELD, PanelError, add_note, delete_note, edit_note, list_notes};
+use super::{all, author};
+use crate::components::notes::hooks::{Action, NOTE_ID, Part};
+use crate::server_fns::{PanelError, add_note, delete_note, edit_note, list_notes};
 
 #[island]
 pub fn Notes(capability: String, children: Children) -> impl IntoView {
     let capability = StoredValue::new(capability);
     let busy = RwSignal::new(false);
-    let root = NodeRef::<leptos::html::Section>::new();
+    let hydrated = RwSignal::new(false);
+    let error = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let list = NodeRef::<html::Div>::new();
+    let author_input = NodeRef::<html::Input>::new();
+    let body_input = NodeRef::<html::Textarea>::new();
+
     // Once hydrated: the buttons work, and the name field holds the remembered name.
     Effect::new(move |_| {
-        if let Some(root) = root.get() {
-            enable(&root);
-            if let Ok(Some(input)) = root.query_selector(&format!("input[name='{AUTHOR_FIELD}']"))
-                && let Ok(input) = input.dyn_into::<HtmlInputElement>()
-                && input.value().is_empty()
-            {
-                input.set_value(&author::remembered());
+        if let Some(list) = list.get() {
+            for button in all(&list, "button[disabled]") {
+                let _ = button.remove_attribute("disabled");
             }
         }
+        if let Some(input) = author_input.get()
+            && input.value().is_empty()
+        {
+            input.set_value(&author::remembered());
+        }
+        hydrated.set(true);
     });
 
     // Runs one call; on success swaps in the list it answers with, on failure shows why (and,
     // when the note was gone, the current list).
     let run = move |call: Call| {
-        let Some(root) = root.get_untracked() else { return };
         if busy.get_untracked() {
             return;
         }
         busy.set(true);
-        show(&root, ".form-error", "");
+        error.set(String::new());
         let capability = capability.get_value();
         spawn_local(async move {
             let (result, done) = match call {
-                Call::Add { author, body, form } => {
+                Call::Add { author, body } => {
                     let result = add_note(capability.clone(), author, body).await;
-                    if result.is_ok() {
-                        clear_body(&form);
+                    if result.is_ok()
+                        && let Some(body) = body_input.get_untracked()
+                    {
+                        body.set_value("");
                     }
                     (result, "Note added.")
                 }
@@ -58,128 +71,141 @@ pub fn Notes(capability: String, children: Children) -> impl IntoView {
                 Call::Delete { id } => (delete_note(capability.clone(), id).await, "Note deleted."),
             };
             match result {
-                Ok(list) => {
-                    replace_list(&root, &list);
-                    show(&root, "[role=status]", done);
+                Ok(fresh) => {
+                    replace_list(list, &fresh);
+                    status.set(done.to_owned());
                 }
                 Err(PanelError::NoteGone) => {
-                    if let Ok(list) = list_notes(capability).await {
-                        replace_list(&root, &list);
+                    if let Ok(fresh) = list_notes(capability).await {
+                        replace_list(list, &fresh);
                     }
-                    show(&root, ".form-error", &PanelError::NoteGone.to_string());
+                    error.set(PanelError::NoteGone.to_string());
                 }
-                Err(other) => show(&root, ".form-error", &other.to_string()),
+                Err(other) => error.set(other.to_string()),
             }
             busy.set(false);
         });
     };
 
-    let on_submit = move |ev: SubmitEvent| {
+    let on_add = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let author = author_input.get_untracked().map(|input| input.value()).unwrap_or_default();
+        let body = body_input.get_untracked().map(|input| input.value()).unwrap_or_default();
+        author::remember(&author);
+        run(Call::Add { author, body });
+    };
+
+    // An edit form's submit (in the list) bubbles up to the list.
+    let on_edit = move |ev: SubmitEvent| {
         let Some(form) = ev.target().and_then(|target| target.dyn_into::<HtmlFormElement>().ok()) else {
             return;
         };
         ev.prevent_default();
-        let Ok(data) = web_sys::FormData::new_with_form(&form) else { return };
-        let text = |name: &str| data.get(name).as_string().unwrap_or_default();
-        match form.get_attribute("data-note") {
-            Some(id) => run(Call::Edit { id, body: text("body") }),
-            None => {
-                let author = text(AUTHOR_FIELD);
-                author::remember(&author);
-                run(Call::Add { author, body: text("body"), form });
-            }
-        }
+        let Some(id) = form.get_attribute(NOTE_ID) else { return };
+        let body = form
+            .query_selector("textarea")
+            .ok()
+            .flatten()
+            .and_then(|textarea| textarea.dyn_into::<HtmlTextAreaElement>().ok())
+            .map(|textarea| textarea.value())
+            .unwrap_or_default();
+        run(Call::Edit { id, body });
     };
 
     let on_click = move |ev: MouseEvent| {
+        let selector = format!("[{}]", Action::ATTRIBUTE);
         let Some(button) = ev
             .target()
             .and_then(|target| target.dyn_into::<Element>().ok())
-            .and_then(|element| element.closest("[data-action]").ok().flatten())
+            .and_then(|element| element.closest(&selector).ok().flatten())
         else {
             return;
         };
-        let Some(note) = button.closest("li.note").ok().flatten() else { return };
-        match button.get_attribute("data-action").as_deref() {
-            Some("edit") => {
-                switch(&note, "form.note__edit", "[data-role=actions]");
-                set_hidden(&note, ".note__body", true);
-                focus(&note, "textarea");
+        let Some(note) = button.closest(&Part::Note.selector()).ok().flatten() else { return };
+        let Some(action) = button.get_attribute(Action::ATTRIBUTE).as_deref().and_then(Action::parse) else {
+            return;
+        };
+        match action {
+            Action::Edit => {
+                switch(&note, Part::EditForm, Part::Actions);
+                set_hidden(&note, Part::Body, true);
+                focus(&note, &format!("{} textarea", Part::EditForm.selector()));
             }
-            Some("cancel") => {
-                switch(&note, "[data-role=actions]", "form.note__edit");
-                set_hidden(&note, ".note__body", false);
-                focus(&note, "[data-action=edit]");
+            Action::Cancel => {
+                switch(&note, Part::Actions, Part::EditForm);
+                set_hidden(&note, Part::Body, false);
+                focus(&note, &action_selector(Action::Edit));
             }
-            Some("delete") => {
-                switch(&note, "[data-role=confirm]", "[data-role=actions]");
-                focus(&note, "[data-action=keep]");
+            Action::Delete => {
+                switch(&note, Part::Confirm, Part::Actions);
+                focus(&note, &action_selector(Action::Keep));
             }
-            Some("keep") => {
-                switch(&note, "[data-role=actions]", "[data-role=confirm]");
-                focus(&note, "[data-action=delete]");
+            Action::Keep => {
+                switch(&note, Part::Actions, Part::Confirm);
+                focus(&note, &action_selector(Action::Delete));
             }
-            Some("confirm-delete") => {
-                if let Some(id) = note.get_attribute("data-note") {
+            Action::ConfirmDelete => {
+                if let Some(id) = note.get_attribute(NOTE_ID) {
                     run(Call::Delete { id });
                 }
             }
-            _ => {}
         }
     };
 
     view! {
-        <section class="notes" aria-labelledby="notes-title" node_ref=root on:click=on_click on:submit=on_submit>
+        <section class="notes" aria-labelledby="notes-title" on:click=on_click>
             <h2 id="notes-title">"Notes"</h2>
-            {children()}
+            <div class="notes__items" node_ref=list on:submit=on_edit>{children()}</div>
+            <form class="note-form" novalidate on:submit=on_add>
+                <label class="field">
+                    <span class="field__label">"Your name"</span>
+                    <input class="field__input" name=AUTHOR_FIELD autocomplete="name" maxlength=MAX_AUTHOR_CHARS node_ref=author_input/>
+                </label>
+                <label class="field">
+                    <span class="field__label">"New note"</span>
+                    <textarea class="field__input" name="body" rows="3" maxlength=MAX_NOTE_CHARS node_ref=body_input></textarea>
+                </label>
+                <button class="button" type="submit" disabled=move || !hydrated.get()>"Add note"</button>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+                <p class="visually-hidden" role="status">{move || status.get()}</p>
+            </form>
         </section>
     }
 }
 
 enum Call {
-    Add { author: String, body: String, form: HtmlFormElement },
+    Add { author: String, body: String },
     Edit { id: String, body: String },
     Delete { id: String },
 }
 
 /// Puts the server's fresh list where the old one was.
-fn replace_list(root: &Element, html: &str) {
-    if let Ok(Some(list)) = root.query_selector(".notes__items") {
+fn replace_list(list: NodeRef<html::Div>, html: &str) {
+    if let Some(list) = list.get_untracked() {
         list.set_inner_html(html);
     }
 }
 
-fn enable(root: &Element) {
-    for button in all(root, "button[disabled]") {
-        let _ = button.remove_attribute("disabled");
-    }
+fn action_selector(action: Action) -> String {
+    format!("[{}={}]", Action::ATTRIBUTE, action.name())
 }
 
-fn set_hidden(scope: &Element, selector: &str, hidden: bool) {
-    if let Ok(Some(element)) = scope.query_selector(selector) {
+fn set_hidden(note: &Element, part: Part, hidden: bool) {
+    if let Ok(Some(element)) = note.query_selector(&part.selector()) {
         let _ = if hidden { element.set_attribute("hidden", "") } else { element.remove_attribute("hidden") };
     }
 }
 
-/// Shows the first match and hides the second.
-fn switch(scope: &Element, show: &str, hide: &str) {
-    set_hidden(scope, show, false);
-    set_hidden(scope, hide, true);
+/// Shows the first part and hides the second.
+fn switch(note: &Element, show: Part, hide: Part) {
+    set_hidden(note, show, false);
+    set_hidden(note, hide, true);
 }
 
-fn focus(scope: &Element, selector: &str) {
-    if let Ok(Some(element)) = scope.query_selector(selector)
+fn focus(note: &Element, selector: &str) {
+    if let Ok(Some(element)) = note.query_selector(selector)
         && let Ok(element) = element.dyn_into::<HtmlElement>()
     {
         let _ = element.focus();
-    }
-}
-
-/// Empties the add form's text (keeping the name), after the note was stored.
-fn clear_body(form: &HtmlFormElement) {
-    if let Ok(Some(body)) = form.query_selector("textarea[name=body]")
-        && let Ok(body) = body.dyn_into::<HtmlTextAreaElement>()
-    {
-        body.set_value("");
     }
 }

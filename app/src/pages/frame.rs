@@ -1,248 +1,267 @@
-//! `/frame`: Belco's Custom Frame. Belco loads `…/frame?token=…` in an iframe on its customer
-//! card and appends `&email=…&phoneNumber=…` (either may be empty).
+//! `/frame`: Belco's Custom Frame, the page Belco loads in an iframe on its customer card, for
+//! one customer (`email`/`phoneNumber` given) or for the whole company (neither given).
 //!
-//! The page has its own axum handler (`server/src/web.rs` → [`respond`]) rather than a route in
-//! the Leptos router: it is the one page Belco loads over and over, so it is read and rendered in
-//! one plain pass. Everything is read first (token, identifiers, then the customer's data), and
-//! only then is the page written, synchronously: the panel by the HTML writer (`pages::html`),
-//! into the markup that is the same on every panel, which Leptos rendered once at startup (the
-//! document and the islands, see [`FramePage`]). The islands come out exactly as Leptos renders
-//! them in a routed page (same views, same hydration script).
-//!
-//! Where things are: this file reads (`ssr::read`) and answers (`respond`, with the headers);
-//! `frame/panel.rs` writes the panel; `frame/page.rs` holds the markup that is the same on every
-//! panel ([`FramePage`]), the islands in it, and the resize script.
-//!
-//! Order of work, as for the orders API: the headers are chosen, then the token is read from the
-//! raw query string and checked (constant time, every configured token), and only then are the
-//! identifiers read and anything looked up. A missing or wrong token gets a plain 401 page that
-//! names no customer.
-//!
-//! The whole panel, data included, is in the first HTML: no spinner before the wasm loads. The
-//! orders expand with `<details>`, which needs no wasm, and the resize messages come from a tiny
-//! inline script; only the notes and the forms are islands. They receive a capability signed for
-//! this panel's customer (or for the company panel), which every server function they call checks
-//! (`server_fns::panel`).
+//! The server's handler (`server/src/frame.rs`) checks the token and reads the link, then asks
+//! [`FramePanel::read`] for what the page shows, and renders [`FramePage`] with it. The whole
+//! panel, data included, is in the first HTML: no spinner before the wasm loads. The orders
+//! expand with `<details>`, which needs no wasm, and the resize messages come from a tiny inline
+//! script; only the notes and the forms are islands. They receive a capability signed for this
+//! panel's customer (or for the company panel), which every server function they call checks.
 
-#[cfg(feature = "ssr")]
-mod page;
-#[cfg(feature = "ssr")]
-mod panel;
+use std::sync::Arc;
 
-#[cfg(feature = "ssr")]
-pub use page::FramePage;
-#[cfg(feature = "ssr")]
-pub use ssr::{FrameSettings, StoredOrders, respond};
+use belco::capability::Subject;
+use belco::forms::Scope;
+use belco::phone::customer_key;
+use belco::store::{CustomerRecords, CustomerSummary, Owner as RecordOwner, PanelOrder, RecordLimits, Store, StoreError, now_millis};
+use leptos::either::{Either, EitherOf3, EitherOf4};
+use leptos::prelude::*;
 
-/// `Content-Security-Policy` for the frame: only this server's scripts and the ones carrying the
-/// nonce Leptos puts on its hydration scripts, wasm allowed to compile, framed only by Belco.
-#[cfg(feature = "ssr")]
-pub fn content_security_policy(nonce: Option<&str>, belco_origin: &str) -> String {
-    let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+use crate::components::customer::{CustomerHeader, OrderList, fact};
+use crate::components::notes::{NoteView, NotesList};
+use crate::components::submissions::{SubmissionView, SubmissionsList, hooks::LIST_ROLE};
+use crate::islands::{Forms, Notes};
+use crate::settings::{NOTES_LIMIT, PanelSettings, SUBMISSIONS_LIMIT};
+use crate::shell::document;
+
+/// What the frame shows, read before anything is rendered.
+#[derive(Debug)]
+pub enum FramePanel {
+    /// A refusal or a problem with the link: a title and a sentence, nothing else.
+    Message { title: &'static str, text: &'static str },
+    /// Storage did not answer.
+    Unavailable,
+    Company { stored: i64, capability: Option<String>, submissions: Vec<SubmissionView> },
+    Customer(Box<CustomerPanel>),
+}
+
+/// A customer's panel, as read.
+#[derive(Debug)]
+pub struct CustomerPanel {
+    email: Option<String>,
+    phone: Option<String>,
+    summary: CustomerSummary,
+    orders: Vec<PanelOrder>,
+    notes: Vec<NoteView>,
+    submissions: Vec<SubmissionView>,
+    /// Neither identifier could be read: the panel names nobody, so no notes or forms.
+    unreadable: bool,
+    capability: Option<String>,
+}
+
+impl FramePanel {
+    /// A link with no valid token.
+    pub const UNAUTHORIZED: Self = Self::Message {
+        title: "Not authorized",
+        text: "This link has no valid token. Check the Custom Frame URL in Belco's settings.",
+    };
+    /// A link that gives the email or the phone number two different values: it may carry an
+    /// address Belco did not encode (`x&email=victim@…`), so it names nobody, shows no data and
+    /// signs no capability.
+    pub const AMBIGUOUS: Self = Self::Message {
+        title: "More than one customer",
+        text: "This link names more than one customer, so nothing is shown. Open the conversation again from \
+               Belco; if this keeps happening, check the contact's email address and phone number.",
+    };
+    /// A link whose email or phone number is not text.
+    pub const UNREADABLE: Self = Self::Message {
+        title: "Unreadable link",
+        text: "The email address or phone number in this link is not text.",
+    };
+
+    /// The panel for the customer Belco identified (each identifier trimmed; an empty one is
+    /// absent), or the company's when neither is given.
+    pub async fn read(
+        settings: &PanelSettings,
+        store: &Store,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<Self, StoreError> {
+        let given = |value: Option<&str>| value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        match (given(email), given(phone)) {
+            (None, None) => read_company(settings, store).await,
+            (email, phone) => read_customer(settings, store, email, phone).await,
+        }
+    }
+}
+
+async fn read_company(settings: &PanelSettings, store: &Store) -> Result<FramePanel, StoreError> {
+    let (stored, submissions) =
+        futures::try_join!(settings.stored_orders.count(store), store.submissions(RecordOwner::Company, SUBMISSIONS_LIMIT))?;
+    Ok(FramePanel::Company {
+        stored,
+        capability: capability(settings, &Subject::Company),
+        submissions: submissions.into_iter().map(SubmissionView::from).collect(),
+    })
+}
+
+async fn read_customer(
+    settings: &PanelSettings,
+    store: &Store,
+    email: Option<String>,
+    phone: Option<String>,
+) -> Result<FramePanel, StoreError> {
+    let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), settings.phone_region);
+    let limits = RecordLimits { orders: settings.orders_limit, notes: NOTES_LIMIT, submissions: SUBMISSIONS_LIMIT };
+    let CustomerRecords { summary, orders, notes, submissions } = store.customer_records(&key, limits).await?;
+    // A key with neither part (an email and a phone that cannot be read) names nobody.
+    let unreadable = key.is_empty();
+    let capability = if unreadable { None } else { capability(settings, &Subject::Customer(key)) };
+    Ok(FramePanel::Customer(Box::new(CustomerPanel {
+        email,
+        phone,
+        summary,
+        orders,
+        notes: notes.into_iter().map(NoteView::from).collect(),
+        submissions: submissions.into_iter().map(SubmissionView::from).collect(),
+        unreadable,
+        capability,
+    })))
+}
+
+/// A capability for `subject`, if this server signs any.
+fn capability(settings: &PanelSettings, subject: &Subject) -> Option<String> {
+    settings.signer.as_ref().map(|signer| signer.issue(subject, now_millis()))
+}
+
+/// The whole frame document: the head every page has, the panel, and the resize script.
+#[component]
+pub fn FramePage(options: LeptosOptions, settings: Arc<PanelSettings>, panel: FramePanel) -> impl IntoView {
+    let resize = resize_script(&script_string(&settings.belco_origin));
+    let body = view! {
+        <Panel settings panel/>
+        <script nonce=leptos::nonce::use_nonce()>{resize}</script>
+    };
+    document(options, view! { <title>"belco-panel"</title> }, body)
+}
+
+#[component]
+fn Panel(settings: Arc<PanelSettings>, panel: FramePanel) -> impl IntoView {
+    match panel {
+        FramePanel::Message { title, text } => EitherOf4::A(view! {
+            <main class="frame frame--message">
+                <h1>{title}</h1>
+                <p>{text}</p>
+            </main>
+        }),
+        FramePanel::Unavailable => EitherOf4::B(view! {
+            <main class="frame">
+                <p class="frame__error" role="alert">"The panel cannot reach its storage. Try again in a moment."</p>
+            </main>
+        }),
+        FramePanel::Company { stored, capability, submissions } => EitherOf4::C(view! {
+            <main class="frame">
+                <header class="panel-header">
+                    <h1>"Company"</h1>
+                    <p class="panel-header__note">"Belco sent no email address or phone number, so this is the shop-wide view."</p>
+                </header>
+                <dl class="facts">{fact("Orders stored", stored)}</dl>
+                {match capability {
+                    Some(capability) => Either::Left(forms_island(&settings, Scope::Company, capability, submissions)),
+                    None => Either::Right(interactive_off()),
+                }}
+            </main>
+        }),
+        FramePanel::Customer(customer) => EitherOf4::D(view! { <main class="frame">{customer_panel(&settings, *customer)}</main> }),
+    }
+}
+
+fn customer_panel(settings: &PanelSettings, customer: CustomerPanel) -> impl IntoView + use<> {
+    let CustomerPanel { email, phone, summary, orders, notes, submissions, unreadable, capability } = customer;
+    let total = summary.orders;
+    let interactive = match (unreadable, capability) {
+        (true, _) => EitherOf3::A(view! {
+            <p class="frame__notice">"Notes and forms need an email address or phone number this panel can read."</p>
+        }),
+        (false, Some(capability)) => EitherOf3::B(view! {
+            <Notes capability=capability.clone()>
+                <NotesList notes ready=false/>
+            </Notes>
+            {forms_island(settings, Scope::Customer, capability, submissions)}
+        }),
+        (false, None) => EitherOf3::C(interactive_off()),
+    };
+    view! {
+        <CustomerHeader email phone summary/>
+        <OrderList orders total/>
+        {interactive}
+    }
+}
+
+
+/// Shown where the notes and forms would be when the server has no signing key.
+fn interactive_off() -> impl IntoView {
+    view! { <p class="frame__notice">"Notes and forms are off: this server has no BELCO_SIGNING_KEY."</p> }
+}
+
+/// The `Forms` island of `scope`: its forms, then the ones sent.
+fn forms_island(
+    settings: &PanelSettings,
+    scope: Scope,
+    capability: String,
+    submissions: Vec<SubmissionView>,
+) -> impl IntoView + use<> {
+    let cards = settings.form_cards.of(scope);
+    let list_title = match scope {
+        Scope::Customer => "Sent forms",
+        Scope::Company => "Recent submissions",
+    };
+    view! {
+        <Forms capability>
+            <section class="forms" aria-labelledby="forms-title">
+                <h2 id="forms-title">"Forms"</h2>
+                <div class="forms__list" inner_html=cards></div>
+            </section>
+            <section class="submissions" aria-labelledby="submissions-title">
+                <h2 id="submissions-title">{list_title}</h2>
+                <div class="submissions__items" data-role=LIST_ROLE>
+                    <SubmissionsList submissions/>
+                </div>
+            </section>
+        </Forms>
+    }
+}
+
+/// The inline script that tells Belco the frame's height: once as soon as it runs (it sits at the
+/// end of the body, after the stylesheet, so the server's HTML is laid out), then on every change
+/// of the body's size (ResizeObserver) or of a `<details>` (the `toggle` event, which does not
+/// bubble, hence the capture), and on `load` (images, fonts). One message per new height: an
+/// unchanged height sends nothing.
+///
+/// `origin_json` is the target origin as a JSON string (never `*`).
+pub fn resize_script(origin_json: &str) -> String {
     format!(
-        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; frame-ancestors {belco_origin}; base-uri 'none'; \
-         form-action 'self'"
+        "(function(){{var o={origin_json},l=-1;function s(){{var h=document.body.scrollHeight;\
+         if(h!==l){{l=h;window.parent.postMessage({{action:'resize',height:h}},o);}}}}\
+         s();if(window.ResizeObserver){{new ResizeObserver(s).observe(document.body);}}\
+         document.addEventListener('toggle',s,true);window.addEventListener('load',s);}})();"
     )
 }
 
-#[cfg(feature = "ssr")]
-mod ssr {
-    use std::sync::Arc;
-
-    use belco::capability::{Signer, Subject};
-    use belco::forms::Forms as FormSet;
-    use belco::phone::{Region, customer_key};
-    use belco::query::{BelcoQuery, QueryError};
-    use belco::secret::TokenSet;
-    use belco::store::{CustomerRecords, Owner as DataOwner, RecordLimits, Store, StoreError, now_millis};
-    use http::{HeaderValue, Response, StatusCode, header};
-    use leptos::nonce::Nonce;
-
-    use super::content_security_policy;
-    use super::page::{FramePage, Slot};
-    use super::panel::{Customer, Page, main};
-    use crate::pages::html::Html;
-    use crate::server_fns::panel_ssr;
-
-    /// What the frame needs from the server's configuration (the `app` crate cannot name the
-    /// server's `Config`). The server builds it once; the server functions find it in the Leptos
-    /// context as `Arc<FrameSettings>`.
-    #[derive(Clone, Debug)]
-    pub struct FrameSettings {
-        /// `None`: no token configured, so every request is refused.
-        pub tokens: Option<TokenSet>,
-        /// `BELCO_ORIGIN`: the only origin that may frame the page and receive its messages.
-        pub belco_origin: String,
-        pub phone_region: Region,
-        /// How many orders the panel lists, newest first.
-        pub orders_limit: i64,
-        /// Signs the capabilities the islands send back; `None`: notes and forms are off.
-        pub signer: Option<Arc<Signer>>,
-        /// The shop's forms (possibly none).
-        pub forms: Arc<FormSet>,
-        /// The page's markup that is the same on every panel: `FramePage::new(&site, &belco_origin,
-        /// &forms)`.
-        pub page: FramePage,
-        /// The company panel's "Orders stored": `StoredOrders::default()`.
-        pub stored_orders: StoredOrders,
-    }
-
-    /// How many orders are stored, as the company panel shows it: counted at most once per
-    /// [`StoredOrders::MAX_AGE`], not on every load. A count reads every row (or a whole index)
-    /// of the orders table, which grows with the shop, while the panel is opened again and
-    /// again; a figure a minute old says the same to an agent.
-    #[derive(Clone, Debug)]
-    pub struct StoredOrders(Arc<crate::recent::Recent<i64>>);
-
-    impl StoredOrders {
-        pub const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(60);
-
-        async fn count(&self, store: &Store) -> Result<i64, StoreError> {
-            self.0.get(store.count_orders()).await
-        }
-    }
-
-    impl Default for StoredOrders {
-        fn default() -> Self {
-            Self(Arc::new(crate::recent::Recent::new(Self::MAX_AGE)))
-        }
-    }
-
-    /// `GET /frame?token=…&email=…&phoneNumber=…` (`raw_query`: the URL's query string as sent).
-    pub async fn respond(settings: &FrameSettings, store: &Store, raw_query: Option<&str>) -> Response<String> {
-        let (status, page) = read(settings, store, raw_query).await;
-        let nonce = Nonce::new();
-        let html = render(settings, &nonce, page);
-        let mut response = Response::new(html);
-        *response.status_mut() = status;
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-        match HeaderValue::from_str(&content_security_policy(Some(&*nonce), &settings.belco_origin)) {
-            Ok(csp) => _ = headers.insert(header::CONTENT_SECURITY_POLICY, csp),
-            Err(error) => tracing::error!(%error, "the frame's Content-Security-Policy is not a header value"),
-        }
-        // The URL holds the token: a click on an order link must not send it on.
-        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-        response
-    }
-
-    /// The token first, from the raw query string, before anything else is read; then the
-    /// identifiers; then storage.
-    async fn read(settings: &FrameSettings, store: &Store, raw_query: Option<&str>) -> (StatusCode, Page) {
-        // Two different tokens are no token.
-        let query = BelcoQuery::new(raw_query).ok().filter(|query| {
-            let token = query.bytes("token").ok().flatten();
-            settings.tokens.as_ref().is_some_and(|tokens| tokens.accepts(token.as_deref()))
-        });
-        let Some(query) = query else {
-            let text = "This link has no valid token. Check the Custom Frame URL in Belco's settings.";
-            return (StatusCode::UNAUTHORIZED, Page::Message { title: "Not authorized", text });
-        };
-        let (email, phone) = match (query.text("email"), query.text("phoneNumber")) {
-            // The link may carry an address Belco did not encode (`x&email=victim@…`): it names
-            // nobody, and the page shows no data and signs no capability.
-            (Err(QueryError::Ambiguous(_)), _) | (_, Err(QueryError::Ambiguous(_))) => {
-                let text = "This link names more than one customer, so nothing is shown. Open the conversation \
-                            again from Belco; if this keeps happening, check the contact's email address and \
-                            phone number.";
-                return (StatusCode::OK, Page::Message { title: "More than one customer", text });
-            }
-            (Ok(email), Ok(phone)) => (email, phone),
-            _ => {
-                let text = "The email address or phone number in this link is not text.";
-                return (StatusCode::BAD_REQUEST, Page::Message { title: "Unreadable link", text });
-            }
-        };
-        let email = email.map(|e| e.trim().to_owned()).filter(|e| !e.is_empty());
-        let phone = phone.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty());
-        let read = if email.is_none() && phone.is_none() {
-            read_company(store, settings).await
-        } else {
-            read_customer(store, settings, email, phone).await
-        };
-        match read {
-            Ok(page) => (StatusCode::OK, page),
-            Err(error) => {
-                tracing::error!(%error, "the frame could not read storage");
-                (StatusCode::SERVICE_UNAVAILABLE, Page::Unavailable)
-            }
-        }
-    }
-
-    async fn read_company(store: &Store, settings: &FrameSettings) -> Result<Page, StoreError> {
-        let (stored, submissions) = futures::try_join!(
-            settings.stored_orders.count(store),
-            store.submissions(DataOwner::Company, panel_ssr::SUBMISSIONS_LIMIT)
-        )?;
-        Ok(Page::Company {
-            stored,
-            capability: capability(settings, &Subject::Company),
-            submissions: submissions.into_iter().map(panel_ssr::submission_view).collect(),
-        })
-    }
-
-    async fn read_customer(
-        store: &Store,
-        settings: &FrameSettings,
-        email: Option<String>,
-        phone: Option<String>,
-    ) -> Result<Page, StoreError> {
-        let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), settings.phone_region);
-        let limits = RecordLimits {
-            orders: settings.orders_limit,
-            notes: panel_ssr::NOTES_LIMIT,
-            submissions: panel_ssr::SUBMISSIONS_LIMIT,
-        };
-        let CustomerRecords { summary, orders, notes, submissions } = store.customer_records(&key, limits).await?;
-        // A key with neither part (an email and a phone that cannot be read) names nobody.
-        let unreadable = key.is_empty();
-        let capability = if unreadable { None } else { capability(settings, &Subject::Customer(key)) };
-        Ok(Page::Customer(Box::new(Customer {
-            email,
-            phone,
-            summary,
-            orders,
-            notes: notes.into_iter().map(panel_ssr::note_view).collect(),
-            submissions: submissions.into_iter().map(panel_ssr::submission_view).collect(),
-            unreadable,
-            capability,
-        })))
-    }
-
-    /// A capability for `subject`, if this server signs any.
-    fn capability(settings: &FrameSettings, subject: &Subject) -> Option<String> {
-        settings.signer.as_ref().map(|signer| signer.issue(subject, now_millis()))
-    }
-
-    /// Bytes reserved for a page: a panel with 20 orders and 10 notes is ~47 KB.
-    const PAGE_CAPACITY: usize = 64 * 1024;
-
-    /// The whole document in one synchronous pass: [`FramePage`]'s markup, with this response's
-    /// nonce, its panel (written with `pages::html`), and in the islands, their capability and
-    /// lists.
-    fn render(settings: &FrameSettings, nonce: &str, page: Page) -> String {
-        let mut html = Html::with_capacity(PAGE_CAPACITY);
-        let mut page = Some(page);
-        settings.page.document.write(&mut html, |html, slot| match slot {
-            Slot::Nonce => _ = html.attr(nonce),
-            Slot::Panel => page.take().into_iter().for_each(|page| main(html, settings, page)),
-            Slot::Capability | Slot::Notes | Slot::Submissions => {}
-        });
-        html.finish()
-    }
+/// `origin` as a JSON string that is also safe inside a `<script>` element.
+pub fn script_string(origin: &str) -> String {
+    serde_json::to_string(origin)
+        .unwrap_or_else(|_| "\"\"".to_owned())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
-#[cfg(all(test, feature = "ssr"))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_policy_carries_the_nonce_and_the_framing_origin() {
-        let csp = content_security_policy(Some("abc"), "https://app.belco.io");
-        assert!(csp.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval';"), "{csp}");
-        assert!(csp.contains("frame-ancestors https://app.belco.io;"), "{csp}");
+    fn the_origin_cannot_break_out_of_the_script() {
+        assert_eq!(script_string("https://app.belco.io"), "\"https://app.belco.io\"");
+        let hostile = script_string("</script><script>alert(1)</script>");
+        assert!(!hostile.contains('<') && !hostile.contains('>'), "{hostile}");
+    }
+
+    #[test]
+    fn the_resize_script_never_targets_every_origin() {
+        let script = resize_script(&script_string("https://app.belco.io"));
+        assert!(script.contains("var o=\"https://app.belco.io\""), "{script}");
+        assert!(!script.contains("'*'") && !script.contains("\"*\""));
     }
 }

@@ -1,18 +1,9 @@
-//! One module per route.
+//! One module per page.
 
 #[cfg(feature = "ssr")]
-mod form_card;
-pub(crate) mod frame;
-#[cfg(feature = "ssr")]
-mod html;
+pub mod frame;
 mod landing;
 mod not_found;
-#[cfg(feature = "ssr")]
-pub(crate) mod notes_list;
-#[cfg(feature = "ssr")]
-pub(crate) mod submissions_list;
 
-#[cfg(feature = "ssr")]
-pub use frame::{FramePage, FrameSettings, StoredOrders, respond as frame_response};
 pub use landing::LandingPage;
 pub use not_found::NotFoundPage;

@@ -27,9 +27,7 @@ pub async fn list(
     uri: Uri,
 ) -> Result<Response, ApiError> {
     let query = BelcoQuery::new(uri.query()).map_err(bad_query)?;
-    // Two different tokens are no token.
-    let token = query.bytes("token").ok().flatten();
-    if !config.tokens.as_ref().is_some_and(|t| t.accepts(token.as_deref())) {
+    if !crate::token::accepted(config.tokens.as_ref(), &query) {
         return Err(ApiError::unauthorized());
     }
     let (email, phone) = match (query.text("email"), query.text("phoneNumber")) {

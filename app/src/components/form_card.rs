@@ -1,0 +1,217 @@
+//! The shop's forms as the panel shows them, one closed card each ([`FormCards`]), rendered on the
+//! server only.
+//!
+//! They are the children of the `Forms` island, so none of their markup is in the wasm: the island
+//! handles their `submit` events and writes the server's messages into the parts named in
+//! [`hooks`]. Every field has a visible label; the browser does not validate (`novalidate`), the
+//! server does, so every message reads the same.
+
+/// The names the `Forms` island finds its way by in the cards.
+pub mod hooks {
+    /// On each `<form>`: the form's id and its title.
+    pub const FORM_ID: &str = "data-form";
+    pub const FORM_TITLE: &str = "data-title";
+    /// `data-role`s: the message about the whole form, "Sent: …" after a submission, and the
+    /// message under each field.
+    pub const FORM_ERROR: &str = "form-error";
+    pub const STATUS: &str = "form-status";
+    pub const FIELD_ERROR: &str = "field-error";
+
+    /// The CSS selector of a `data-role`.
+    pub fn role(role: &str) -> String {
+        format!("[data-role={role}]")
+    }
+
+    /// The DOM id of a form's field; `field` is the form's field name, or
+    /// `belco::notes::AUTHOR_FIELD` for the author's name.
+    pub fn field_id(form: &str, field: &str) -> String {
+        let field = if field == belco::notes::AUTHOR_FIELD { "author" } else { field };
+        format!("form-{form}-{field}")
+    }
+
+    /// The DOM id of the message under a field.
+    pub fn field_error_id(form: &str, field: &str) -> String {
+        format!("{}-error", field_id(form, field))
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::sync::Arc;
+
+    use belco::forms::{Field, FieldKind, Form, Forms as FormSet, MAX_TEXT_CHARS, MAX_TEXTAREA_CHARS, Scope};
+    use belco::notes::{AUTHOR_FIELD, MAX_AUTHOR_CHARS};
+    use leptos::either::{Either, EitherOf4};
+    use leptos::prelude::*;
+
+    use super::hooks::{FIELD_ERROR, FORM_ERROR, STATUS, field_error_id, field_id};
+    use crate::components::render_html;
+
+    /// Each scope's cards as HTML, rendered once when the server starts: a form is the same on
+    /// every panel, so rendering it again for each request would only repeat work. This is the one
+    /// part of a page rendered ahead of time; `server/tests/frame.rs` holds the page to it.
+    #[derive(Clone, Debug)]
+    pub struct FormCards {
+        customer: Arc<str>,
+        company: Arc<str>,
+    }
+
+    impl FormCards {
+        pub fn render(forms: &FormSet) -> Self {
+            let html = |scope: Scope| -> Arc<str> {
+                let in_scope: Vec<Form> = forms.in_scope(scope).cloned().collect();
+                render_html(|| view! { <Cards forms=in_scope/> }.into_any()).into()
+            };
+            Self { customer: html(Scope::Customer), company: html(Scope::Company) }
+        }
+
+        pub fn of(&self, scope: Scope) -> Arc<str> {
+            match scope {
+                Scope::Customer => self.customer.clone(),
+                Scope::Company => self.company.clone(),
+            }
+        }
+    }
+
+    /// The cards of one scope's forms, or a line saying there are none.
+    #[component]
+    fn Cards(forms: Vec<Form>) -> impl IntoView {
+        if forms.is_empty() {
+            return Either::Left(view! { <p class="forms__none">"No forms yet: the shop defines them in its forms file."</p> });
+        }
+        Either::Right(forms.into_iter().map(|form| view! { <FormCard form/> }).collect::<Vec<_>>())
+    }
+
+    /// One form, closed until the agent opens it. The "Send" button is disabled until the island
+    /// has hydrated, so a click never lands before there is code to answer it.
+    #[component]
+    fn FormCard(form: Form) -> impl IntoView {
+        let author_id = field_id(&form.id, AUTHOR_FIELD);
+        let author_error_id = field_error_id(&form.id, AUTHOR_FIELD);
+        let fields = form.fields.iter().map(|field| view! { <FieldInput form=form.id.clone() field=field.clone()/> }).collect::<Vec<_>>();
+        view! {
+            <details class="form-card">
+                <summary class="form-card__title">{form.title.clone()}</summary>
+                <form class="form-card__body" novalidate data-form=form.id.clone() data-title=form.title.clone()>
+                    {form.description.clone().map(|text| view! { <p class="form-card__description">{text}</p> })}
+                    <div class="field">
+                        <label class="field__label" for=author_id.clone()>"Your name"</label>
+                        <input
+                            class="field__input"
+                            id=author_id
+                            name=AUTHOR_FIELD
+                            autocomplete="name"
+                            maxlength=MAX_AUTHOR_CHARS
+                            aria-invalid="false"
+                            aria-describedby=author_error_id.clone()
+                        />
+                        <p class="field__error" data-role=FIELD_ERROR id=author_error_id></p>
+                    </div>
+                    {fields}
+                    <button class="button" type="submit" disabled>"Send"</button>
+                    <p class="form-error" data-role=FORM_ERROR role="alert"></p>
+                    <p class="form-card__status" data-role=STATUS role="status"></p>
+                </form>
+            </details>
+        }
+    }
+
+    #[component]
+    fn FieldInput(form: String, field: Field) -> impl IntoView {
+        let id = field_id(&form, &field.name);
+        let error_id = field_error_id(&form, &field.name);
+        let help_id = format!("{id}-help");
+        let described = if field.help.is_some() { format!("{help_id} {error_id}") } else { error_id.clone() };
+        let help = field.help.clone().map(|text| view! { <p class="field__help" id=help_id>{text}</p> });
+        let required = field.required;
+        let label = view! {
+            <span class="field__label-text">{field.label.clone()}</span>
+            {(!required).then(|| view! { <span class="field__optional">" (optional)"</span> })}
+        };
+        let Field { name, kind, options, min, max, .. } = field;
+        if kind == FieldKind::Checkbox {
+            return Either::Left(view! {
+                <div class="field field--check">
+                    <input type="checkbox" class="field__check" id=id.clone() name=name aria-invalid="false" aria-describedby=described/>
+                    <label class="field__label" for=id>{label}</label>
+                    {help}
+                    <p class="field__error" data-role=FIELD_ERROR id=error_id></p>
+                </div>
+            });
+        }
+        let control = match kind {
+            FieldKind::Textarea => EitherOf4::A(view! {
+                <textarea
+                    class="field__input"
+                    id=id.clone()
+                    name=name
+                    rows="3"
+                    maxlength=MAX_TEXTAREA_CHARS
+                    aria-required=required.to_string()
+                    aria-invalid="false"
+                    aria-describedby=described
+                ></textarea>
+            }),
+            FieldKind::Select => {
+                let options = options
+                    .into_iter()
+                    .map(|option| {
+                        let value = option.clone();
+                        view! { <option value=value>{option}</option> }
+                    })
+                    .collect::<Vec<_>>();
+                EitherOf4::B(view! {
+                    <select
+                        class="field__input"
+                        id=id.clone()
+                        name=name
+                        aria-required=required.to_string()
+                        aria-invalid="false"
+                        aria-describedby=described
+                    >
+                        <option value="">"Choose…"</option>
+                        {options}
+                    </select>
+                })
+            }
+            FieldKind::Checkbox => EitherOf4::C(()),
+            kind => EitherOf4::D(view! {
+                <input
+                    class="field__input"
+                    type=kind.html_input_type()
+                    id=id.clone()
+                    name=name
+                    step=(kind == FieldKind::Number).then_some("any")
+                    min=min.map(|n| n.to_string())
+                    max=max.map(|n| n.to_string())
+                    maxlength=(kind == FieldKind::Text).then_some(MAX_TEXT_CHARS)
+                    aria-required=required.to_string()
+                    aria-invalid="false"
+                    aria-describedby=described
+                />
+            }),
+        };
+        Either::Right(view! {
+            <div class="field">
+                <label class="field__label" for=id>{label}</label>
+                {help}
+                {control}
+                <p class="field__error" data-role=FIELD_ERROR id=error_id></p>
+            </div>
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hooks::*;
+
+    #[test]
+    fn the_author_field_has_its_own_id() {
+        assert_eq!(field_id("return", belco::notes::AUTHOR_FIELD), "form-return-author");
+        assert_eq!(field_error_id("return", "reason"), "form-return-reason-error");
+    }
+}

@@ -1,0 +1,178 @@
+//! A customer's notes as the panel lists them: [`NotesList`] renders them on the server, in the
+//! page and in the answers of the notes server functions, which the `Notes` island swaps in.
+//!
+//! Each note carries its own hidden edit form and delete confirmation; the island only shows and
+//! hides them and sends what they hold. What it looks for in this markup is named in [`hooks`],
+//! here and nowhere else.
+
+/// The names the `Notes` island finds its way by in the list [`NotesList`] renders.
+pub mod hooks {
+    /// The attribute that holds a note's id, on its `<li>` and on its edit form.
+    pub const NOTE_ID: &str = "data-note";
+
+    /// A button's `data-action`: what a click on it does.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Action {
+        Edit,
+        Cancel,
+        Delete,
+        Keep,
+        ConfirmDelete,
+    }
+
+    impl Action {
+        pub const ATTRIBUTE: &str = "data-action";
+        const ALL: [Action; 5] = [Self::Edit, Self::Cancel, Self::Delete, Self::Keep, Self::ConfirmDelete];
+
+        pub const fn name(self) -> &'static str {
+            match self {
+                Self::Edit => "edit",
+                Self::Cancel => "cancel",
+                Self::Delete => "delete",
+                Self::Keep => "keep",
+                Self::ConfirmDelete => "confirm-delete",
+            }
+        }
+
+        pub fn parse(name: &str) -> Option<Self> {
+            Self::ALL.into_iter().find(|action| action.name() == name)
+        }
+    }
+
+    /// A part of a note, marked with `data-role`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Part {
+        /// The whole note (its `<li>`).
+        Note,
+        /// The text as shown.
+        Body,
+        /// The hidden edit form.
+        EditForm,
+        /// The Edit and Delete buttons.
+        Actions,
+        /// The hidden "Delete this note?" question.
+        Confirm,
+    }
+
+    impl Part {
+        pub const fn role(self) -> &'static str {
+            match self {
+                Self::Note => "note",
+                Self::Body => "body",
+                Self::EditForm => "edit",
+                Self::Actions => "actions",
+                Self::Confirm => "confirm",
+            }
+        }
+
+        /// The CSS selector of this part.
+        pub fn selector(self) -> String {
+            format!("[data-role={}]", self.role())
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::*;
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use belco::notes::MAX_NOTE_CHARS;
+    use belco::store::Note;
+    use belco::time::{format_instant, format_minute};
+    use leptos::either::Either;
+    use leptos::prelude::*;
+
+    use super::hooks::{Action, Part};
+
+    /// A note as the panel shows it; times already written for people.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct NoteView {
+        pub id: String,
+        pub author: String,
+        pub body: String,
+        /// `3 Jan 2024, 14:05 UTC`
+        pub written: String,
+        /// RFC 3339, for `<time datetime>`.
+        pub written_iso: String,
+        /// Set when the text was changed after it was written.
+        pub edited: Option<String>,
+    }
+
+    impl From<Note> for NoteView {
+        fn from(note: Note) -> Self {
+            Self {
+                written: format_minute(note.created_at),
+                written_iso: format_instant(note.created_at),
+                edited: (note.updated_at != note.created_at).then(|| format_minute(note.updated_at)),
+                id: note.id,
+                author: note.author,
+                body: note.body,
+            }
+        }
+    }
+
+    /// The list, newest first as given, or "No notes yet.". `ready`: whether its buttons work
+    /// already, i.e. whether the island has hydrated (a list a server function answers with) or
+    /// not yet (the first page).
+    #[component]
+    pub fn NotesList(notes: Vec<NoteView>, ready: bool) -> impl IntoView {
+        if notes.is_empty() {
+            return Either::Left(view! { <p class="notes__empty">"No notes yet."</p> });
+        }
+        let items = notes.into_iter().map(|note| view! { <NoteItem note ready/> }).collect::<Vec<_>>();
+        Either::Right(view! { <ul class="notes__list">{items}</ul> })
+    }
+
+    #[component]
+    fn NoteItem(note: NoteView, ready: bool) -> impl IntoView {
+        let NoteView { id, author, body, written, written_iso, edited } = note;
+        let edited = edited.map(|edited| view! { <span class="note__edited">" · edited " {edited}</span> });
+        let note_id = id.clone();
+        let shown = body.clone();
+        view! {
+            <li class="note" data-role=Part::Note.role() data-note=note_id>
+                <p class="note__body" data-role=Part::Body.role()>{shown}</p>
+                <form class="note__edit" data-role=Part::EditForm.role() data-note=id novalidate hidden>
+                    <label class="field">
+                        <span class="field__label">"Edit note"</span>
+                        <textarea class="field__input" name="body" rows="3" maxlength=MAX_NOTE_CHARS>{body}</textarea>
+                    </label>
+                    <div class="note__actions">
+                        <button class="button" type="submit">"Save"</button>
+                        <button class="button button--quiet" type="button" data-action=Action::Cancel.name()>"Cancel"</button>
+                    </div>
+                </form>
+                <p class="note__meta">{author} " · " <time datetime=written_iso>{written}</time> {edited}</p>
+                <div class="note__actions" data-role=Part::Actions.role()>
+                    <button class="button button--quiet" type="button" data-action=Action::Edit.name() disabled=!ready>
+                        "Edit"
+                    </button>
+                    <button class="button button--quiet" type="button" data-action=Action::Delete.name() disabled=!ready>
+                        "Delete"
+                    </button>
+                </div>
+                <div class="note__actions" data-role=Part::Confirm.role() hidden>
+                    <span class="note__confirm">"Delete this note?"</span>
+                    <button class="button button--danger" type="button" data-action=Action::ConfirmDelete.name()>
+                        "Yes, delete"
+                    </button>
+                    <button class="button button--quiet" type="button" data-action=Action::Keep.name()>"Keep"</button>
+                </div>
+            </li>
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hooks::Action;
+
+    #[test]
+    fn every_action_reads_back_as_itself() {
+        for action in [Action::Edit, Action::Cancel, Action::Delete, Action::Keep, Action::ConfirmDelete] {
+            assert_eq!(Action::parse(action.name()), Some(action));
+        }
+        assert_eq!(Action::parse("explode"), None);
+    }
+}

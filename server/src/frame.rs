@@ -1,0 +1,88 @@
+//! `GET /frame?token=…&email=…&phoneNumber=…`: the HTTP side of Belco's Custom Frame. The page
+//! itself is `app`'s ([`FramePage`], showing a [`FramePanel`]).
+//!
+//! Order of work, as for the orders API: the token is read from the raw query string and checked
+//! first (`token::accepted`), and only then are the identifiers read and anything looked up. A
+//! missing or wrong token gets a plain 401 page that names no customer; a link that names two
+//! customers gets a page that shows neither. The page is rendered by `leptos_axum`, with a nonce
+//! of ours on its scripts, which the `Content-Security-Policy` allows (`http::frame_policy`); the
+//! other security headers are the ones every response gets (`http::headers_and_log`).
+
+use std::sync::{Arc, Mutex};
+
+use app::{FramePage, FramePanel, PanelSettings};
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use belco::query::{BelcoQuery, QueryError};
+use belco::secret::TokenSet;
+use belco::store::Store;
+use leptos::config::LeptosOptions;
+use leptos::nonce::Nonce;
+use leptos::prelude::*;
+
+/// What the frame's handler needs, built once.
+pub struct Frame {
+    pub tokens: Option<TokenSet>,
+    pub store: Store,
+    pub settings: Arc<PanelSettings>,
+    pub options: LeptosOptions,
+}
+
+impl Frame {
+    pub async fn respond(&self, request: Request) -> Response {
+        let (status, panel) = self.read(request.uri().query()).await;
+        let nonce = Nonce::new();
+        let mut response = self.render(request, panel, nonce.clone()).await;
+        *response.status_mut() = status;
+        match HeaderValue::from_str(&crate::http::frame_policy(&nonce, &self.settings.belco_origin)) {
+            Ok(policy) => _ = response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy),
+            Err(error) => tracing::error!(%error, "the frame's Content-Security-Policy is not a header value"),
+        }
+        response
+    }
+
+    /// The token first, from the raw query string, before anything else is read; then the
+    /// identifiers; then storage.
+    async fn read(&self, raw_query: Option<&str>) -> (StatusCode, FramePanel) {
+        let query = BelcoQuery::new(raw_query).ok().filter(|query| crate::token::accepted(self.tokens.as_ref(), query));
+        let Some(query) = query else {
+            return (StatusCode::UNAUTHORIZED, FramePanel::UNAUTHORIZED);
+        };
+        let (email, phone) = match (query.text("email"), query.text("phoneNumber")) {
+            (Err(QueryError::Ambiguous(_)), _) | (_, Err(QueryError::Ambiguous(_))) => {
+                return (StatusCode::OK, FramePanel::AMBIGUOUS);
+            }
+            (Ok(email), Ok(phone)) => (email, phone),
+            _ => return (StatusCode::BAD_REQUEST, FramePanel::UNREADABLE),
+        };
+        match FramePanel::read(&self.settings, &self.store, email.as_deref(), phone.as_deref()).await {
+            Ok(panel) => (StatusCode::OK, panel),
+            Err(error) => {
+                tracing::error!(%error, "the frame could not read storage");
+                (StatusCode::SERVICE_UNAVAILABLE, FramePanel::Unavailable)
+            }
+        }
+    }
+
+    /// The page, rendered by `leptos_axum` as any page is, with `nonce` on its scripts.
+    async fn render(&self, request: Request, panel: FramePanel, nonce: Nonce) -> Response {
+        let settings = self.settings.clone();
+        let context = {
+            let settings = settings.clone();
+            move || {
+                provide_context(settings.clone());
+                // Replaces the nonce leptos_axum made, so the policy can name it.
+                provide_context(nonce.clone());
+            }
+        };
+        // Rendered once; the handler's `Fn` takes the panel out of its slot.
+        let panel = Arc::new(Mutex::new(Some(panel)));
+        let options = self.options.clone();
+        let page = move || {
+            let panel = panel.lock().ok().and_then(|mut slot| slot.take()).unwrap_or(FramePanel::Unavailable);
+            view! { <FramePage options=options.clone() settings=settings.clone() panel/> }
+        };
+        leptos_axum::render_app_async_with_context(context, page)(request).await
+    }
+}
