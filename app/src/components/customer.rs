@@ -58,7 +58,7 @@ pub fn OrderList(orders: Vec<PanelOrder>, total: i64) -> impl IntoView {
         <section class="orders" aria-labelledby="orders-title">
             <h2 id="orders-title">"Orders"</h2>
             {list}
-            {(total > shown).then(|| view! { <p class="orders__more">"The newest " {shown} " of " {total} " orders."</p> })}
+            {(total > shown).then(|| view! { <p class="orders__more">{format!("The newest {shown} of {total} orders.")}</p> })}
         </section>
     }
 }
@@ -76,7 +76,7 @@ fn OrderItem(order: PanelOrder) -> impl IntoView {
                     let price = money_text(product.price, order.currency);
                     view! {
                         <li class="products__item">
-                            <span class="products__name">{product.name.into_owned()} " × " {product.quantity}</span>
+                            <span class="products__name">{format!("{} × {}", product.name, product.quantity)}</span>
                             <span class="products__price">{price}</span>
                         </li>
                     }
@@ -101,7 +101,7 @@ fn OrderItem(order: PanelOrder) -> impl IntoView {
         <li class="order">
             <details>
                 <summary class="order__summary">
-                    <span class="order__number">{sign}{number}</span>
+                    <span class="order__number">{format!("{sign}{number}")}</span>
                     <time class="order__date" datetime=format_iso_day(date)>{format_day(date)}</time>
                     <span class=badge>{status}</span>
                     <span class="order__total">{money_text(total, currency)}</span>

@@ -63,7 +63,7 @@ mod ssr {
         pub fn render(forms: &FormSet) -> Self {
             let html = |scope: Scope| -> Arc<str> {
                 let in_scope: Vec<Form> = forms.in_scope(scope).cloned().collect();
-                render_html(|| view! { <Cards forms=in_scope/> }.into_any()).into()
+                render_html(|| view! { <Cards forms=in_scope/> }).into()
             };
             Self { customer: html(Scope::Customer), company: html(Scope::Company) }
         }

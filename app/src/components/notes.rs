@@ -127,7 +127,7 @@ mod ssr {
     #[component]
     fn NoteItem(note: NoteView, ready: bool) -> impl IntoView {
         let NoteView { id, author, body, written, written_iso, edited } = note;
-        let edited = edited.map(|edited| view! { <span class="note__edited">" · edited " {edited}</span> });
+        let edited = edited.map(|edited| view! { <span class="note__edited">{format!(" · edited {edited}")}</span> });
         let note_id = id.clone();
         let shown = body.clone();
         view! {
@@ -143,7 +143,7 @@ mod ssr {
                         <button class="button button--quiet" type="button" data-action=Action::Cancel.name()>"Cancel"</button>
                     </div>
                 </form>
-                <p class="note__meta">{author} " · " <time datetime=written_iso>{written}</time> {edited}</p>
+                <p class="note__meta">{format!("{author} · ")}<time datetime=written_iso>{written}</time>{edited}</p>
                 <div class="note__actions" data-role=Part::Actions.role()>
                     <button class="button button--quiet" type="button" data-action=Action::Edit.name() disabled=!ready>
                         "Edit"

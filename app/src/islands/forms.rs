@@ -20,7 +20,7 @@ use super::{all, author, show};
 use crate::components::form_card::hooks::{
     FIELD_ERROR, FORM_ERROR, FORM_ID, FORM_TITLE, STATUS, field_error_id, field_id, role,
 };
-use crate::components::submissions::hooks::LIST_SELECTOR;
+use crate::components::submissions::hooks::LIST_ROLE;
 use crate::server_fns::{SubmitOutcome, submit_form};
 
 #[island]
@@ -70,7 +70,7 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
                     set_author(&form, &author);
                     show(&form, &role(STATUS), &format!("Sent: {title}."));
                     if let Some(root) = root.get_untracked()
-                        && let Ok(Some(list)) = root.query_selector(LIST_SELECTOR)
+                        && let Ok(Some(list)) = root.query_selector(&role(LIST_ROLE))
                     {
                         list.set_inner_html(&fresh);
                     }

@@ -78,7 +78,7 @@ mod ssr {
     async fn submissions_html(store: &Store, owner: RecordOwner<'_>) -> Result<String, PanelError> {
         let rows = store.submissions(owner, SUBMISSIONS_LIMIT).await.map_err(unavailable)?;
         let submissions: Vec<SubmissionView> = rows.into_iter().map(SubmissionView::from).collect();
-        Ok(render_html(|| view! { <SubmissionsList submissions/> }.into_any()))
+        Ok(render_html(|| view! { <SubmissionsList submissions/> }))
     }
 
     /// The author's message first (its field comes first in the form), then the form's own.

@@ -81,6 +81,6 @@ mod ssr {
     pub async fn notes_html(store: &Store, key: &CustomerKey) -> Result<String, PanelError> {
         let notes = store.notes(key, NOTES_LIMIT).await.map_err(unavailable)?;
         let notes: Vec<NoteView> = notes.into_iter().map(NoteView::from).collect();
-        Ok(render_html(|| view! { <NotesList notes ready=true/> }.into_any()))
+        Ok(render_html(|| view! { <NotesList notes ready=true/> }))
     }
 }
