@@ -11,15 +11,15 @@ pub mod hooks {
     /// On each `<form>`: the form's id and its title.
     pub const FORM_ID: &str = "data-form";
     pub const FORM_TITLE: &str = "data-title";
-    /// `data-role`s: the message about the whole form, "Sent: …" after a submission, and the
-    /// message under each field.
+    /// Classes: the message about the whole form, "Sent: …" after a submission, and the message
+    /// under each field.
     pub const FORM_ERROR: &str = "form-error";
-    pub const STATUS: &str = "form-status";
-    pub const FIELD_ERROR: &str = "field-error";
+    pub const STATUS: &str = "form-card__status";
+    pub const FIELD_ERROR: &str = "field__error";
 
-    /// The CSS selector of a `data-role`.
-    pub fn role(role: &str) -> String {
-        format!("[data-role={role}]")
+    /// The CSS selector of a class.
+    pub fn class(class: &str) -> String {
+        format!(".{class}")
     }
 
     /// The DOM id of a form's field; `field` is the form's field name, or
@@ -108,12 +108,12 @@ mod ssr {
                             aria-invalid="false"
                             aria-describedby=author_error_id.clone()
                         />
-                        <p class="field__error" data-role=FIELD_ERROR id=author_error_id></p>
+                        <p class=FIELD_ERROR id=author_error_id></p>
                     </div>
                     {fields}
                     <button class="button" type="submit" disabled>"Send"</button>
-                    <p class="form-error" data-role=FORM_ERROR role="alert"></p>
-                    <p class="form-card__status" data-role=STATUS role="status"></p>
+                    <p class=FORM_ERROR role="alert"></p>
+                    <p class=STATUS role="status"></p>
                 </form>
             </details>
         }
@@ -138,7 +138,7 @@ mod ssr {
                     <input type="checkbox" class="field__check" id=id.clone() name=name aria-invalid="false" aria-describedby=described/>
                     <label class="field__label" for=id>{label}</label>
                     {help}
-                    <p class="field__error" data-role=FIELD_ERROR id=error_id></p>
+                    <p class=FIELD_ERROR id=error_id></p>
                 </div>
             });
         }
@@ -199,7 +199,7 @@ mod ssr {
                 <label class="field__label" for=id>{label}</label>
                 {help}
                 {control}
-                <p class="field__error" data-role=FIELD_ERROR id=error_id></p>
+                <p class=FIELD_ERROR id=error_id></p>
             </div>
         })
     }

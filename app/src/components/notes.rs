@@ -39,7 +39,8 @@ pub mod hooks {
         }
     }
 
-    /// A part of a note, marked with `data-role`.
+    /// A part of a note, marked by a class (the note, its text, its edit form) or a `data-role`
+    /// (its two rows of buttons).
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub enum Part {
         /// The whole note (its `<li>`).
@@ -55,11 +56,12 @@ pub mod hooks {
     }
 
     impl Part {
-        pub const fn role(self) -> &'static str {
+        /// The class or `data-role` value.
+        pub const fn name(self) -> &'static str {
             match self {
                 Self::Note => "note",
-                Self::Body => "body",
-                Self::EditForm => "edit",
+                Self::Body => "note__body",
+                Self::EditForm => "note__edit",
                 Self::Actions => "actions",
                 Self::Confirm => "confirm",
             }
@@ -67,7 +69,10 @@ pub mod hooks {
 
         /// The CSS selector of this part.
         pub fn selector(self) -> String {
-            format!("[data-role={}]", self.role())
+            match self {
+                Self::Note | Self::Body | Self::EditForm => format!(".{}", self.name()),
+                Self::Actions | Self::Confirm => format!("[data-role={}]", self.name()),
+            }
         }
     }
 }
@@ -131,9 +136,9 @@ mod ssr {
         let note_id = id.clone();
         let shown = body.clone();
         view! {
-            <li class="note" data-role=Part::Note.role() data-note=note_id>
-                <p class="note__body" data-role=Part::Body.role()>{shown}</p>
-                <form class="note__edit" data-role=Part::EditForm.role() data-note=id novalidate hidden>
+            <li class=Part::Note.name() data-note=note_id>
+                <p class=Part::Body.name()>{shown}</p>
+                <form class=Part::EditForm.name() data-note=id novalidate hidden>
                     <label class="field">
                         <span class="field__label">"Edit note"</span>
                         <textarea class="field__input" name="body" rows="3" maxlength=MAX_NOTE_CHARS>{body}</textarea>
@@ -144,7 +149,7 @@ mod ssr {
                     </div>
                 </form>
                 <p class="note__meta">{format!("{author} · ")}<time datetime=written_iso>{written}</time>{edited}</p>
-                <div class="note__actions" data-role=Part::Actions.role()>
+                <div class="note__actions" data-role=Part::Actions.name()>
                     <button class="button button--quiet" type="button" data-action=Action::Edit.name() disabled=!ready>
                         "Edit"
                     </button>
@@ -152,7 +157,7 @@ mod ssr {
                         "Delete"
                     </button>
                 </div>
-                <div class="note__actions" data-role=Part::Confirm.role() hidden>
+                <div class="note__actions" data-role=Part::Confirm.name() hidden>
                     <span class="note__confirm">"Delete this note?"</span>
                     <button class="button button--danger" type="button" data-action=Action::ConfirmDelete.name()>
                         "Yes, delete"

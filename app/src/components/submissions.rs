@@ -3,8 +3,8 @@
 
 /// The names the `Forms` island finds the list by.
 pub mod hooks {
-    /// The element that holds the list, which the island replaces with a fresh one.
-    pub const LIST_ROLE: &str = "submissions";
+    /// The class of the element that holds the list, which the island fills with a fresh one.
+    pub const LIST: &str = "submissions__items";
 }
 
 #[cfg(feature = "ssr")]

@@ -18,9 +18,9 @@ use web_sys::{HtmlFormElement, HtmlInputElement};
 
 use super::{all, author, show};
 use crate::components::form_card::hooks::{
-    FIELD_ERROR, FORM_ERROR, FORM_ID, FORM_TITLE, STATUS, field_error_id, field_id, role,
+    FIELD_ERROR, FORM_ERROR, FORM_ID, FORM_TITLE, STATUS, class, field_error_id, field_id,
 };
-use crate::components::submissions::hooks::LIST_ROLE;
+use crate::components::submissions::hooks::LIST;
 use crate::server_fns::{SubmitOutcome, submit_form};
 
 #[island]
@@ -59,18 +59,18 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
         let (author, values) = form_values(&form);
         author::remember(&author);
         busy.set(true);
-        show(&form, &role(STATUS), "");
+        show(&form, &class(STATUS), "");
         let capability = capability.get_value();
         spawn_local(async move {
             match submit_form(capability, form_id.clone(), author.clone(), values).await {
                 Ok(SubmitOutcome::Saved(fresh)) => {
                     mark_fields(&form, &form_id, &[]);
-                    show(&form, &role(FORM_ERROR), "");
+                    show(&form, &class(FORM_ERROR), "");
                     form.reset();
                     set_author(&form, &author);
-                    show(&form, &role(STATUS), &format!("Sent: {title}."));
+                    show(&form, &class(STATUS), &format!("Sent: {title}."));
                     if let Some(root) = root.get_untracked()
-                        && let Ok(Some(list)) = root.query_selector(&role(LIST_ROLE))
+                        && let Ok(Some(list)) = root.query_selector(&class(LIST))
                     {
                         list.set_inner_html(&fresh);
                     }
@@ -80,10 +80,10 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
                         errors.into_iter().map(|error| (error.field, error.message)).collect();
                     mark_fields(&form, &form_id, &refused);
                     let whole = refused.iter().find(|(field, _)| field.is_empty()).map(|(_, m)| m.as_str());
-                    show(&form, &role(FORM_ERROR), whole.unwrap_or(""));
-                    show(&form, &role(STATUS), "Check the fields marked below.");
+                    show(&form, &class(FORM_ERROR), whole.unwrap_or(""));
+                    show(&form, &class(STATUS), "Check the fields marked below.");
                 }
-                Err(error) => show(&form, &role(FORM_ERROR), &error.to_string()),
+                Err(error) => show(&form, &class(FORM_ERROR), &error.to_string()),
             }
             busy.set(false);
         });
@@ -124,7 +124,7 @@ fn set_author(form: &HtmlFormElement, name: &str) {
 /// Clears every field's message, then shows `refused` (field name, message) next to their
 /// fields, marks those invalid, and moves focus to the first, so a keyboard user lands on it.
 fn mark_fields(form: &HtmlFormElement, form_id: &str, refused: &[(String, String)]) {
-    for element in all(form, &role(FIELD_ERROR)) {
+    for element in all(form, &class(FIELD_ERROR)) {
         element.set_text_content(None);
     }
     for element in all(form, "[aria-invalid]") {

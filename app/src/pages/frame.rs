@@ -19,7 +19,7 @@ use leptos::prelude::*;
 
 use crate::components::customer::{CustomerHeader, OrderList, fact};
 use crate::components::notes::{NoteView, NotesList};
-use crate::components::submissions::{SubmissionView, SubmissionsList, hooks::LIST_ROLE};
+use crate::components::submissions::{SubmissionView, SubmissionsList, hooks::LIST};
 use crate::islands::{Forms, Notes};
 use crate::settings::{NOTES_LIMIT, PanelSettings, SUBMISSIONS_LIMIT};
 use crate::shell::document;
@@ -214,7 +214,7 @@ fn forms_island(
             </section>
             <section class="submissions" aria-labelledby="submissions-title">
                 <h2 id="submissions-title">{list_title}</h2>
-                <div class="submissions__items" data-role=LIST_ROLE>
+                <div class=LIST>
                     <SubmissionsList submissions/>
                 </div>
             </section>
