@@ -216,8 +216,17 @@ async fn the_headers_keep_the_frame_inside_belco(app: TestApp) {
     }
     assert!(html.contains("postMessage({action:'resize',height:h},o)"), "{html}");
     assert!(html.contains(r#"var o="https://app.belco.io""#), "{html}");
-    // The document around the panel is rendered once, with marks for the nonce and the panel.
-    assert!(!html.contains("markq7x"), "a mark left in {html}");
+    // Leptos's island script, with the wasm as cargo-leptos names it, after the idle shim.
+    assert!(html.contains(r#"<link rel="modulepreload" href="/pkg/belco-panel.js""#), "{html}");
+    assert!(html.contains(r#"href="/pkg/belco-panel.wasm""#), "{html}");
+    let shim = html.find("window.requestIdleCallback=function").expect("the idle shim");
+    assert!(shim < html.find("<script type=\"module\"").expect("the island script"), "{html}");
+
+    // The forms' cards, the one part rendered at startup, are in the page as Leptos renders them.
+    let forms = belco::forms::Forms::load(std::path::Path::new(common::FORMS_FILE)).expect("forms.toml");
+    let cards = app::FormCards::render(&forms).of(belco::forms::Scope::Customer);
+    assert!(cards.contains("Return request") && !cards.contains("<!DOCTYPE"), "{cards}");
+    assert!(html.contains(&format!("<div class=\"forms__list\">{cards}</div>")), "{html}");
 
     // A fresh nonce per response.
     let (_, again, _) = frame(&app, &format!("token={TOKEN}&email=john@example.com")).await;
