@@ -129,6 +129,13 @@ mod ssr {
         Either::Right(view! { <ul class="notes__list">{items}</ul> })
     }
 
+    /// `text` as a `<textarea>`'s content. Leptos writes a textarea's children as they are (it does
+    /// not escape them, as it does everywhere else), and a `</textarea>` in a note would end the
+    /// element there: so they are escaped here. The browser reads the references back as text.
+    fn textarea_text(text: &str) -> String {
+        html_escape::encode_text(text).into_owned()
+    }
+
     #[component]
     fn NoteItem(note: NoteView, ready: bool) -> impl IntoView {
         let NoteView { id, author, body, written, written_iso, edited } = note;
@@ -141,7 +148,7 @@ mod ssr {
                 <form class=Part::EditForm.name() data-note=id novalidate hidden>
                     <label class="field">
                         <span class="field__label">"Edit note"</span>
-                        <textarea class="field__input" name="body" rows="3" maxlength=MAX_NOTE_CHARS>{body}</textarea>
+                        <textarea class="field__input" name="body" rows="3" maxlength=MAX_NOTE_CHARS>{textarea_text(&body)}</textarea>
                     </label>
                     <div class="note__actions">
                         <button class="button" type="submit">"Save"</button>
@@ -172,6 +179,26 @@ mod ssr {
 #[cfg(test)]
 mod tests {
     use super::hooks::Action;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_note_cannot_end_its_edit_box() {
+        use leptos::prelude::*;
+
+        use super::{NoteView, NotesList};
+        let note = NoteView {
+            id: "n1".into(),
+            author: "Sam".into(),
+            body: "</textarea><b>bold</b> & more".into(),
+            written: "3 Jan 2024, 14:05 UTC".into(),
+            written_iso: "2024-01-03T14:05:00Z".into(),
+            edited: None,
+        };
+        let html = crate::components::render_html(move || view! { <NotesList notes=vec![note] ready=true/> });
+        assert!(!html.contains("<b>"), "{html}");
+        assert!(html.contains(">&lt;/textarea&gt;&lt;b&gt;bold&lt;/b&gt; &amp; more</textarea>"), "{html}");
+        assert!(html.contains("<p class=\"note__body\">&lt;/textarea&gt;&lt;b&gt;bold"), "{html}");
+    }
 
     #[test]
     fn every_action_reads_back_as_itself() {
