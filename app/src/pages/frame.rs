@@ -55,7 +55,7 @@ mod ssr {
     use belco::phone::{Region, customer_key};
     use belco::query::{BelcoQuery, QueryError};
     use belco::secret::TokenSet;
-    use belco::store::{CustomerRecords, Owner as DataOwner, RecordLimits, Store, StoreError, now_millis};
+    use belco::store::{CustomerRecords, RecordLimits, RecordOwner, Store, StoreError, now_millis};
     use http::{HeaderValue, Response, StatusCode, header};
     use leptos::nonce::Nonce;
 
@@ -175,7 +175,7 @@ mod ssr {
     async fn read_company(store: &Store, settings: &FrameSettings) -> Result<Page, StoreError> {
         let (stored, submissions) = futures::try_join!(
             settings.stored_orders.count(store),
-            store.submissions(DataOwner::Company, panel_ssr::SUBMISSIONS_LIMIT)
+            store.submissions(RecordOwner::Company, panel_ssr::SUBMISSIONS_LIMIT)
         )?;
         Ok(Page::Company {
             stored,

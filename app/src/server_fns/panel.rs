@@ -163,7 +163,7 @@ pub(crate) mod ssr {
     use belco::capability::{CapabilityError, Subject};
     use belco::forms::FieldError;
     use belco::identity::CustomerKey;
-    use belco::store::{Note, Owner, Store, StoreError, Submission, now_millis};
+    use belco::store::{Note, RecordOwner, Store, StoreError, Submission, now_millis};
     use belco::time::{format_instant, format_minute};
     use http::StatusCode;
     use leptos::prelude::use_context;
@@ -290,7 +290,7 @@ pub(crate) mod ssr {
     }
 
     /// The panel's list of sent forms, as HTML (`pages::submissions_list`).
-    pub async fn submissions_html(store: &Store, owner: Owner<'_>) -> Result<String, PanelError> {
+    pub async fn submissions_html(store: &Store, owner: RecordOwner<'_>) -> Result<String, PanelError> {
         let rows = store.submissions(owner, SUBMISSIONS_LIMIT).await.map_err(unavailable)?;
         let submissions: Vec<SubmissionView> = rows.into_iter().map(submission_view).collect();
         Ok(crate::pages::submissions_list::submissions_html(&submissions))
@@ -304,8 +304,8 @@ pub(crate) mod ssr {
     ) -> Result<SubmitOutcome, PanelError> {
         let (store, settings, subject) = authorize(capability)?;
         let owner = match &subject {
-            Subject::Customer(key) => Owner::Customer(key),
-            Subject::Company => Owner::Company,
+            Subject::Customer(key) => RecordOwner::Customer(key),
+            Subject::Company => RecordOwner::Company,
         };
         // A form of the other panel's scope is as unknown here as a form that does not exist.
         let Some(form) = settings.forms.get(form_id).filter(|form| form.scope == owner.scope()) else {
