@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use belco::capability::Subject;
 use belco::identity::CustomerKey;
-use belco::store::Owner;
+use belco::store::RecordOwner;
 use common::*;
 use serde_json::{Value, json};
 
@@ -422,7 +422,7 @@ async fn stored_markup_is_rendered_escaped(app: TestApp) {
     // The note's author and text, the submission's author and two answers, the product, status
     // and customer name: every stored copy is there, escaped.
     assert!(html.matches(ESCAPED).count() >= 7, "{} escaped copies: {html}", html.matches(ESCAPED).count());
-    let stored = app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions");
+    let stored = app.store.submissions(RecordOwner::Customer(&alice()), 10).await.expect("submissions");
     assert_eq!(stored[0].author, SCRIPT, "stored as typed, escaped only when shown");
 }
 

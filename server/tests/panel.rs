@@ -10,7 +10,7 @@ use axum::http::{Request, StatusCode};
 use belco::capability::{Signer, Subject};
 use belco::identity::CustomerKey;
 use belco::secret::Secret;
-use belco::store::{Owner, now_millis};
+use belco::store::{RecordOwner, now_millis};
 use common::*;
 use serde_json::{Value, json};
 
@@ -192,7 +192,7 @@ async fn forged_expired_or_company_capabilities_are_refused_and_store_nothing(ap
         assert_eq!(error, json!(expected));
     }
     assert!(app.store.notes(&alice(), 10).await.expect("notes").is_empty());
-    assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
+    assert!(app.store.submissions(RecordOwner::Customer(&alice()), 10).await.expect("submissions").is_empty());
     // What the agent reads when a panel was left open too long.
     assert!(app::server_fns::PanelError::Expired.to_string().contains("Reload the panel"));
 }
@@ -222,7 +222,7 @@ async fn a_submission_missing_a_required_field_gets_messages_and_stores_nothing(
     assert_eq!(fields[0], belco::notes::AUTHOR_FIELD, "{outcome}");
     assert!(fields.len() >= 2, "the form's own required fields are named too: {outcome}");
     assert!(errors.iter().all(|e| !e["message"].as_str().expect("message").is_empty()));
-    assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
+    assert!(app.store.submissions(RecordOwner::Customer(&alice()), 10).await.expect("submissions").is_empty());
 }
 
 /// Answers for every field of `form_id` in the shipped forms.toml that pass validation.
@@ -251,7 +251,7 @@ async fn a_valid_submission_is_stored_and_listed_in_the_panel(app: TestApp) {
     assert!(saved.contains("Blue, size M"), "{saved}");
 
     let key = CustomerKey { email: Some(ALICE.into()), phone: None };
-    let stored = app.store.submissions(Owner::Customer(&key), 10).await.expect("submissions");
+    let stored = app.store.submissions(RecordOwner::Customer(&key), 10).await.expect("submissions");
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].answers.len(), values.len());
     let html = frame(&app, &format!("email={ALICE}")).await;
@@ -415,7 +415,7 @@ async fn malformed_calls_get_a_4xx_that_quotes_nothing_and_store_nothing(app: Te
     assert_eq!(bodies(&notes), ["fine"]);
     let stored = app.store.notes(&alice(), 10).await.expect("notes");
     assert_eq!(stored.len(), 1, "none of the malformed calls stored anything");
-    assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
+    assert!(app.store.submissions(RecordOwner::Customer(&alice()), 10).await.expect("submissions").is_empty());
 }
 
 /// A log that writes into memory, for the test below to read.
@@ -518,7 +518,7 @@ async fn control_characters_are_refused_alike_on_both_backends(app: TestApp) {
     let errors = outcome["Invalid"].as_array().unwrap_or_else(|| panic!("messages per field: {outcome}"));
     let fields: Vec<&str> = errors.iter().map(|e| e["field"].as_str().expect("field")).collect();
     assert_eq!(fields, [belco::notes::AUTHOR_FIELD, "phone", "topic"], "{outcome}");
-    assert!(app.store.submissions(Owner::Customer(&alice()), 10).await.expect("submissions").is_empty());
+    assert!(app.store.submissions(RecordOwner::Customer(&alice()), 10).await.expect("submissions").is_empty());
 }
 
 /// Runs `sql` on the test's database directly (rows the server would not write itself).
@@ -566,10 +566,10 @@ async fn notes_and_submissions_of_the_same_moment_are_ordered_bytewise(app: Test
         let want = &newest_first[..limit as usize];
         let notes = app.store.notes(&key, limit).await.expect("notes");
         assert_eq!(notes.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(), want, "notes, limit {limit}");
-        let customer = app.store.submissions(Owner::Customer(&key), limit).await.expect("submissions");
+        let customer = app.store.submissions(RecordOwner::Customer(&key), limit).await.expect("submissions");
         let customer: Vec<String> = customer.into_iter().map(|s| s.id.replacen("customer", "", 1)).collect();
         assert_eq!(customer, want, "customer submissions, limit {limit}");
-        let company = app.store.submissions(Owner::Company, limit).await.expect("submissions");
+        let company = app.store.submissions(RecordOwner::Company, limit).await.expect("submissions");
         let company: Vec<String> = company.into_iter().map(|s| s.id.replacen("company", "", 1)).collect();
         assert_eq!(company, want, "company submissions, limit {limit}");
     }

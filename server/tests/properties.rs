@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, Uri};
 use belco::capability::Subject;
 use belco::identity::CustomerKey;
-use belco::store::Owner;
+use belco::store::RecordOwner;
 use common::*;
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestCaseError, TestRunner};
@@ -327,8 +327,11 @@ fn form_submissions_of_any_values_never_get_a_5xx_and_are_rendered_escaped() {
                 };
                 prop_assert_eq!(after.submissions, before.submissions + 1);
                 saved_count.fetch_add(1, Ordering::Relaxed);
-                let owner =
-                    if form.scope == belco::forms::Scope::Company { Owner::Company } else { Owner::Customer(&alice()) };
+                let owner = if form.scope == belco::forms::Scope::Company {
+                    RecordOwner::Company
+                } else {
+                    RecordOwner::Customer(&alice())
+                };
                 let newest = runtime.block_on(app.store.submissions(owner, 1)).expect("submissions").remove(0);
                 // The newest comes first in the list.
                 let first = saved.split("<li class=\"submission\">").nth(1).unwrap_or_default();

@@ -57,23 +57,18 @@ impl SqliteReader {
         Self { path, idle: Mutex::new(Vec::new()), closed: AtomicBool::new(false) }
     }
 
-    /// Runs `sql` with `params` and maps each row with `map`.
-    pub fn rows<T>(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>, ReadError> {
-        self.with_connection(|conn| Snapshot(conn).rows(sql, params, map))
+    /// Runs `read` on a pooled connection, outside a transaction (a single statement needs none).
+    pub fn at_once<T>(&self, read: impl FnOnce(&ReadConn<'_>) -> Result<T, ReadError>) -> Result<T, ReadError> {
+        self.with_connection(|conn| read(&ReadConn(conn)))
     }
 
     /// Runs several reads in one read transaction: they see the same state of the database, and
     /// SQLite takes its locks (system calls on the `-wal`/`-shm` files) once instead of once per
     /// statement.
-    pub fn snapshot<T>(&self, reads: impl FnOnce(&Snapshot<'_>) -> Result<T, ReadError>) -> Result<T, ReadError> {
+    pub fn snapshot<T>(&self, reads: impl FnOnce(&ReadConn<'_>) -> Result<T, ReadError>) -> Result<T, ReadError> {
         self.with_connection(|conn| {
             conn.prepare_cached("BEGIN")?.execute([])?;
-            let result = reads(&Snapshot(conn));
+            let result = reads(&ReadConn(conn));
             // A read transaction has nothing to keep: ROLLBACK ends it either way.
             conn.prepare_cached("ROLLBACK")?.execute([])?;
             result
@@ -119,10 +114,11 @@ impl SqliteReader {
     }
 }
 
-/// A connection inside [`SqliteReader::snapshot`]'s read transaction.
-pub struct Snapshot<'c>(&'c Connection);
+/// A connection of the read path: on its own ([`SqliteReader::at_once`]) or inside a read
+/// transaction ([`SqliteReader::snapshot`]).
+pub struct ReadConn<'c>(&'c Connection);
 
-impl Snapshot<'_> {
+impl ReadConn<'_> {
     /// Runs `sql` with `params` and maps each row with `map`.
     pub fn rows<T>(
         &self,
@@ -133,7 +129,7 @@ impl Snapshot<'_> {
         self.rows_into(Vec::new(), sql, params, map)
     }
 
-    /// [`Snapshot::rows`], appended to `rows` (which may have room for them already).
+    /// [`ReadConn::rows`], appended to `rows` (which may have room for them already).
     fn rows_into<T>(
         &self,
         mut rows: Vec<T>,
@@ -148,17 +144,25 @@ impl Snapshot<'_> {
         Ok(rows)
     }
 
-    /// The newest `limit` rows of `query` for the customer `key` names.
-    pub fn newest<T>(&self, query: &Newest<'_, T>, key: &CustomerKey, limit: i64) -> Result<Vec<T>, ReadError> {
+    /// The newest `limit` rows for the customer `key` names: those of `newest.unordered` sorted
+    /// here, or, when there are more than `limit`, those of `ordered` (see [`Newest`]).
+    pub fn newest<T>(
+        &self,
+        ordered: &str,
+        map: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        newest: &Newest<T>,
+        key: &CustomerKey,
+        limit: i64,
+    ) -> Result<Vec<T>, ReadError> {
         let (email, phone) = (key.email.as_deref(), key.phone.as_deref());
         // Room for a panel's worth up front, rather than growing (and moving the rows) as they come.
         let room = Vec::with_capacity(limit.clamp(0, 63) as usize + 1);
         let params = rusqlite::params![email, phone, limit.saturating_add(1)];
-        let mut rows = self.rows_into(room, query.unordered, params, query.map)?;
+        let mut rows = self.rows_into(room, newest.unordered, params, map)?;
         if rows.len() as i64 > limit {
-            return self.rows(query.ordered, rusqlite::params![email, phone, limit], query.map);
+            return self.rows(ordered, rusqlite::params![email, phone, limit], map);
         }
-        rows.sort_unstable_by(query.newest_first);
+        rows.sort_unstable_by(newest.newest_first);
         Ok(rows)
     }
 }
@@ -170,22 +174,12 @@ impl Snapshot<'_> {
 /// and reading them. Nearly every customer has fewer rows than the panel lists, so this asks for
 /// up to `limit + 1` rows in any order (`unordered`, taking `$1` email, `$2` phone, `$3` limit) and,
 /// when they all fit, puts them in order here with `newest_first`; only a customer with more
-/// rows than `limit` is asked of the database again with `ordered` (the same parameters), which
-/// picks the newest. `newest_first` must order as the `ordered` query's ORDER BY does (SQLite
-/// compares text bytewise, as `str::cmp` does).
-pub struct Newest<'q, T> {
-    pub unordered: &'q str,
-    pub ordered: &'q str,
-    pub map: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+/// rows than `limit` is asked of the database again with the ordered query (the same parameters,
+/// the same columns), which picks the newest. `newest_first` must order as that query's ORDER
+/// BY does (SQLite compares text bytewise, as `str::cmp` does).
+pub struct Newest<T> {
+    pub unordered: &'static str,
     pub newest_first: fn(&T, &T) -> std::cmp::Ordering,
-}
-
-impl SqliteReader {
-    /// [`Snapshot::newest`] on its own (no transaction around the rare second query: it answers
-    /// with the newest rows as of when it runs, which is all a caller can ask).
-    pub fn newest<T>(&self, query: &Newest<'_, T>, key: &CustomerKey, limit: i64) -> Result<Vec<T>, ReadError> {
-        self.with_connection(|conn| Snapshot(conn).newest(query, key, limit))
-    }
 }
 
 /// A row type read by both sqlx (`FromRow`) and rusqlite (`from_rusqlite`), by column name, from

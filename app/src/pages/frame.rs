@@ -13,7 +13,7 @@ use std::sync::Arc;
 use belco::capability::Subject;
 use belco::forms::Scope;
 use belco::phone::customer_key;
-use belco::store::{CustomerRecords, CustomerSummary, Owner as RecordOwner, PanelOrder, RecordLimits, Store, StoreError, now_millis};
+use belco::store::{CustomerRecords, CustomerSummary, PanelOrder, RecordOwner, RecordLimits, Store, StoreError, now_millis};
 use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 

@@ -35,7 +35,7 @@ mod ssr {
     use belco::capability::Subject;
     use belco::forms::FieldError;
     use belco::notes::AUTHOR_FIELD;
-    use belco::store::{Owner as RecordOwner, Store};
+    use belco::store::{RecordOwner, Store};
     use leptos::prelude::*;
 
     use super::{PanelError, SubmitOutcome};

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use belco::identity::CustomerKey;
 use belco::push::PushVerifier;
 use belco::secret::Secret;
-use belco::store::{Owner, Store};
+use belco::store::{RecordOwner, Store};
 
 use super::server_process::{ServerProcess, callback_args, capability_in, note_args};
 use super::{PUSH_SECRET, TOKEN};
@@ -243,7 +243,7 @@ pub async fn assert_stored_exactly_once(store: &Store, database_url: &str, acked
     for body in &acked.notes {
         assert_eq!(stored.get(body.as_str()), Some(&1), "acknowledged note {body:?} is stored once");
     }
-    let submissions = store.submissions(Owner::Customer(&key), 1_000_000).await.expect("submissions");
+    let submissions = store.submissions(RecordOwner::Customer(&key), 1_000_000).await.expect("submissions");
     let mut stored: BTreeMap<&str, usize> = BTreeMap::new();
     for submission in &submissions {
         for answer in submission.answers.iter().filter(|a| a.name == "topic" && a.value.starts_with(run)) {
