@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use belco::forms::{Field, FieldKind, Form, Forms, MAX_TEXT_CHARS, MAX_TEXTAREA_CHARS, Scope};
+use belco::forms::{Field, FieldKind, Form, FormSet, MAX_TEXT_CHARS, MAX_TEXTAREA_CHARS, Scope};
 use leptos::prelude::*;
 
 use crate::server_fns::{AUTHOR_FIELD, MAX_AUTHOR_CHARS};
@@ -22,7 +22,7 @@ pub struct FormsHtml {
 }
 
 impl FormsHtml {
-    pub fn render(forms: &Forms) -> Self {
+    pub fn render(forms: &FormSet) -> Self {
         let html = |scope: Scope| -> Arc<str> {
             let owner = Owner::new();
             owner.with(|| {

@@ -51,7 +51,7 @@ mod ssr {
     use std::sync::Arc;
 
     use belco::capability::{Signer, Subject};
-    use belco::forms::Forms as FormSet;
+    use belco::forms::FormSet;
     use belco::phone::{Region, customer_key};
     use belco::query::{BelcoQuery, QueryError};
     use belco::secret::TokenSet;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use belco::forms::{Forms as FormSet, Scope};
+use belco::forms::{FormSet, Scope};
 use futures::{FutureExt, StreamExt};
 use hydration_context::{SharedContext, SsrSharedContext};
 use leptos::config::LeptosOptions;
