@@ -7,35 +7,52 @@ use serde::{Deserialize, Serialize};
 
 use crate::decimal::push_digits;
 
-/// An ISO 4217 code, upper case, three ASCII letters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A currency of ISO 4217 that has minor units, with how many (`EUR` 2, `JPY` 0, `KWD` 3).
+///
+/// The list and the digits come from the `iso_currency` crate, so a code that ISO does not list
+/// (`XXQ`, a typo, a withdrawn currency) is refused rather than given two digits by guess. The
+/// digits are kept beside the code: two bytes, `Copy`, and no lookup per amount written.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Currency([u8; 3]);
+pub struct Currency {
+    iso: iso_currency::Currency,
+    digits: u8,
+}
 
 impl Currency {
+    /// Reads a code in any case, surrounding spaces ignored (` eur ` is `EUR`).
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
         let code = code.trim();
         let bytes = code.as_bytes();
         if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
             return Err(MoneyError::Currency(code.to_owned()));
         }
-        Ok(Self([bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase(), bytes[2].to_ascii_uppercase()]))
+        let upper = [bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase(), bytes[2].to_ascii_uppercase()];
+        // Three ASCII letters are always UTF-8.
+        let upper = std::str::from_utf8(&upper).map_err(|_| MoneyError::Currency(code.to_owned()))?;
+        let iso =
+            iso_currency::Currency::from_code(upper).ok_or_else(|| MoneyError::UnknownCurrency(upper.to_owned()))?;
+        // Gold, testing codes, `XXX`: ISO gives them no minor unit, so no amount can be read.
+        let digits = iso
+            .exponent()
+            .and_then(|e| u8::try_from(e).ok())
+            .ok_or_else(|| MoneyError::NoMinorUnit(upper.to_owned()))?;
+        Ok(Self { iso, digits })
     }
 
-    pub fn code(&self) -> &str {
-        // Always three ASCII letters, see `parse`.
-        std::str::from_utf8(&self.0).unwrap_or("XXX")
+    pub fn code(&self) -> &'static str {
+        self.iso.code()
     }
 
-    /// How many digits follow the decimal point (ISO 4217). Codes not listed have two.
+    /// How many digits follow the decimal point, as ISO 4217 lists them.
     pub fn minor_digits(&self) -> u32 {
-        match &self.0 {
-            b"BIF" | b"CLP" | b"DJF" | b"GNF" | b"ISK" | b"JPY" | b"KMF" | b"KRW" | b"PYG" | b"RWF" | b"UGX"
-            | b"UYI" | b"VND" | b"VUV" | b"XAF" | b"XOF" | b"XPF" => 0,
-            b"BHD" | b"IQD" | b"JOD" | b"KWD" | b"LYD" | b"OMR" | b"TND" => 3,
-            b"CLF" | b"UYW" => 4,
-            _ => 2,
-        }
+        u32::from(self.digits)
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Currency").field(&self.code()).finish()
     }
 }
 
@@ -62,6 +79,10 @@ impl fmt::Display for Currency {
 pub enum MoneyError {
     #[error("currency {0:?} is not a three-letter ISO 4217 code")]
     Currency(String),
+    #[error("currency {0:?} is not in the ISO 4217 list")]
+    UnknownCurrency(String),
+    #[error("currency {0:?} has no minor unit in ISO 4217, so it cannot price an order")]
+    NoMinorUnit(String),
     #[error("amount {0} is not a decimal number")]
     NotANumber(String),
     #[error("amount {amount} has more decimals than {currency} allows ({digits})")]
@@ -198,6 +219,24 @@ mod tests {
         assert!(Currency::parse("EURO").is_err());
         assert!(Currency::parse("E1R").is_err());
         assert!(Currency::parse("").is_err());
+    }
+
+    #[test]
+    fn currency_digits_are_iso_4217s() {
+        for (code, digits) in [("JPY", 0), ("KWD", 3), ("EUR", 2), ("USD", 2), ("ISK", 0), ("BHD", 3), ("CLF", 4)] {
+            assert_eq!(Currency::parse(code).unwrap().minor_digits(), digits, "{code}");
+        }
+        assert_eq!(format!("{:?}", eur()), "Currency(\"EUR\")");
+    }
+
+    #[test]
+    fn codes_iso_does_not_list_or_gives_no_minor_unit_are_refused() {
+        assert_eq!(Currency::parse("xxq"), Err(MoneyError::UnknownCurrency("XXQ".into())));
+        assert_eq!(Currency::parse("NLG"), Err(MoneyError::UnknownCurrency("NLG".into())), "withdrawn in 2002");
+        assert_eq!(Currency::parse("XAU"), Err(MoneyError::NoMinorUnit("XAU".into())));
+        assert_eq!(Currency::parse("XXX"), Err(MoneyError::NoMinorUnit("XXX".into())));
+        let shown = MoneyError::UnknownCurrency("XXQ".into()).to_string();
+        assert_eq!(shown, "currency \"XXQ\" is not in the ISO 4217 list");
     }
 
     #[test]

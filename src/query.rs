@@ -57,7 +57,7 @@ impl<'a> BelcoQuery<'a> {
         let mut found: Option<Cow<'a, [u8]>> = None;
         for pair in self.raw.split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            if value.is_empty() || percent_decode(key).as_ref() != name.as_bytes() {
+            if value.is_empty() || !key_is(key, name) {
                 continue;
             }
             let value = percent_decode(value);
@@ -84,27 +84,15 @@ impl<'a> BelcoQuery<'a> {
     }
 }
 
+/// `%XX` decoded by the `percent-encoding` crate, which keeps a `%` that starts no escape and
+/// leaves `+` alone; borrowed, without allocating, when nothing is escaped (the common case).
 fn percent_decode(text: &str) -> Cow<'_, [u8]> {
-    let bytes = text.as_bytes();
-    if !bytes.contains(&b'%') {
-        return Cow::Borrowed(bytes);
-    }
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    Cow::Owned(out)
+    percent_encoding::percent_decode(text.as_bytes()).into()
+}
+
+/// Whether `key` decodes to `name`, compared byte by byte as it decodes: no allocation.
+fn key_is(key: &str, name: &str) -> bool {
+    percent_encoding::percent_decode(key.as_bytes()).eq(name.bytes())
 }
 
 #[cfg(test)]
@@ -184,6 +172,16 @@ mod tests {
         let q = BelcoQuery::new(Some("email=%FF%FE")).unwrap();
         assert_eq!(q.text("email"), Err(QueryError::NotUtf8("email")));
         assert_eq!(q.bytes("email").unwrap().as_deref(), Some(&[0xFF, 0xFE][..]));
+    }
+
+    #[test]
+    fn plain_values_are_borrowed_and_names_may_be_encoded() {
+        let q = BelcoQuery::new(Some("%65mail=a@b.nl&token=t%30k&phoneNumber=100%25")).unwrap();
+        assert!(matches!(q.text("email"), Ok(Some(Cow::Borrowed("a@b.nl")))), "nothing escaped: no copy");
+        assert!(matches!(q.text("token"), Ok(Some(Cow::Owned(ref t))) if t == "t0k"));
+        assert_eq!(q.text("phoneNumber").unwrap().as_deref(), Some("100%"));
+        let kept = BelcoQuery::new(Some("email=100%@x.nl")).unwrap();
+        assert!(matches!(kept.text("email"), Ok(Some(Cow::Borrowed("100%@x.nl")))), "a lone % is kept, not copied");
     }
 
     #[test]

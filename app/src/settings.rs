@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use belco::capability::Signer;
-use belco::forms::Forms as FormSet;
+use belco::forms::FormSet;
 use belco::phone::Region;
 use belco::store::{Store, StoreError};
 

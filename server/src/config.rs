@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use belco::capability::{Signer, parse_lifetime};
-use belco::forms::Forms;
+use belco::forms::FormSet;
 use belco::phone::{Region, parse_region};
 use belco::push::PushVerifier;
 use belco::secret::{Secret, TokenSet};
@@ -70,7 +70,7 @@ pub struct Config {
     pub capability_lifetime: Duration,
     /// The forms file that was read, if any, and its forms.
     pub forms_path: Option<PathBuf>,
-    pub forms: Arc<Forms>,
+    pub forms: Arc<FormSet>,
     /// The server's own limits: timeouts, concurrency, failed-token throttling, trusted proxies.
     pub limits: Limits,
 }
@@ -276,16 +276,16 @@ impl Config {
         let (forms_path, forms) = match get("BELCO_FORMS") {
             Some(path) => {
                 let path = PathBuf::from(path);
-                let forms = Forms::load(&path).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
+                let forms = FormSet::load(&path).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
                 (Some(path), forms)
             }
             // The default file is optional: without it the panels simply show no forms.
             None if Path::new(DEFAULT_FORMS_PATH).exists() => {
                 let path = PathBuf::from(DEFAULT_FORMS_PATH);
-                let forms = Forms::load(&path).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
+                let forms = FormSet::load(&path).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
                 (Some(path), forms)
             }
-            None => (None, Forms::empty()),
+            None => (None, FormSet::empty()),
         };
 
         Ok(Self {

@@ -223,7 +223,7 @@ async fn the_headers_keep_the_frame_inside_belco(app: TestApp) {
     assert!(shim < html.find("<script type=\"module\"").expect("the island script"), "{html}");
 
     // The forms' cards, the one part rendered at startup, are in the page as Leptos renders them.
-    let forms = belco::forms::Forms::load(std::path::Path::new(common::FORMS_FILE)).expect("forms.toml");
+    let forms = belco::forms::FormSet::load(std::path::Path::new(common::FORMS_FILE)).expect("forms.toml");
     let cards = app::FormCards::render(&forms).of(belco::forms::Scope::Customer);
     assert!(cards.contains("Return request") && !cards.contains("<!DOCTYPE"), "{cards}");
     assert!(html.contains(&format!("<div class=\"forms__list\">{cards}</div>")), "{html}");

@@ -23,6 +23,7 @@ on_both_backends!(
     a_delete_older_than_the_stored_order_leaves_it,
     the_import_orders_its_writes_the_same_way,
     control_characters_are_refused_on_push_and_import,
+    a_currency_iso_does_not_list_is_refused_naming_the_order,
 );
 
 async fn import_is_idempotent_and_updates_in_place(app: TestApp) {
@@ -387,6 +388,25 @@ async fn control_characters_are_refused_on_push_and_import(app: TestApp) {
     assert_eq!(push(&app, "ctl_3", &file(&[noted.to_string()])).await.0, StatusCode::OK);
     let (_, json) = app.orders("email=c@example.com").await;
     assert_eq!(json["orders"][0]["note"], "line 1\r\n\tline 2");
+}
+
+/// `XXQ` is three letters but no ISO 4217 currency: it used to get two digits by default.
+async fn a_currency_iso_does_not_list_is_refused_naming_the_order(app: TestApp) {
+    let unknown = order("odd-1", "d@example.com", "", "2024-01-01").replace("\"EUR\"", "\"XXQ\"");
+    assert!(unknown.contains("\"XXQ\""), "{unknown}");
+    let body = file(&[order("fine", "d@example.com", "", "2024-01-01"), unknown]);
+    let err = app.import(&body).await.expect_err("the import refuses it");
+    let shown = err.to_string();
+    assert!(
+        shown.contains("orders[1] (id \"odd-1\")") && shown.contains("\"XXQ\" is not in the ISO 4217 list"),
+        "{shown}"
+    );
+    let (status, _, response) = app.send(app.signed("POST", "/api/v1.0/orders", "cur_1", now(), &body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{response:?}");
+    let message = error_of(&response);
+    assert!(message.contains("orders[1] (id \"odd-1\")") && message.contains("`currency`"), "{message}");
+    assert!(message.contains("XXQ"), "{message}");
+    assert_eq!(app.store.count_orders().await.expect("count"), 0, "nothing stored");
 }
 
 #[tokio::test]

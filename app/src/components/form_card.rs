@@ -42,7 +42,7 @@ pub use ssr::*;
 mod ssr {
     use std::sync::Arc;
 
-    use belco::forms::{Field, FieldKind, Form, Forms as FormSet, MAX_TEXT_CHARS, MAX_TEXTAREA_CHARS, Scope};
+    use belco::forms::{Field, FieldKind, Form, FormSet, MAX_TEXT_CHARS, MAX_TEXTAREA_CHARS, Scope};
     use belco::notes::{AUTHOR_FIELD, MAX_AUTHOR_CHARS};
     use leptos::either::{Either, EitherOf4};
     use leptos::prelude::*;
