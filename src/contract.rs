@@ -217,51 +217,77 @@ impl OrderIn {
 
 impl Order {
     /// The order exactly as Belco reads it, keys in the documented order, money with the
-    /// currency's digits (`10.00`), dates RFC 3339 in UTC. Rendered once when the order is
-    /// stored, so answering Belco is a lookup and a concatenation.
+    /// currency's digits (`10.00`), dates RFC 3339 in UTC ([`BelcoOrder`]). Rendered once when
+    /// the order is stored, so answering Belco is a lookup and a concatenation.
     pub fn to_belco_json(&self) -> String {
-        let s = |v: &str| serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into());
-        let mut out = String::with_capacity(256 + self.products.len() * 64);
-        out.push_str("{\"id\":");
-        out.push_str(&s(&self.id));
-        out.push_str(",\"note\":");
-        out.push_str(&s(&self.note));
-        out.push_str(",\"number\":");
-        out.push_str(&s(&self.number));
-        for (key, millis) in [("date", self.date), ("createdAt", self.created_at), ("updatedAt", self.updated_at)] {
-            out.push_str(",\"");
-            out.push_str(key);
-            out.push_str("\":\"");
-            out.push_str(&format_instant(millis));
-            out.push('"');
+        // Text, integers and the digits `Money` writes always serialize: this cannot fail.
+        serde_json::to_string(&BelcoOrder::of(self)).unwrap_or_else(|_| String::from("{}"))
+    }
+}
+
+/// An order in the shape of Belco's Custom Orders answer, field for field as its documentation
+/// lists them (serde writes the fields in this order).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BelcoOrder<'a> {
+    id: &'a str,
+    note: &'a str,
+    number: &'a str,
+    date: String,
+    created_at: String,
+    updated_at: String,
+    status: &'a str,
+    currency: &'a str,
+    products: Vec<BelcoProduct<'a>>,
+    total: Money,
+    url: &'a str,
+    email: &'a str,
+    phone_number: &'a str,
+}
+
+#[derive(Serialize)]
+struct BelcoProduct<'a> {
+    name: &'a str,
+    quantity: i64,
+    price: Money,
+}
+
+impl<'a> BelcoOrder<'a> {
+    fn of(order: &'a Order) -> Self {
+        let money = |minor| Money { minor, currency: order.currency };
+        BelcoOrder {
+            id: &order.id,
+            note: &order.note,
+            number: &order.number,
+            date: format_instant(order.date),
+            created_at: format_instant(order.created_at),
+            updated_at: format_instant(order.updated_at),
+            status: &order.status,
+            currency: order.currency.code(),
+            products: order
+                .products
+                .iter()
+                .map(|p| BelcoProduct { name: &p.name, quantity: p.quantity, price: money(p.price) })
+                .collect(),
+            total: money(order.total),
+            url: &order.url,
+            email: &order.email,
+            phone_number: &order.phone_number,
         }
-        out.push_str(",\"status\":");
-        out.push_str(&s(&self.status));
-        out.push_str(",\"currency\":\"");
-        out.push_str(self.currency.code());
-        out.push_str("\",\"products\":[");
-        for (i, p) in self.products.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str("{\"name\":");
-            out.push_str(&s(&p.name));
-            out.push_str(",\"quantity\":");
-            out.push_str(&p.quantity.to_string());
-            out.push_str(",\"price\":");
-            out.push_str(&money::format_minor(p.price, self.currency));
-            out.push('}');
-        }
-        out.push_str("],\"total\":");
-        out.push_str(&money::format_minor(self.total, self.currency));
-        out.push_str(",\"url\":");
-        out.push_str(&s(&self.url));
-        out.push_str(",\"email\":");
-        out.push_str(&s(&self.email));
-        out.push_str(",\"phoneNumber\":");
-        out.push_str(&s(&self.phone_number));
-        out.push('}');
-        out
+    }
+}
+
+/// An amount as a JSON number with exactly the currency's digits (`10.00`, `1000`, `1.234`),
+/// which a float would not keep.
+struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let number = RawValue::from_string(money::format_minor(self.minor, self.currency)).map_err(serde::ser::Error::custom)?;
+        number.serialize(serializer)
     }
 }
 
