@@ -286,7 +286,8 @@ struct Money {
 
 impl Serialize for Money {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let number = RawValue::from_string(money::format_minor(self.minor, self.currency)).map_err(serde::ser::Error::custom)?;
+        let number =
+            RawValue::from_string(money::format_minor(self.minor, self.currency)).map_err(serde::ser::Error::custom)?;
         number.serialize(serializer)
     }
 }

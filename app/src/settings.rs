@@ -34,9 +34,23 @@ pub struct PanelSettings {
 }
 
 impl PanelSettings {
-    pub fn new(belco_origin: String, phone_region: Region, orders_limit: i64, signer: Option<Arc<Signer>>, forms: Arc<FormSet>) -> Self {
+    pub fn new(
+        belco_origin: String,
+        phone_region: Region,
+        orders_limit: i64,
+        signer: Option<Arc<Signer>>,
+        forms: Arc<FormSet>,
+    ) -> Self {
         let form_cards = FormCards::render(&forms);
-        Self { belco_origin, phone_region, orders_limit, signer, forms, form_cards, stored_orders: StoredOrders::default() }
+        Self {
+            belco_origin,
+            phone_region,
+            orders_limit,
+            signer,
+            forms,
+            form_cards,
+            stored_orders: StoredOrders::default(),
+        }
     }
 }
 

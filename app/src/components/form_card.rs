@@ -80,7 +80,9 @@ mod ssr {
     #[component]
     fn Cards(forms: Vec<Form>) -> impl IntoView {
         if forms.is_empty() {
-            return Either::Left(view! { <p class="forms__none">"No forms yet: the shop defines them in its forms file."</p> });
+            return Either::Left(
+                view! { <p class="forms__none">"No forms yet: the shop defines them in its forms file."</p> },
+            );
         }
         Either::Right(forms.into_iter().map(|form| view! { <FormCard form/> }).collect::<Vec<_>>())
     }
@@ -91,7 +93,11 @@ mod ssr {
     fn FormCard(form: Form) -> impl IntoView {
         let author_id = field_id(&form.id, AUTHOR_FIELD);
         let author_error_id = field_error_id(&form.id, AUTHOR_FIELD);
-        let fields = form.fields.iter().map(|field| view! { <FieldInput form=form.id.clone() field=field.clone()/> }).collect::<Vec<_>>();
+        let fields = form
+            .fields
+            .iter()
+            .map(|field| view! { <FieldInput form=form.id.clone() field=field.clone()/> })
+            .collect::<Vec<_>>();
         view! {
             <details class="form-card">
                 <summary class="form-card__title">{form.title.clone()}</summary>

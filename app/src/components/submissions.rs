@@ -49,7 +49,8 @@ mod ssr {
         if submissions.is_empty() {
             return Either::Left(view! { <p class="submissions__empty">"Nothing sent yet."</p> });
         }
-        let items = submissions.into_iter().map(|submission| view! { <SubmissionItem submission/> }).collect::<Vec<_>>();
+        let items =
+            submissions.into_iter().map(|submission| view! { <SubmissionItem submission/> }).collect::<Vec<_>>();
         Either::Right(view! { <ul class="submissions__list">{items}</ul> })
     }
 

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use belco::capability::Subject;
 use belco::forms::Scope;
 use belco::phone::customer_key;
-use belco::store::{CustomerRecords, CustomerSummary, PanelOrder, RecordOwner, RecordLimits, Store, StoreError, now_millis};
+use belco::store::{
+    CustomerRecords, CustomerSummary, PanelOrder, RecordLimits, RecordOwner, Store, StoreError, now_millis,
+};
 use leptos::either::{Either, EitherOf3, EitherOf4};
 use leptos::prelude::*;
 
@@ -28,10 +30,17 @@ use crate::shell::document;
 #[derive(Debug)]
 pub enum FramePanel {
     /// A refusal or a problem with the link: a title and a sentence, nothing else.
-    Message { title: &'static str, text: &'static str },
+    Message {
+        title: &'static str,
+        text: &'static str,
+    },
     /// Storage did not answer.
     Unavailable,
-    Company { stored: i64, capability: Option<String>, submissions: Vec<SubmissionView> },
+    Company {
+        stored: i64,
+        capability: Option<String>,
+        submissions: Vec<SubmissionView>,
+    },
     Customer(Box<CustomerPanel>),
 }
 
@@ -64,10 +73,8 @@ impl FramePanel {
                Belco; if this keeps happening, check the contact's email address and phone number.",
     };
     /// A link whose email or phone number is not text.
-    pub const UNREADABLE: Self = Self::Message {
-        title: "Unreadable link",
-        text: "The email address or phone number in this link is not text.",
-    };
+    pub const UNREADABLE: Self =
+        Self::Message { title: "Unreadable link", text: "The email address or phone number in this link is not text." };
 
     /// The panel for the customer Belco identified (each identifier trimmed; an empty one is
     /// absent), or the company's when neither is given.
@@ -86,8 +93,10 @@ impl FramePanel {
 }
 
 async fn read_company(settings: &PanelSettings, store: &Store) -> Result<FramePanel, StoreError> {
-    let (stored, submissions) =
-        futures::try_join!(settings.stored_orders.count(store), store.submissions(RecordOwner::Company, SUBMISSIONS_LIMIT))?;
+    let (stored, submissions) = futures::try_join!(
+        settings.stored_orders.count(store),
+        store.submissions(RecordOwner::Company, SUBMISSIONS_LIMIT)
+    )?;
     Ok(FramePanel::Company {
         stored,
         capability: capability(settings, &Subject::Company),
@@ -162,7 +171,9 @@ fn Panel(settings: Arc<PanelSettings>, panel: FramePanel) -> impl IntoView {
                 }}
             </main>
         }),
-        FramePanel::Customer(customer) => EitherOf4::D(view! { <main class="frame">{customer_panel(&settings, *customer)}</main> }),
+        FramePanel::Customer(customer) => {
+            EitherOf4::D(view! { <main class="frame">{customer_panel(&settings, *customer)}</main> })
+        }
     }
 }
 
@@ -187,7 +198,6 @@ fn customer_panel(settings: &PanelSettings, customer: CustomerPanel) -> impl Int
         {interactive}
     }
 }
-
 
 /// Shown where the notes and forms would be when the server has no signing key.
 fn interactive_off() -> impl IntoView {
