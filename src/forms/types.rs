@@ -11,8 +11,10 @@ pub const MAX_TEXTAREA_CHARS: usize = 5000;
 /// The most characters of an email address (RFC 5321's path limit less the angle brackets).
 pub const MAX_EMAIL_CHARS: usize = 254;
 /// The most characters of a form id or field name (`[a-z0-9-]` or `[a-z0-9_]`).
+#[cfg(feature = "ssr")]
 pub(super) const MAX_ID_CHARS: usize = 64;
 /// The most characters of a form's title or a field's label.
+#[cfg(feature = "ssr")]
 pub(super) const MAX_TITLE_CHARS: usize = 100;
 
 /// Whom a form is about.
