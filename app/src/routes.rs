@@ -18,8 +18,8 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=LandingPage/>
-                // `/frame`, Belco's Custom Frame, is not routed here: the server sends it straight
-                // to `pages::frame::respond`, which reads and renders it in one pass.
+                // `/frame`, Belco's Custom Frame, is not routed here: the server's own handler
+                // (`server/src/frame.rs`) checks the token first, then renders `pages::frame`.
             </Routes>
         </Router>
     }

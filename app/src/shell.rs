@@ -34,17 +34,19 @@ pub fn document(options: LeptosOptions, title: impl IntoView, body: impl IntoVie
     }
 }
 
-/// Leptos's own island hydration script (`HydrationScripts`), after a shim that gives the
-/// browser's `requestIdleCallback` a timeout. Leptos starts hydrating in an idle callback with
-/// none; Chromium sometimes grants a cross-origin iframe no idle time at all until it gets input,
-/// so the panel's buttons stayed disabled until the agent clicked somewhere (about 1 load in 7 in
-/// `end2end/`). With the shim, idle time is still preferred, but never waited for longer than
-/// [`IDLE_TIMEOUT_MS`]. The shim is a plain script, so it runs before the module script.
+/// Leptos's own island hydration script (`HydrationScripts`), after a shim that bounds how long
+/// `requestIdleCallback` may keep a callback waiting. Leptos starts hydrating in an idle callback
+/// with no timeout; Chromium sometimes grants a cross-origin iframe no idle time at all until it
+/// gets input, so the panel's buttons stayed disabled until the agent clicked somewhere (about 1
+/// load in 7 in `end2end/`). With the shim, idle time is still preferred, but a callback runs
+/// after [`IDLE_TIMEOUT_MS`] at the latest (once), whatever the browser does with idle callbacks.
+/// The shim is a plain script, so it runs before the module script.
 #[component]
 fn IslandScripts(options: LeptosOptions) -> impl IntoView {
     let shim = format!(
-        "(function(r){{if(r){{window.requestIdleCallback=function(c,o){{\
-         return r.call(window,c,Object.assign({{timeout:{IDLE_TIMEOUT_MS}}},o));}};}}}})(window.requestIdleCallback);"
+        "(function(w){{var r=w.requestIdleCallback;w.requestIdleCallback=function(c,o){{var d=0;\
+         function f(x){{if(!d){{d=1;c(x||{{didTimeout:true,timeRemaining:function(){{return 0;}}}});}}}}\
+         w.setTimeout(f,{IDLE_TIMEOUT_MS});return r?r.call(w,f,o):0;}};}})(window);"
     );
     view! {
         <script nonce=leptos::nonce::use_nonce()>{shim}</script>

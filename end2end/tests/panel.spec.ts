@@ -574,8 +574,8 @@ test("what the agent typed before the islands hydrated is kept and can be sent",
 
 // Leptos's own island script waits for requestIdleCallback without a timeout, and Chromium may
 // run no idle callback in a cross-origin frame until the agent's first input: the buttons then
-// stayed disabled (about one load in seven here). app/src/island_hydration.js starts hydration
-// after 100 ms at the latest, whatever the browser does with idle callbacks.
+// stayed disabled (about one load in seven here). The shim before it (app/src/shell.rs) runs an idle
+// callback after 100 ms at the latest, whatever the browser does with idle callbacks.
 
 test("the islands hydrate without input, even when the browser grants the frame no idle time", async ({
   page,
