@@ -166,8 +166,10 @@ pub fn Notes(capability: String, children: Children) -> impl IntoView {
                     <textarea class="field__input" name="body" rows="3" maxlength=MAX_NOTE_CHARS node_ref=body_input></textarea>
                 </label>
                 <button class="button" type="submit" disabled=move || !hydrated.get()>"Add note"</button>
-                // Hidden while empty: Leptos writes an empty text as a space, which `:empty` would not hide.
-                <p class="form-error" role="alert" hidden=move || error.with(String::is_empty)>{move || error.get()}</p>
+                // `--idle` while empty: Leptos writes an empty text as a space, which `:empty` misses.
+                <p class="form-error" class:form-error--idle=move || error.with(String::is_empty) role="alert">
+                    {move || error.get()}
+                </p>
                 <p class="visually-hidden" role="status">{move || status.get()}</p>
             </form>
         </section>
