@@ -30,5 +30,5 @@ pub use components::form_card::FormCards;
 pub use pages::frame::{FramePage, FramePanel};
 pub use routes::App;
 #[cfg(feature = "ssr")]
-pub use settings::{PanelSettings, StoredOrders};
+pub use settings::PanelSettings;
 pub use shell::shell;
