@@ -11,25 +11,21 @@ use crate::decimal::push_digits;
 ///
 /// The list and the digits come from the `iso_currency` crate, so a code that ISO does not list
 /// (`XXQ`, a typo, a withdrawn currency) is refused rather than given two digits by guess. The
-/// digits are kept beside the code: two bytes, `Copy`, and no lookup per amount written.
+/// digits are kept beside the code: four bytes, `Copy`, and no lookup per amount written.
+/// Orders stored before that check are read back by [`Currency::stored`].
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency {
-    iso: iso_currency::Currency,
+    /// Upper-case ASCII letters.
+    code: [u8; 3],
     digits: u8,
 }
 
 impl Currency {
     /// Reads a code in any case, surrounding spaces ignored (` eur ` is `EUR`).
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
-        let code = code.trim();
-        let bytes = code.as_bytes();
-        if bytes.len() != 3 || !bytes.iter().all(u8::is_ascii_alphabetic) {
-            return Err(MoneyError::Currency(code.to_owned()));
-        }
-        let upper = [bytes[0].to_ascii_uppercase(), bytes[1].to_ascii_uppercase(), bytes[2].to_ascii_uppercase()];
-        // Three ASCII letters are always UTF-8.
-        let upper = std::str::from_utf8(&upper).map_err(|_| MoneyError::Currency(code.to_owned()))?;
+        let letters = Self::letters(code)?;
+        let upper = Self::text(&letters);
         let iso =
             iso_currency::Currency::from_code(upper).ok_or_else(|| MoneyError::UnknownCurrency(upper.to_owned()))?;
         // Gold, testing codes, `XXX`: ISO gives them no minor unit, so no amount can be read.
@@ -37,11 +33,40 @@ impl Currency {
             .exponent()
             .and_then(|e| u8::try_from(e).ok())
             .ok_or_else(|| MoneyError::NoMinorUnit(upper.to_owned()))?;
-        Ok(Self { iso, digits })
+        Ok(Self { code: letters, digits })
     }
 
-    pub fn code(&self) -> &'static str {
-        self.iso.code()
+    /// Reads a code from an order this service stored. Before codes were checked against ISO
+    /// 4217 any three letters were taken, and a code outside the short list of that time got two
+    /// minor digits, so such an order's amounts were stored in hundredths: it reads back with
+    /// two digits, as it was written, instead of making its customer's panel unreadable.
+    pub fn stored(code: &str) -> Result<Self, MoneyError> {
+        match Self::parse(code) {
+            Err(MoneyError::UnknownCurrency(_) | MoneyError::NoMinorUnit(_)) => {
+                Ok(Self { code: Self::letters(code)?, digits: 2 })
+            }
+            read => read,
+        }
+    }
+
+    /// Three ASCII letters, upper-cased; anything else is [`MoneyError::Currency`].
+    fn letters(code: &str) -> Result<[u8; 3], MoneyError> {
+        let code = code.trim();
+        match code.as_bytes() {
+            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_alphabetic) => {
+                Ok([a.to_ascii_uppercase(), b.to_ascii_uppercase(), c.to_ascii_uppercase()])
+            }
+            _ => Err(MoneyError::Currency(code.to_owned())),
+        }
+    }
+
+    fn text(letters: &[u8; 3]) -> &str {
+        // ASCII letters are always UTF-8 (`letters` made them).
+        std::str::from_utf8(letters).unwrap_or("XXX")
+    }
+
+    pub fn code(&self) -> &str {
+        Self::text(&self.code)
     }
 
     /// How many digits follow the decimal point, as ISO 4217 lists them.
@@ -237,6 +262,19 @@ mod tests {
         assert_eq!(Currency::parse("XXX"), Err(MoneyError::NoMinorUnit("XXX".into())));
         let shown = MoneyError::UnknownCurrency("XXQ".into()).to_string();
         assert_eq!(shown, "currency \"XXQ\" is not in the ISO 4217 list");
+    }
+
+    #[test]
+    fn codes_stored_before_the_iso_check_read_back_with_the_two_digits_they_were_written_with() {
+        for code in ["xxq", "NLG", "XAU"] {
+            let read = Currency::stored(code).expect("a stored three-letter code reads back");
+            assert_eq!((read.code(), read.minor_digits()), (code.to_ascii_uppercase().as_str(), 2));
+            assert_eq!(format_minor(1050, read), "10.50");
+        }
+        assert_eq!(Currency::stored("jpy"), Currency::parse("JPY"), "an ISO code reads as ISO lists it");
+        assert_eq!(Currency::stored("KWD").map(|c| c.minor_digits()), Ok(3));
+        assert_eq!(Currency::stored("EU"), Err(MoneyError::Currency("EU".into())));
+        assert_eq!(Currency::stored("€UR"), Err(MoneyError::Currency("€UR".into())));
     }
 
     #[test]

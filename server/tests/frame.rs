@@ -69,6 +69,23 @@ async fn an_order_with_damaged_products_still_shows() {
     assert!(!html.contains("Product of 102") && html.contains("note of 102") && html.contains("Product of 101"));
 }
 
+/// Orders stored before currency codes were checked against ISO 4217 took any three letters,
+/// with amounts in hundredths: they still show, as they were written.
+#[tokio::test]
+async fn an_order_stored_with_a_code_iso_does_not_list_still_shows() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    app.import(&orders()).await.expect("import");
+    let db = sqlx::SqlitePool::connect(app.state.config.database_url.expose()).await.expect("the test database");
+    let legacy = sqlx::query("UPDATE orders SET currency = 'XXQ' WHERE id = '102'").execute(&db).await.expect("update");
+    assert_eq!(legacy.rows_affected(), 1);
+    db.close().await;
+    let (status, _, html) = frame(&app, &format!("token={TOKEN}&email=john@example.com")).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(html.matches(r#"<li class="order">"#).count(), 3, "{html}");
+    assert!(html.contains("25.50 XXQ"), "the order and the customer's total in XXQ: {html}");
+    assert!(html.contains("€10.00") && html.contains("1200 JPY"), "the other currencies as before: {html}");
+}
+
 /// Orders of two customers: John (three orders, two currencies, a name on all but the newest)
 /// and Jane.
 fn orders() -> String {

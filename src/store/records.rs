@@ -29,7 +29,7 @@ row_struct! {
 
 impl OrderRow {
     fn into_panel_order(self) -> Result<PanelOrder, StoreError> {
-        let currency = Currency::parse(&self.currency)
+        let currency = Currency::stored(&self.currency)
             .map_err(|e| StoreError::Corrupt { id: self.id.clone(), reason: e.to_string() })?;
         Ok(PanelOrder {
             id: self.id,

@@ -39,7 +39,7 @@ impl SummaryRow {
         let mut summary = CustomerSummary::default();
         for SummaryRow { name, currency, orders, total_high, total_low, first_order_at: first } in rows {
             let total = clamp_total(i128::from(total_high) * TOTAL_SPLIT + i128::from(total_low));
-            let currency = Currency::parse(&currency)
+            let currency = Currency::stored(&currency)
                 .map_err(|e| StoreError::Corrupt { id: format!("(an order in {currency})"), reason: e.to_string() })?;
             summary.name = summary.name.or(name);
             summary.orders += orders;
