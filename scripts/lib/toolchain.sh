@@ -13,6 +13,8 @@ export BELCO_ROOT
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock (read at install time).
 BELCO_CARGO_LEPTOS_VERSION=0.3.10
 BELCO_BINARYEN_NPM_VERSION=132.0.0
+# The Prometheus text parser the tests check /metrics with (PyPI, in a venv of the tools dir).
+BELCO_PROMETHEUS_CLIENT_VERSION=0.21.1
 BELCO_APT_PACKAGES=(chromium postgresql wrk)
 BELCO_TOOLS_DIR="${BELCO_TOOLS_DIR:-$HOME/.local/share/belco-panel-tools}"
 BELCO_CHROMIUM=/usr/bin/chromium
@@ -29,6 +31,8 @@ _belco_path_prepend() {
 _belco_path_prepend "${CARGO_HOME:-$HOME/.cargo}/bin"
 _belco_path_prepend "$BELCO_TOOLS_DIR/node_modules/.bin"
 export PATH
+# The tools' Python (scripts/setup makes it): the tests run the Prometheus parser with it.
+export BELCO_PYTHON="$BELCO_TOOLS_DIR/python/bin/python3"
 unset -f _belco_path_prepend
 
 # Playwright must never try to download a browser (only package registries are reachable);

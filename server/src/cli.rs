@@ -27,6 +27,8 @@ commands:
                 orders if there are none, prints the URLs to paste into Belco
   import FILE   load orders from a JSON file in Belco's shape ({\"orders\":[…]}, each with
                 email and/or phoneNumber); re-running it is harmless, a bad record stores nothing
+  backup FILE   copy the SQLite database to FILE (a new file) while it serves: orders, notes,
+                form submissions; PostgreSQL is backed up with pg_dump (README, \"Backups\")
   token         print a new random token for BELCO_TOKENS (or a key for BELCO_SIGNING_KEY)
   secret        print a new push secret for BELCO_PUSH_SECRET
   help          show this
@@ -38,6 +40,7 @@ pub enum Command {
     Serve,
     Demo,
     Import(PathBuf),
+    Backup(PathBuf),
     Token,
     Secret,
     Help,
@@ -50,6 +53,10 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         [cmd] if cmd == "demo" => Ok(Command::Demo),
         [cmd, file] if cmd == "import" => Ok(Command::Import(PathBuf::from(file))),
         [cmd] if cmd == "import" => Err("import needs a FILE: belco-panel import orders.json".into()),
+        [cmd, file] if cmd == "backup" => Ok(Command::Backup(PathBuf::from(file))),
+        [cmd] if cmd == "backup" => {
+            Err("backup needs a FILE to write: belco-panel backup belco-panel-backup.db".into())
+        }
         [cmd] if cmd == "token" => Ok(Command::Token),
         [cmd] if cmd == "secret" => Ok(Command::Secret),
         [cmd] if matches!(cmd.as_str(), "help" | "-h" | "--help") => Ok(Command::Help),
@@ -65,6 +72,7 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
         Command::Token => println!("{}", generate_token()),
         Command::Secret => println!("{}", generate_secret()),
         Command::Import(path) => import(&config, &path).await?,
+        Command::Backup(path) => backup(&config, &path).await?,
         Command::Serve => {
             if config.tokens.is_none() {
                 return Err("BELCO_TOKENS is not set: belco-panel will not serve customer data without a token. \
@@ -103,8 +111,22 @@ pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
+    let metrics = match state.config.metrics_addr {
+        Some(metrics_addr) => {
+            let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .map_err(|e| format!("BELCO_METRICS_ADDR: cannot listen on {metrics_addr}: {e}"))?;
+            let router = crate::metrics_router(&store, state.config.metrics_token.clone());
+            tracing::info!(addr = %metrics_addr, "metrics listening");
+            Some(tokio::spawn(crate::serve::run(metrics_listener, router, header_timeout, std::future::pending())))
+        }
+        None => None,
+    };
     tracing::info!(%addr, "listening");
     crate::serve::run(listener, crate::app(state), header_timeout, shutdown_signal()).await;
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     store.close().await;
     tracing::info!("storage closed");
     Ok(())
@@ -231,6 +253,26 @@ async fn import(config: &Config, path: &Path) -> CliResult {
     Ok(())
 }
 
+async fn backup(config: &Config, path: &Path) -> CliResult {
+    let store = connect(config).await?;
+    let started = Instant::now();
+    let result = store.backup_to(path).await;
+    store.close().await;
+    let summary = result?;
+    println!(
+        "Backed up to {} in {:.1} s: {} orders, {} notes, {} form submissions, {} bytes. \
+         To restore, stop belco-panel and point DATABASE_URL at a copy of it (sqlite://{}).",
+        path.display(),
+        started.elapsed().as_secs_f64(),
+        summary.orders,
+        summary.notes,
+        summary.submissions,
+        summary.bytes,
+        path.display()
+    );
+    Ok(())
+}
+
 /// What `import` says when it is done: how many orders were written, and how many were skipped
 /// because the database already had them newer (or deleted later).
 fn imported(path: &Path, counts: WriteCounts, took: Duration) -> String {
@@ -268,6 +310,8 @@ mod tests {
         assert_eq!(parse(&args(&["demo"])), Ok(Command::Demo));
         assert_eq!(parse(&args(&["import", "x.json"])), Ok(Command::Import("x.json".into())));
         assert!(parse(&args(&["import"])).unwrap_err().contains("needs a FILE"));
+        assert_eq!(parse(&args(&["backup", "copy.db"])), Ok(Command::Backup("copy.db".into())));
+        assert!(parse(&args(&["backup"])).unwrap_err().contains("needs a FILE"));
         assert!(parse(&args(&["serve", "extra"])).is_err());
     }
 

@@ -73,6 +73,10 @@ pub struct Config {
     pub forms: Arc<FormSet>,
     /// The server's own limits: timeouts, concurrency, failed-token throttling, trusted proxies.
     pub limits: Limits,
+    /// `BELCO_METRICS_TOKEN`: `/metrics` on the main address, to a bearer of one of these.
+    pub metrics_token: Option<Arc<TokenSet>>,
+    /// `BELCO_METRICS_ADDR`: `/metrics` on an address of its own.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// The limits that keep one client (or a storage outage) from holding the server
@@ -180,6 +184,25 @@ fn parse_proxies(list: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
         .collect()
 }
 
+/// How the log is written (`BELCO_LOG_FORMAT`): lines for people (the default), or one JSON
+/// object per line for a log collector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// Read before the rest of the configuration, since the log starts first. Empty is unset.
+    pub fn from_env_value(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("" | "text") => Ok(Self::Text),
+            Some("json") => Ok(Self::Json),
+            Some(other) => Err(bad("BELCO_LOG_FORMAT", format!("{other:?} is neither text nor json"))),
+        }
+    }
+}
+
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
@@ -194,6 +217,8 @@ impl std::fmt::Debug for Config {
             .field("forms_path", &self.forms_path)
             .field("forms", &self.forms.len())
             .field("limits", &self.limits)
+            .field("metrics_token", &self.metrics_token)
+            .field("metrics_addr", &self.metrics_addr)
             .finish_non_exhaustive()
     }
 }
@@ -273,6 +298,17 @@ impl Config {
 
         let limits = Limits::from_lookup(&get)?;
 
+        let metrics_token = get("BELCO_METRICS_TOKEN")
+            .map(|list| TokenSet::parse(&list).map(Arc::new).map_err(|e| bad("BELCO_METRICS_TOKEN", e.to_string())))
+            .transpose()?;
+        let metrics_addr = get("BELCO_METRICS_ADDR")
+            .map(|raw| {
+                raw.parse::<std::net::SocketAddr>().map_err(|_| {
+                    bad("BELCO_METRICS_ADDR", format!("{raw:?} is not an address with a port, such as 127.0.0.1:9464"))
+                })
+            })
+            .transpose()?;
+
         let (forms_path, forms) = match get("BELCO_FORMS") {
             Some(path) => {
                 let path = PathBuf::from(path);
@@ -302,6 +338,8 @@ impl Config {
             forms_path,
             forms: Arc::new(forms),
             limits,
+            metrics_token,
+            metrics_addr,
         })
     }
 }

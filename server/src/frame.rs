@@ -32,9 +32,13 @@ pub struct Frame {
 impl Frame {
     pub async fn respond(&self, request: Request) -> Response {
         let (status, panel) = self.read(request.uri().query()).await;
+        let lookup = panel.orders_shown().map(|orders| crate::metrics::Lookup { source: "frame", orders });
         let nonce = Nonce::new();
         let mut response = self.render(request, panel, nonce.clone()).await;
         *response.status_mut() = status;
+        if let Some(lookup) = lookup {
+            response.extensions_mut().insert(lookup);
+        }
         match HeaderValue::from_str(&crate::http::frame_policy(&nonce, &self.settings.belco_origin)) {
             Ok(policy) => _ = response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy),
             Err(error) => tracing::error!(%error, "the frame's Content-Security-Policy is not a header value"),
@@ -60,6 +64,7 @@ impl Frame {
             Ok(panel) => (StatusCode::OK, panel),
             Err(error) => {
                 tracing::error!(%error, "the frame could not read storage");
+                crate::metrics::storage_failed(&error);
                 (StatusCode::SERVICE_UNAVAILABLE, FramePanel::Unavailable)
             }
         }

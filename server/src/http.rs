@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use belco::store::StoreError;
 use serde_json::json;
+use tracing::Instrument;
 
 /// An error answered as `{"error": "…"}`. Internal causes are logged here and replaced by a
 /// generic message: database text never reaches a client.
@@ -43,6 +44,7 @@ pub const STORAGE_UNAVAILABLE: &str = "storage is unavailable, try again shortly
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "storage failed");
+        crate::metrics::storage_failed(&e);
         Self::new(StatusCode::SERVICE_UNAVAILABLE, STORAGE_UNAVAILABLE)
     }
 }
@@ -77,6 +79,33 @@ pub async fn health(State(monitor): State<Arc<crate::health::Monitor>>) -> Respo
     }
 }
 
+/// `GET /healthz`: the process is alive and answers. No storage work, so a liveness probe never
+/// restarts a sound process because its database is slow.
+pub async fn healthz() -> Response {
+    no_store(Json(json!({ "status": "ok" })).into_response())
+}
+
+/// `GET /readyz`: 200 when the database answered the last background check; 503 with the reason
+/// when it did not, so a load balancer sends no traffic here meanwhile. Answered from
+/// [`crate::health::Monitor`], as `/health` is.
+pub async fn readyz(State(monitor): State<Arc<crate::health::Monitor>>) -> Response {
+    let storage = monitor.backend();
+    let response = match monitor.readiness().await {
+        Ok(()) => Json(json!({ "status": "ready", "storage": storage })).into_response(),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "storage": storage, "reason": reason })),
+        )
+            .into_response(),
+    };
+    no_store(response)
+}
+
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this path")
 }
@@ -107,16 +136,39 @@ pub fn frame_policy(nonce: &str, belco_origin: &str) -> String {
     )
 }
 
+/// The header that carries a request's id, both ways.
+pub const REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
+
+/// The id a proxy in front gave the request (`X-Request-Id`: 1 to 64 letters, digits, `-`, `_`,
+/// `.` or `:`), so its log and ours match; otherwise a new one, 16 hex digits.
+fn request_id(headers: &header::HeaderMap) -> String {
+    let given = headers.get(&REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|id| {
+        (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    });
+    match given {
+        Some(id) => id.to_owned(),
+        None => format!("{:016x}", rand::random::<u64>()),
+    }
+}
+
 /// Every response: security headers (no MIME sniffing; no Referer, since URLs here carry the
 /// token; no framing except by Belco, for pages that do not set their own policy, as `/frame`
-/// does) and a log line with method, path (never the query), status and time. Successes log
+/// does), an `X-Request-Id`, and a log line with method, path (never the query), status and time,
+/// inside the request's span, as is everything logged while it was served. Successes log
 /// at debug so a busy shop's log stays quiet; client errors at info, server errors at warn.
 pub async fn headers_and_log(State(security): State<SecurityHeaders>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let mut response = next.run(request).await;
+    let request_id = request_id(request.headers());
+    // Every line logged while this request is served carries its id.
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let _in_span = span.enter();
     let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert(REQUEST_ID, value);
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {

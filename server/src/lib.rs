@@ -7,9 +7,10 @@
 //! - `frame`: `GET /frame`, Belco's Custom Frame (token, status, headers; `app` renders it);
 //! - `token`: the token check the orders API and the frame share;
 //! - `web`: the Leptos pages and server functions;
-//! - `http`: JSON errors, security headers, redacted request logs;
+//! - `http`: JSON errors, security headers, redacted request logs with request ids, `/healthz`;
+//! - `metrics`: Prometheus metrics at `/metrics` (off unless configured);
 //! - `limits`, `throttle`, `health`, `serve`: request limits, failed-token throttling, the
-//!   storage check behind `/health`, and the accept loop with its header timeout;
+//!   storage check behind `/readyz` and `/health` (`/healthz` needs none), and the accept loop with its header timeout;
 //! - `cli` and `demo`: the `belco-panel` subcommands.
 
 pub mod api;
@@ -20,6 +21,7 @@ pub mod frame;
 pub mod health;
 pub mod http;
 pub mod limits;
+pub mod metrics;
 pub mod serve;
 pub mod state;
 pub mod throttle;
@@ -33,22 +35,38 @@ pub use state::AppState;
 
 /// The whole application, ready to serve (or to drive with `tower::ServiceExt::oneshot` in tests).
 ///
-/// From the outside in: security headers and the log (so every answer below gets them), the
-/// concurrency limit and request timeout, then the failed-token throttle.
+/// From the outside in: the metrics (every answer counted, refusals included), security headers
+/// and the log (so every answer below gets them), the concurrency limit and request timeout,
+/// then the failed-token throttle.
 pub fn app(state: AppState) -> Router {
     let limits = &state.config.limits;
     let throttle = throttle::Throttle::new(limits.token_failures_per_minute, limits.trusted_proxies.clone());
     let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout);
     let security = http::SecurityHeaders::new(&state.config.belco_origin);
-    let health =
-        Router::new().route("/health", get(http::health)).with_state(health::Monitor::new(state.store.clone()));
-    Router::new()
+    let health = Router::new()
+        .route("/health", get(http::health))
+        .route("/readyz", get(http::readyz))
+        .route("/healthz", get(http::healthz))
+        .with_state(health::Monitor::new(state.store.clone()));
+    metrics::record_build_info(state.store.backend());
+    let scrape = state.config.metrics_token.clone().map(|token| metrics_router(&state.store, Some(token)));
+    let mut router = Router::new()
         .merge(api::router())
         .merge(web::routes(state.clone()))
         .method_not_allowed_fallback(http::method_not_allowed)
         .with_state(state)
-        .merge(health)
+        .merge(health);
+    if let Some(scrape) = scrape {
+        router = router.merge(scrape);
+    }
+    router
         .layer(axum::middleware::from_fn_with_state(throttle, throttle::failed_tokens))
         .layer(axum::middleware::from_fn_with_state(request_limits, limits::limit))
         .layer(axum::middleware::from_fn_with_state(security, http::headers_and_log))
+        .layer(axum::middleware::from_fn(metrics::track))
+}
+
+/// `GET /metrics` alone (for `BELCO_METRICS_ADDR`, or merged into [`app`] with a token).
+pub fn metrics_router(store: &belco::store::Store, token: Option<std::sync::Arc<belco::secret::TokenSet>>) -> Router {
+    Router::new().route("/metrics", get(metrics::scrape)).with_state(metrics::Scrape { store: store.clone(), token })
 }

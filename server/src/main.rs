@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use mimalloc::MiMalloc;
 use server::cli;
-use server::config::Config;
+use server::config::{Config, LogFormat};
 
 #[global_allocator]
 static ALLOCATOR: MiMalloc = MiMalloc;
@@ -24,12 +24,24 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    tracing_subscriber::fmt()
+    let log_format = match LogFormat::from_env_value(std::env::var("BELCO_LOG_FORMAT").ok().as_deref()) {
+        Ok(format) => format,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let log = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match log_format {
+        LogFormat::Text => log.init(),
+        // One object per line: the event's fields at the top level, and the request span's (its
+        // `request_id`) under "span".
+        LogFormat::Json => log.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
+    }
 
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match cli::parse(&args) {

@@ -29,9 +29,9 @@ use crate::http::ApiError;
 /// Addresses remembered at most (about 5 MB); beyond, the one whose bucket empties first goes.
 pub const MAX_ADDRESSES: usize = 100_000;
 
-/// The paths that check the shop token.
+/// The paths that check a token (the shop's, or `/metrics`'s).
 fn checks_token(path: &str) -> bool {
-    path == "/frame" || path.starts_with("/api/")
+    path == "/frame" || path == "/metrics" || path.starts_with("/api/")
 }
 
 pub struct Throttle {

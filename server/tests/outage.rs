@@ -1,6 +1,6 @@
 //! A PostgreSQL database that goes away while the server runs: every route answers 503 with a
 //! plain message within about a second (not after the pool's old 10 s, not as a 500), `/health`
-//! says so without querying per call, and service comes back by itself. The shared PostgreSQL
+//! and `/readyz` say so (with a reason) without querying per call, `/healthz` stays 200, and service comes back by itself. The shared PostgreSQL
 //! server stays up: only this test's scratch database refuses connections.
 
 mod common;
@@ -103,6 +103,25 @@ async fn while_postgres_is_unreachable_every_route_answers_503_at_once_and_recov
         assert_eq!(body, r#"{"error":"storage is unavailable, try again shortly"}"#);
     }
     assert!(started.elapsed() < Duration::from_millis(500), "50 /health calls took {:?}", started.elapsed());
+    // `/readyz` says why, in words that name no host, user or driver; `/healthz` needs no storage.
+    let (status, headers, body) = app.get("/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(headers.get("cache-control").map(|v| v.as_bytes()), Some(&b"no-store"[..]));
+    let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(body["status"], "unavailable");
+    assert_eq!(body["storage"], "PostgreSQL");
+    let reason = body["reason"].as_str().expect("a reason");
+    assert!(
+        [
+            "the database cannot be reached",
+            "the database refused the query",
+            "no database connection became free in time"
+        ]
+        .contains(&reason),
+        "{reason}"
+    );
+    let (status, _, body) = app.get("/healthz").await;
+    assert_eq!((status, body.as_ref()), (StatusCode::OK, &br#"{"status":"ok"}"#[..]));
 
     set_reachable(&app, true).await;
     for (what, request) in requests(&app, &capability, 2) {
@@ -110,4 +129,6 @@ async fn while_postgres_is_unreachable_every_route_answers_503_at_once_and_recov
         assert!(status.is_success(), "{what} after the outage: {status} {body}");
     }
     health_until(&app, StatusCode::OK).await;
+    let (status, _, body) = app.get("/readyz").await;
+    assert_eq!((status, body.as_ref()), (StatusCode::OK, &br#"{"status":"ready","storage":"PostgreSQL"}"#[..]));
 }

@@ -83,6 +83,86 @@ async fn kill_9_during_writes_loses_no_acknowledged_write(backend: Backend) {
     assert_no_secrets(&(first_log + &restarted.log()), &[EMAIL, PHONE, "0611112222"]);
 }
 
+/// `belco-panel backup` while sixteen connections write notes, form submissions and pushes to a
+/// serving instance: the copy passes SQLite's integrity check and the migrations, holds every
+/// write acknowledged before the backup began (once each), and a server started on it (the
+/// restore) serves them. An existing file is never overwritten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_under_write_load_holds_every_write_acknowledged_before_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = fresh_database(Backend::Sqlite, &dir).await;
+    let server = ServerProcess::start(&url, &[]).await;
+    let workload = Arc::new(Workload::new(&server, "backup").await);
+    let stop = Arc::new(AtomicBool::new(false));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let workers: Vec<_> = (0..16)
+        .map(|worker| {
+            let (workload, stop) = (workload.clone(), stop.clone());
+            tokio::spawn(async move { workload.drive(worker, deadline, &stop).await })
+        })
+        .collect();
+    while workload.acked.lock().expect("acked").notes.len() < 20 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = workload.acked.lock().expect("acked").clone();
+    let copy = dir.path().join("backup.db");
+    let backup = run_backup(&url, &copy).await;
+    assert!(backup.status.success(), "backup failed: {}", String::from_utf8_lossy(&backup.stderr));
+    let said = String::from_utf8_lossy(&backup.stdout).into_owned();
+    assert!(said.starts_with(&format!("Backed up to {}", copy.display())), "{said}");
+    // Writes went on during the backup and after it.
+    let during = workload.acked.lock().expect("acked").notes.len();
+    while workload.acked.lock().expect("acked").notes.len() < during + 5 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+    assert!(workload.acked.lock().expect("acked").notes.len() > before.notes.len(), "the load went on past the backup");
+    assert!(!before.notes.is_empty() && !before.topics.is_empty() && !before.pushes.is_empty());
+
+    let copy_url = format!("sqlite://{}", copy.display());
+    let pool = sqlx::SqlitePool::connect(&copy_url).await.expect("the copy opens");
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.expect("check");
+    assert_eq!(check, "ok");
+    pool.close().await;
+    let store = Store::connect(&copy_url).await.expect("the copy passes the migrations");
+    assert_stored_exactly_once(&store, &copy_url, &before, "backup").await;
+    store.close().await;
+
+    let again = run_backup(&url, &copy).await;
+    assert!(!again.status.success(), "a second backup onto the same file must fail");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"), "{again:?}");
+
+    drop(server);
+    let restored = ServerProcess::start(&copy_url, &[]).await;
+    let page = reqwest::get(restored.url(&format!("/frame?token={TOKEN}&email={EMAIL}"))).await.expect("frame");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("page");
+    let shown = before.notes.iter().filter(|note| html.contains(&format!(">{note}<"))).count();
+    assert!(shown > 0, "the restored server shows the notes of the backup: {html}");
+    println!(
+        "backup under load: {} notes, {} forms, {} pushes acknowledged before it, all in the copy; {}",
+        before.notes.len(),
+        before.topics.len(),
+        before.pushes.len(),
+        said.trim()
+    );
+}
+
+async fn run_backup(database_url: &str, target: &std::path::Path) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_belco-panel"));
+    command
+        .arg("backup")
+        .arg(target)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .current_dir(std::env::temp_dir());
+    tokio::task::spawn_blocking(move || command.output().expect("run belco-panel backup")).await.expect("join")
+}
+
 /// Two instances on one PostgreSQL, as a shop with a load balancer runs them: what one writes,
 /// the other shows, and a panel rendered by one saves through the other (they share the signing
 /// key).

@@ -11,6 +11,7 @@
 //! - `orders`: order writes (upserts, deletes with tombstones, pushes); `receipts`: the webhook
 //!   ids of pushes received.
 //! - `notes` and `submissions`: what agents write in the frame; `settings`: stored settings.
+//! - `backup`: a consistent copy of a SQLite store while it serves.
 //!
 //! A write whose body serves both databases' transactions is a macro (`with_pool!` below,
 //! `upsert_rows!`, `delete_rows!`, `record_receipt!`); each is imported by its path, so the order
@@ -23,6 +24,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+mod backup;
 mod fast_read;
 mod notes;
 mod orders;
@@ -35,6 +37,7 @@ mod sql;
 mod submissions;
 mod summary;
 
+pub use backup::BackupSummary;
 pub use notes::Note;
 pub use orders::{Deletion, PushOutcome, StoredOrder, WriteCounts};
 pub use products::ProductLine;
@@ -60,6 +63,26 @@ pub enum StoreError {
     Read(#[from] fast_read::ReadError),
     #[error("stored order {id} is unreadable: {reason}")]
     Corrupt { id: String, reason: String },
+    #[error("backup: {0}")]
+    Backup(String),
+}
+
+impl StoreError {
+    /// What went wrong, in a few words and without the database's own text (which can name
+    /// hosts, users or stored data): for answers to callers who do not see the log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            StoreError::Sqlx(sqlx::Error::PoolTimedOut) => "no database connection became free in time",
+            StoreError::Sqlx(sqlx::Error::PoolClosed) => "the database connections are closed",
+            StoreError::Sqlx(sqlx::Error::Io(_) | sqlx::Error::Tls(_)) => "the database cannot be reached",
+            StoreError::Sqlx(sqlx::Error::Database(_)) => "the database refused the query",
+            StoreError::Sqlx(_) | StoreError::Read(_) => "the database failed the query",
+            StoreError::Migrate(_) => "the database schema could not be brought up to date",
+            StoreError::Corrupt { .. } => "stored data is unreadable",
+            StoreError::UnknownScheme(_) => "DATABASE_URL names no supported database",
+            StoreError::Backup(_) => "the backup failed",
+        }
+    }
 }
 
 /// A handle on the database; cheap to clone (the pools are shared).
@@ -165,6 +188,11 @@ impl Store {
         with_pool!(self, pool => pool.close().await);
     }
 
+    /// The pool's connections now: how many are open, and how many of those are idle.
+    pub fn pool_stats(&self) -> PoolStats {
+        with_pool!(self, pool => PoolStats { size: pool.size(), idle: pool.num_idle() })
+    }
+
     pub async fn ping(&self) -> Result<(), StoreError> {
         with_pool!(self, pool => {
             sqlx::query("SELECT 1").execute(pool).await?;
@@ -186,6 +214,13 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// [`Store::pool_stats`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolStats {
+    pub size: u32,
+    pub idle: usize,
 }
 
 pub fn now_millis() -> i64 {

@@ -59,6 +59,14 @@ pub struct CustomerPanel {
 }
 
 impl FramePanel {
+    /// How many orders a customer's panel shows; `None` for any other panel.
+    pub fn orders_shown(&self) -> Option<usize> {
+        match self {
+            Self::Customer(panel) => Some(panel.orders.len()),
+            _ => None,
+        }
+    }
+
     /// A link with no valid token.
     pub const UNAUTHORIZED: Self = Self::Message {
         title: "Not authorized",

@@ -38,7 +38,9 @@ pub async fn list(
     };
     let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), config.phone_region);
     let orders = store.belco_orders(&key, config.orders_limit).await?;
-    Ok(json_no_store(orders_response(orders.iter().map(String::as_str))))
+    let mut response = json_no_store(orders_response(orders.iter().map(String::as_str)));
+    response.extensions_mut().insert(crate::metrics::Lookup { source: "orders_api", orders: orders.len() });
+    Ok(response)
 }
 
 fn bad_query(e: QueryError) -> ApiError {

@@ -67,7 +67,7 @@ pub struct AckedPush {
     pub order_id: String,
 }
 
-#[derive(Default, Debug)]
+#[derive(Clone, Default, Debug)]
 pub struct Acked {
     pub notes: Vec<String>,
     pub topics: Vec<String>,

@@ -1,0 +1,138 @@
+//! Prometheus metrics, `GET /metrics` in the text format: what Belco asks and how it goes, for
+//! the shop's monitoring. Recorded through the `metrics` facade and exported by
+//! `metrics-exporter-prometheus`. Off unless configured: `BELCO_METRICS_TOKEN` serves it on the
+//! main address to `Authorization: Bearer <token>`, `BELCO_METRICS_ADDR` on an address of its
+//! own (a private interface; the token is asked there too when both are set).
+//!
+//! Labels are bounded: a route is the router's pattern (`/api/v1.0/orders`, `/fn/{*fn_name}`),
+//! never a raw path, so no client can mint new series; no label holds a token, an email or a
+//! phone number.
+//!
+//! - `belco_http_requests_total{route,method,status}`, `belco_http_request_duration_seconds{route}`
+//! - `belco_token_refusals_total{route}`: answers 401 (a missing or wrong token or signature)
+//! - `belco_lookups_total{source,matched}`: customer lookups by the orders API and the frame, and
+//!   `belco_lookup_orders_total{source}`: the orders they returned
+//! - `belco_db_connections{state}`: the pool's connections, idle and in use, read at each scrape
+//! - `belco_db_errors_total{kind}`: storage failures ([`belco::store::StoreError::kind`])
+//! - `belco_build_info{version,storage}`: 1
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use belco::secret::TokenSet;
+use belco::store::{Store, StoreError};
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Latency buckets, in seconds: half a millisecond (a cached lookup) to ten seconds.
+const BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+
+/// The process's exporter. The `metrics` facade has one recorder per process, installed by the
+/// first call; every router built later (the tests build many) records into it.
+pub fn exporter() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new();
+        let builder = builder
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::error!("another metrics recorder is installed: /metrics shows nothing");
+        }
+        handle
+    })
+}
+
+/// `belco_build_info`, once per router.
+pub fn record_build_info(storage: &'static str) {
+    exporter();
+    gauge!("belco_build_info", "version" => env!("CARGO_PKG_VERSION"), "storage" => storage).set(1.0);
+}
+
+/// A customer lookup, as the handler that made it puts it in its response's extensions for
+/// [`track`] to count.
+#[derive(Clone, Copy, Debug)]
+pub struct Lookup {
+    /// `orders_api` or `frame`.
+    pub source: &'static str,
+    pub orders: usize,
+}
+
+/// Counts a storage failure; called where one is turned into a 503.
+pub fn storage_failed(error: &StoreError) {
+    counter!("belco_db_errors_total", "kind" => error.kind()).increment(1);
+}
+
+/// The middleware around every route: requests, latency, refusals and lookups.
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let method = method_label(request.method());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status();
+    histogram!("belco_http_request_duration_seconds", "route" => route.clone()).record(started.elapsed().as_secs_f64());
+    if status == StatusCode::UNAUTHORIZED {
+        counter!("belco_token_refusals_total", "route" => route.clone()).increment(1);
+    }
+    counter!("belco_http_requests_total", "route" => route, "method" => method, "status" => status.as_u16().to_string())
+        .increment(1);
+    if let Some(lookup) = response.extensions().get::<Lookup>() {
+        let matched = if lookup.orders > 0 { "true" } else { "false" };
+        counter!("belco_lookups_total", "source" => lookup.source, "matched" => matched).increment(1);
+        counter!("belco_lookup_orders_total", "source" => lookup.source).increment(lookup.orders as u64);
+    }
+    response
+}
+
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// What `GET /metrics` needs: the store (for the pool gauges) and the token, if one is asked.
+#[derive(Clone)]
+pub struct Scrape {
+    pub store: Store,
+    pub token: Option<Arc<TokenSet>>,
+}
+
+/// `GET /metrics`: the text format, to a caller with the token when one is configured.
+pub async fn scrape(State(scrape): State<Scrape>, headers: HeaderMap) -> Response {
+    if let Some(tokens) = &scrape.token {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
+            .map(<[u8]>::trim_ascii);
+        if !tokens.accepts(presented) {
+            let mut refused = (StatusCode::UNAUTHORIZED, "metrics need Authorization: Bearer <BELCO_METRICS_TOKEN>\n")
+                .into_response();
+            refused.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return refused;
+        }
+    }
+    let pool = scrape.store.pool_stats();
+    gauge!("belco_db_connections", "state" => "idle").set(pool.idle as f64);
+    gauge!("belco_db_connections", "state" => "in_use").set(f64::from(pool.size) - pool.idle as f64);
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        exporter().render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,92 @@
+//! `belco-panel backup FILE`: a consistent copy of a SQLite store, taken while it serves. Notes
+//! and form submissions exist nowhere else, so this is the one copy a shop has of them.
+//!
+//! `VACUUM INTO` reads the whole database in one read transaction: the copy holds every commit
+//! made before it began and none made after, and writers are not held up (the store is in WAL
+//! mode, where readers and a writer do not wait for each other). The copy is written beside the
+//! target under a temporary name, synced, and only then renamed, so a copy cut short by a crash
+//! or a full disk never takes the target's name. PostgreSQL is backed up with `pg_dump`.
+
+use std::path::{Path, PathBuf};
+
+use super::{Db, Store, StoreError};
+
+/// What a finished backup holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupSummary {
+    pub bytes: u64,
+    pub orders: i64,
+    pub notes: i64,
+    pub submissions: i64,
+}
+
+impl Store {
+    /// Copies a SQLite store to `target`, which must not exist yet (an earlier backup is never
+    /// overwritten). Fails on PostgreSQL, naming `pg_dump`.
+    pub async fn backup_to(&self, target: &Path) -> Result<BackupSummary, StoreError> {
+        let Db::Sqlite(pool) = &self.db else {
+            return Err(StoreError::Backup(
+                "a PostgreSQL store is backed up with pg_dump (see the README, \"Backups\")".into(),
+            ));
+        };
+        if target.exists() {
+            return Err(StoreError::Backup(format!("{} exists already; name a new file", target.display())));
+        }
+        let partial = partial_name(target);
+        let _ = std::fs::remove_file(&partial);
+        let copy = async {
+            let name = partial.to_str().ok_or_else(|| {
+                StoreError::Backup(format!("{} is not a UTF-8 path, which SQLite needs", partial.display()))
+            })?;
+            sqlx::query("VACUUM INTO ?").bind(name).execute(pool).await?;
+            sync_file(&partial)?;
+            std::fs::rename(&partial, target).map_err(|e| io_error(target, e))?;
+            if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+                // The rename itself survives a power cut once the directory is synced.
+                std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io_error(dir, e))?;
+            }
+            Ok::<_, StoreError>(())
+        };
+        if let Err(e) = copy.await {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+        summarize(target).await
+    }
+}
+
+/// `orders.db` → `.orders.db.partial`, in the same directory (so the rename does not cross file
+/// systems).
+fn partial_name(target: &Path) -> PathBuf {
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "backup".into());
+    target.with_file_name(format!(".{name}.partial"))
+}
+
+fn sync_file(path: &Path) -> Result<(), StoreError> {
+    std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(|e| io_error(path, e))
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> StoreError {
+    StoreError::Backup(format!("{}: {e}", path.display()))
+}
+
+/// Opens the copy read-only, checks it, and counts what it holds.
+async fn summarize(target: &Path) -> Result<BackupSummary, StoreError> {
+    use sqlx::sqlite::SqliteConnectOptions;
+    use sqlx::{ConnectOptions, Connection};
+    let mut copy = SqliteConnectOptions::new().filename(target).read_only(true).connect().await?;
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut copy).await?;
+    if check != "ok" {
+        return Err(StoreError::Backup(format!(
+            "the copy in {} fails SQLite's integrity check: {check}",
+            target.display()
+        )));
+    }
+    let count = |table: &'static str| format!("SELECT COUNT(*) FROM {table}");
+    let orders: i64 = sqlx::query_scalar(&count("orders")).fetch_one(&mut copy).await?;
+    let notes: i64 = sqlx::query_scalar(&count("notes")).fetch_one(&mut copy).await?;
+    let submissions: i64 = sqlx::query_scalar(&count("form_submissions")).fetch_one(&mut copy).await?;
+    copy.close().await?;
+    let bytes = std::fs::metadata(target).map_err(|e| io_error(target, e))?.len();
+    Ok(BackupSummary { bytes, orders, notes, submissions })
+}
