@@ -29,6 +29,8 @@ commands:
                 email and/or phoneNumber); re-running it is harmless, a bad record stores nothing
   backup FILE   copy the SQLite database to FILE (a new file) while it serves: orders, notes,
                 form submissions; PostgreSQL is backed up with pg_dump (README, \"Backups\")
+  calls [URL]   Belco's last calls to a running belco-panel (default: http://LEPTOS_SITE_ADDR) and
+                why each failed; asks with the first token of BELCO_TOKENS
   token         print a new random token for BELCO_TOKENS (or a key for BELCO_SIGNING_KEY)
   secret        print a new push secret for BELCO_PUSH_SECRET
   help          show this
@@ -41,6 +43,7 @@ pub enum Command {
     Demo,
     Import(PathBuf),
     Backup(PathBuf),
+    Calls(Option<String>),
     Token,
     Secret,
     Help,
@@ -57,6 +60,8 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         [cmd] if cmd == "backup" => {
             Err("backup needs a FILE to write: belco-panel backup belco-panel-backup.db".into())
         }
+        [cmd] if cmd == "calls" => Ok(Command::Calls(None)),
+        [cmd, base] if cmd == "calls" => Ok(Command::Calls(Some(base.clone()))),
         [cmd] if cmd == "token" => Ok(Command::Token),
         [cmd] if cmd == "secret" => Ok(Command::Secret),
         [cmd] if matches!(cmd.as_str(), "help" | "-h" | "--help") => Ok(Command::Help),
@@ -73,6 +78,7 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
         Command::Secret => println!("{}", generate_secret()),
         Command::Import(path) => import(&config, &path).await?,
         Command::Backup(path) => backup(&config, &path).await?,
+        Command::Calls(base) => calls(&leptos_options, base.as_deref()).await?,
         Command::Serve => {
             if config.tokens.is_none() {
                 return Err("BELCO_TOKENS is not set: belco-panel will not serve customer data without a token. \
@@ -273,6 +279,36 @@ async fn backup(config: &Config, path: &Path) -> CliResult {
     Ok(())
 }
 
+/// `belco-panel calls [URL]`: the inspector's list, from the server at URL.
+async fn calls(leptos_options: &LeptosOptions, base: Option<&str>) -> CliResult {
+    let tokens = std::env::var("BELCO_TOKENS").unwrap_or_default();
+    let Some(token) = tokens.split(',').map(str::trim).find(|t| !t.is_empty()) else {
+        return Err("BELCO_TOKENS is not set: `calls` asks the server with one of its tokens".into());
+    };
+    let base =
+        base.map_or_else(|| format!("http://{}", leptos_options.site_addr), |b| b.trim_end_matches('/').to_owned());
+    let url = url::Url::parse_with_params(&format!("{base}/api/inspector/calls"), [("token", token)])
+        .map_err(|e| format!("{base} is not a URL: {e}"))?;
+    // Errors name the base, never the URL: it carries the token.
+    let response = reqwest::get(url).await.map_err(|e| format!("cannot reach {base}: {}", e.without_url()))?;
+    match response.status().as_u16() {
+        200 => {}
+        401 => return Err(format!("{base} refused the token: BELCO_TOKENS here holds none of the server's").into()),
+        404 => return Err(format!("{base} has no inspector (an older belco-panel, or not belco-panel)").into()),
+        status => return Err(format!("{base} answered {status}").into()),
+    }
+    #[derive(serde::Deserialize)]
+    struct Listing {
+        calls: Vec<crate::calls::Call>,
+    }
+    let listing: Listing = response
+        .json()
+        .await
+        .map_err(|e| format!("{base} answered something else than the calls: {}", e.without_url()))?;
+    print!("{}", crate::calls::table(&listing.calls));
+    Ok(())
+}
+
 /// What `import` says when it is done: how many orders were written, and how many were skipped
 /// because the database already had them newer (or deleted later).
 fn imported(path: &Path, counts: WriteCounts, took: Duration) -> String {
@@ -312,6 +348,8 @@ mod tests {
         assert!(parse(&args(&["import"])).unwrap_err().contains("needs a FILE"));
         assert_eq!(parse(&args(&["backup", "copy.db"])), Ok(Command::Backup("copy.db".into())));
         assert!(parse(&args(&["backup"])).unwrap_err().contains("needs a FILE"));
+        assert_eq!(parse(&args(&["calls"])), Ok(Command::Calls(None)));
+        assert_eq!(parse(&args(&["calls", "https://x.example"])), Ok(Command::Calls(Some("https://x.example".into()))));
         assert!(parse(&args(&["serve", "extra"])).is_err());
     }
 

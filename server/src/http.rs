@@ -101,7 +101,8 @@ pub async fn readyz(State(monitor): State<Arc<crate::health::Monitor>>) -> Respo
     no_store(response)
 }
 
-fn no_store(mut response: Response) -> Response {
+/// `response` with `Cache-Control: no-store`.
+pub fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

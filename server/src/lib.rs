@@ -9,11 +9,13 @@
 //! - `web`: the Leptos pages and server functions;
 //! - `http`: JSON errors, security headers, redacted request logs with request ids, `/healthz`;
 //! - `metrics`: Prometheus metrics at `/metrics` (off unless configured);
+//! - `calls`: the integration inspector, Belco's last calls (`/api/inspector/calls`);
 //! - `limits`, `throttle`, `health`, `serve`: request limits, failed-token throttling, the
 //!   storage check behind `/readyz` and `/health` (`/healthz` needs none), and the accept loop with its header timeout;
 //! - `cli` and `demo`: the `belco-panel` subcommands.
 
 pub mod api;
+pub mod calls;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -35,7 +37,8 @@ pub use state::AppState;
 
 /// The whole application, ready to serve (or to drive with `tower::ServiceExt::oneshot` in tests).
 ///
-/// From the outside in: the metrics (every answer counted, refusals included), security headers
+/// From the outside in: the metrics (every answer counted, refusals included), the inspector
+/// (Belco's calls, with their request ids), security headers
 /// and the log (so every answer below gets them), the concurrency limit and request timeout,
 /// then the failed-token throttle.
 pub fn app(state: AppState) -> Router {
@@ -49,13 +52,17 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(http::healthz))
         .with_state(health::Monitor::new(state.store.clone()));
     metrics::record_build_info(state.store.backend());
+    let inspector = calls::Inspector::new();
+    let listing = calls::Listing { config: state.config.clone(), inspector: inspector.clone() };
+    let inspect = Router::new().route("/api/inspector/calls", get(calls::list)).with_state(listing);
     let scrape = state.config.metrics_token.clone().map(|token| metrics_router(&state.store, Some(token)));
     let mut router = Router::new()
         .merge(api::router())
         .merge(web::routes(state.clone()))
         .method_not_allowed_fallback(http::method_not_allowed)
         .with_state(state)
-        .merge(health);
+        .merge(health)
+        .merge(inspect);
     if let Some(scrape) = scrape {
         router = router.merge(scrape);
     }
@@ -63,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(throttle, throttle::failed_tokens))
         .layer(axum::middleware::from_fn_with_state(request_limits, limits::limit))
         .layer(axum::middleware::from_fn_with_state(security, http::headers_and_log))
+        .layer(axum::middleware::from_fn_with_state(inspector, calls::record))
         .layer(axum::middleware::from_fn(metrics::track))
 }
 

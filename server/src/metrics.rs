@@ -28,6 +28,8 @@ use belco::store::{Store, StoreError};
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
+use crate::calls::CallNote;
+
 /// Latency buckets, in seconds: half a millisecond (a cached lookup) to ten seconds.
 const BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
@@ -55,15 +57,6 @@ pub fn record_build_info(storage: &'static str) {
     gauge!("belco_build_info", "version" => env!("CARGO_PKG_VERSION"), "storage" => storage).set(1.0);
 }
 
-/// A customer lookup, as the handler that made it puts it in its response's extensions for
-/// [`track`] to count.
-#[derive(Clone, Copy, Debug)]
-pub struct Lookup {
-    /// `orders_api` or `frame`.
-    pub source: &'static str,
-    pub orders: usize,
-}
-
 /// Counts a storage failure; called where one is turned into a 503.
 pub fn storage_failed(error: &StoreError) {
     counter!("belco_db_errors_total", "kind" => error.kind()).increment(1);
@@ -82,10 +75,11 @@ pub async fn track(request: Request, next: Next) -> Response {
     }
     counter!("belco_http_requests_total", "route" => route, "method" => method, "status" => status.as_u16().to_string())
         .increment(1);
-    if let Some(lookup) = response.extensions().get::<Lookup>() {
-        let matched = if lookup.orders > 0 { "true" } else { "false" };
-        counter!("belco_lookups_total", "source" => lookup.source, "matched" => matched).increment(1);
-        counter!("belco_lookup_orders_total", "source" => lookup.source).increment(lookup.orders as u64);
+    // A customer lookup, as the handler that made it describes its call.
+    if let Some((source, orders)) = response.extensions().get::<CallNote>().and_then(|n| Some((n.source, n.orders?))) {
+        let matched = if orders > 0 { "true" } else { "false" };
+        counter!("belco_lookups_total", "source" => source, "matched" => matched).increment(1);
+        counter!("belco_lookup_orders_total", "source" => source).increment(orders as u64);
     }
     response
 }

@@ -300,6 +300,78 @@ async fn metrics_count_what_belco_asks_in_prometheus_text() {
     assert!(sample(&parse_metrics(&text), "belco_build_info", &[("storage", "SQLite")]) == 1.0, "{text}");
 }
 
+/// The inspector keeps Belco's calls with why each one went as it did, masks the identifiers,
+/// keeps no token, answers only a shop token, and `belco-panel calls` prints the list.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_inspector_lists_belcos_calls_and_why_they_failed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let orders = dir.path().join("orders.json");
+    std::fs::write(&orders, file(&[order("i1", "john@example.com", "", "2024-01-01")])).expect("write");
+    let out = belco_panel(&dir, &["import", orders.to_str().expect("path")], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let server = common::server_process::ServerProcess::start(&url, &[]).await;
+    let calls_made = [
+        (format!("/api/v1.0/orders?token={TOKEN}&email=john@example.com"), 200),
+        ("/api/v1.0/orders?email=john@example.com".to_owned(), 401),
+        ("/api/v1.0/orders?token=guessed-token-4711&email=john@example.com".to_owned(), 401),
+        (format!("/api/v1.0/orders?token={TOKEN}&email=a@example.com&email=john@example.com"), 200),
+        (format!("/frame?token={TOKEN}&phoneNumber=+31687654321"), 200),
+        (format!("/frame?token={TOKEN}"), 200),
+    ];
+    for (path, status) in &calls_made {
+        assert_eq!(get_status(&server.url(path)).await, *status, "{path}");
+    }
+    assert_eq!(get_status(&server.url("/api/inspector/calls?token=guessed-token-4711")).await, 401);
+    let listing: serde_json::Value = reqwest::get(server.url(&format!("/api/inspector/calls?token={TOKEN}")))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("JSON");
+    let text = listing.to_string();
+    for private in [TOKEN, "guessed-token", "john@example.com", "31687654321"] {
+        assert!(!text.contains(private), "the inspector shows {private:?}: {text}");
+    }
+    let calls = listing["calls"].as_array().expect("calls");
+    assert_eq!(calls.len(), calls_made.len(), "Belco's calls only, not the inspector's own: {text}");
+    let field = |i: usize, name: &str| calls[calls.len() - 1 - i][name].clone();
+    assert_eq!(
+        (field(0, "route"), field(0, "status"), field(0, "token")),
+        ("orders_api".into(), 200.into(), "accepted".into())
+    );
+    assert_eq!((field(0, "orders"), field(0, "customer")), (1.into(), "j•••@e•••.com".into()));
+    assert_eq!(field(0, "outcome"), "found 1 order");
+    assert_eq!((field(1, "token"), field(1, "outcome")), ("missing".into(), "refused: the URL has no token".into()));
+    assert_eq!(field(2, "token"), "wrong");
+    assert_eq!(field(2, "outcome"), "refused: the token is not one of BELCO_TOKENS");
+    assert!(field(3, "outcome").as_str().expect("text").contains("more than one customer"), "{text}");
+    assert_eq!(
+        (field(4, "route"), field(4, "customer"), field(4, "orders")),
+        ("frame".into(), "+31•••21".into(), 0.into())
+    );
+    assert_eq!(field(4, "outcome"), "no orders for this customer");
+    assert!(field(5, "outcome").as_str().expect("text").contains("company panel"), "{text}");
+    for call in calls {
+        let id = call["request_id"].as_str().expect("id");
+        assert!(id.len() == 16 && call["latency_ms"].as_f64().is_some() && call["at"].as_str().is_some(), "{call}");
+    }
+
+    let out = belco_panel(&dir, &["calls", &server.url("")], &[("BELCO_TOKENS", TOKEN)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(printed.lines().count(), 1 + calls_made.len(), "{printed}");
+    assert!(printed.lines().nth(1).is_some_and(|newest| newest.contains("company panel")), "newest first: {printed}");
+    assert!(
+        printed.contains("refused: the token is not one of BELCO_TOKENS") && !printed.contains("john@"),
+        "{printed}"
+    );
+    let out = belco_panel(&dir, &["calls", &server.url("")], &[("BELCO_TOKENS", "someone-elses-token-0123")]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("refused the token") && !said.contains("someone-elses"), "{said}");
+}
+
 async fn get_status(url: &str) -> u16 {
     reqwest::get(url).await.expect("request").status().as_u16()
 }

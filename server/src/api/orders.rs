@@ -10,40 +10,56 @@ use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::Uri;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use belco::contract::orders_response;
 use belco::phone::customer_key;
 use belco::query::{BelcoQuery, QueryError};
 use belco::store::Store;
 
+use crate::calls::CallNote;
 use crate::config::Config;
 use crate::http::{ApiError, json_no_store};
+use crate::token::TokenCheck;
 
 /// Takes only the parts of the state it needs: extracting the whole `AppState` would clone the
-/// Leptos options on every call.
-pub async fn list(
-    State(config): State<Arc<Config>>,
-    State(store): State<Store>,
-    uri: Uri,
-) -> Result<Response, ApiError> {
-    let query = BelcoQuery::new(uri.query()).map_err(bad_query)?;
-    if !crate::token::accepted(config.tokens.as_ref(), &query) {
+/// Leptos options on every call. The answer carries a [`CallNote`] for the inspector and the
+/// metrics.
+pub async fn list(State(config): State<Arc<Config>>, State(store): State<Store>, uri: Uri) -> Response {
+    let mut note = CallNote::new("orders_api");
+    let mut response = answer(&config, &store, &uri, &mut note).await.unwrap_or_else(IntoResponse::into_response);
+    response.extensions_mut().insert(note);
+    response
+}
+
+async fn answer(config: &Config, store: &Store, uri: &Uri, note: &mut CallNote) -> Result<Response, ApiError> {
+    let query = BelcoQuery::new(uri.query()).map_err(|e| bad_query(e, note))?;
+    note.token = crate::token::check(config.tokens.as_ref(), &query);
+    if note.token != TokenCheck::Accepted {
+        note.reason = note.token.refusal();
         return Err(ApiError::unauthorized());
     }
     let (email, phone) = match (query.text("email"), query.text("phoneNumber")) {
         (Err(QueryError::Ambiguous(_)), _) | (_, Err(QueryError::Ambiguous(_))) => {
+            note.reason = Some(AMBIGUOUS.into());
             return Ok(json_no_store(orders_response(std::iter::empty())));
         }
-        (email, phone) => (email.map_err(bad_query)?, phone.map_err(bad_query)?),
+        (email, phone) => (email.map_err(|e| bad_query(e, note))?, phone.map_err(|e| bad_query(e, note))?),
     };
+    note.identifiers(email.as_deref(), phone.as_deref());
     let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), config.phone_region);
-    let orders = store.belco_orders(&key, config.orders_limit).await?;
-    let mut response = json_no_store(orders_response(orders.iter().map(String::as_str)));
-    response.extensions_mut().insert(crate::metrics::Lookup { source: "orders_api", orders: orders.len() });
-    Ok(response)
+    let orders = store.belco_orders(&key, config.orders_limit).await.inspect_err(|_| {
+        note.reason = Some(STORAGE_FAILED.into());
+    })?;
+    note.orders = Some(orders.len());
+    Ok(json_no_store(orders_response(orders.iter().map(String::as_str))))
 }
 
-fn bad_query(e: QueryError) -> ApiError {
+/// Why a call got no data, as the inspector says it.
+pub const AMBIGUOUS: &str = "answered nobody: the identifiers name more than one customer (two different values)";
+pub const STORAGE_FAILED: &str = "refused: storage did not answer";
+
+fn bad_query(e: QueryError, note: &mut CallNote) -> ApiError {
+    note.reason = Some(format!("refused: {e}"));
     match e {
         QueryError::TooLong => ApiError::new(axum::http::StatusCode::URI_TOO_LONG, e.to_string()),
         QueryError::NotUtf8(_) | QueryError::Ambiguous(_) => ApiError::bad_request(e.to_string()),
