@@ -29,6 +29,9 @@ commands:
                 email and/or phoneNumber); re-running it is harmless, a bad record stores nothing
   backup FILE   copy the SQLite database to FILE (a new file) while it serves: orders, notes,
                 form submissions; PostgreSQL is backed up with pg_dump (README, \"Backups\")
+  doctor [URL]  the URLs to paste into Belco, and checks a running deployment (default: this
+                machine's): reachable, https, token, headers, orders shape, push API, database;
+                one line per check, a fix for each failure, exit 1 if any fails
   calls [URL]   Belco's last calls to a running belco-panel (default: http://LEPTOS_SITE_ADDR) and
                 why each failed; asks with the first token of BELCO_TOKENS
   token         print a new random token for BELCO_TOKENS (or a key for BELCO_SIGNING_KEY)
@@ -44,6 +47,7 @@ pub enum Command {
     Import(PathBuf),
     Backup(PathBuf),
     Calls(Option<String>),
+    Doctor(Option<String>),
     Token,
     Secret,
     Help,
@@ -60,6 +64,8 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         [cmd] if cmd == "backup" => {
             Err("backup needs a FILE to write: belco-panel backup belco-panel-backup.db".into())
         }
+        [cmd] if cmd == "doctor" => Ok(Command::Doctor(None)),
+        [cmd, base] if cmd == "doctor" => Ok(Command::Doctor(Some(base.clone()))),
         [cmd] if cmd == "calls" => Ok(Command::Calls(None)),
         [cmd, base] if cmd == "calls" => Ok(Command::Calls(Some(base.clone()))),
         [cmd] if cmd == "token" => Ok(Command::Token),
@@ -79,6 +85,13 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
         Command::Import(path) => import(&config, &path).await?,
         Command::Backup(path) => backup(&config, &path).await?,
         Command::Calls(base) => calls(&leptos_options, base.as_deref()).await?,
+        Command::Doctor(base) => {
+            let report = crate::doctor::examine(&config, leptos_options.site_addr, base.as_deref()).await;
+            print!("{}", report.render());
+            if report.failed() > 0 {
+                return Err(format!("{} of the doctor's checks failed", report.failed()).into());
+            }
+        }
         Command::Serve => {
             if config.tokens.is_none() {
                 return Err("BELCO_TOKENS is not set: belco-panel will not serve customer data without a token. \

@@ -12,13 +12,14 @@
 //! - `calls`: the integration inspector, Belco's last calls (`/api/inspector/calls`);
 //! - `limits`, `throttle`, `health`, `serve`: request limits, failed-token throttling, the
 //!   storage check behind `/readyz` and `/health` (`/healthz` needs none), and the accept loop with its header timeout;
-//! - `cli` and `demo`: the `belco-panel` subcommands.
+//! - `cli`, `demo` and `doctor`: the `belco-panel` subcommands.
 
 pub mod api;
 pub mod calls;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod doctor;
 pub mod frame;
 pub mod health;
 pub mod http;

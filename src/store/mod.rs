@@ -11,7 +11,8 @@
 //! - `orders`: order writes (upserts, deletes with tombstones, pushes); `receipts`: the webhook
 //!   ids of pushes received.
 //! - `notes` and `submissions`: what agents write in the frame; `settings`: stored settings.
-//! - `backup`: a consistent copy of a SQLite store while it serves.
+//! - `backup`: a consistent copy of a SQLite store while it serves; `examine`: what
+//!   `belco-panel doctor` asks of a database (migrations, writable), changing nothing.
 //!
 //! A write whose body serves both databases' transactions is a macro (`with_pool!` below,
 //! `upsert_rows!`, `delete_rows!`, `record_receipt!`); each is imported by its path, so the order
@@ -25,6 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 mod backup;
+mod examine;
 mod fast_read;
 mod notes;
 mod orders;
@@ -38,6 +40,7 @@ mod submissions;
 mod summary;
 
 pub use backup::BackupSummary;
+pub use examine::{Examination, examine};
 pub use notes::Note;
 pub use orders::{Deletion, PushOutcome, StoredOrder, WriteCounts};
 pub use products::ProductLine;

@@ -1,0 +1,460 @@
+//! `belco-panel doctor [BASE_URL]`: the URLs to paste into Belco, and a plain verdict on a
+//! running deployment (this machine's by default), one line per check, each failure with its
+//! reason and a fix. It reads the same configuration as `serve` (the environment and `.env`),
+//! so run it where the server runs, with the server's settings.
+//!
+//! It sends what Belco sends: the orders API and the frame with the first token of
+//! `BELCO_TOKENS`, once more with a made-up token, and an unsigned push. Nothing is written
+//! (the database check's write is rolled back); the two refused calls count against this
+//! machine's failed-token budget like any others (two of `BELCO_TOKEN_FAILURES_PER_MINUTE`).
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use belco::secret::generate_token;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+use crate::config::Config;
+
+/// A customer nobody has: the orders API must answer it with an empty list.
+const NOBODY: &str = "doctor-check@belco-panel.invalid";
+
+/// One check's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Pass(String),
+    Fail { reason: String, fix: String },
+    Skip(String),
+}
+
+fn fail(reason: impl Into<String>, fix: impl Into<String>) -> Verdict {
+    Verdict::Fail { reason: reason.into(), fix: fix.into() }
+}
+
+/// What the doctor found: its checks in order, and the URLs to paste.
+#[derive(Debug)]
+pub struct Report {
+    pub base: String,
+    pub paste: Vec<(&'static str, String)>,
+    pub checks: Vec<(&'static str, Verdict)>,
+}
+
+impl Report {
+    pub fn failed(&self) -> usize {
+        self.checks.iter().filter(|(_, v)| matches!(v, Verdict::Fail { .. })).count()
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = format!("belco-panel doctor: {}\n\n", self.base);
+        if !self.paste.is_empty() {
+            out.push_str("Paste into Belco, Settings → Integrations → Other:\n");
+            for (name, url) in &self.paste {
+                let _ = writeln!(out, "  {name:<14} {url}");
+            }
+            out.push('\n');
+        }
+        for (name, verdict) in &self.checks {
+            let _ = match verdict {
+                Verdict::Pass(what) => writeln!(out, "  PASS  {name:<20} {what}"),
+                Verdict::Skip(why) => writeln!(out, "  SKIP  {name:<20} {why}"),
+                Verdict::Fail { reason, fix } => {
+                    writeln!(out, "  FAIL  {name:<20} {reason}\n        {:<20} fix: {fix}", "")
+                }
+            };
+        }
+        let passed = self.checks.iter().filter(|(_, v)| matches!(v, Verdict::Pass(_))).count();
+        let _ = writeln!(out, "\n{passed} passed, {} failed", self.failed());
+        out
+    }
+}
+
+/// Runs every check against `base` (default: `http://LEPTOS_SITE_ADDR`).
+pub async fn examine(config: &Config, site_addr: std::net::SocketAddr, base: Option<&str>) -> Report {
+    let local = base.is_none();
+    let base = base.map_or_else(|| format!("http://{site_addr}"), |b| b.trim().trim_end_matches('/').to_owned());
+    let token = std::env::var("BELCO_TOKENS")
+        .ok()
+        .and_then(|list| list.split(',').map(str::trim).find(|t| !t.is_empty()).map(str::to_owned));
+    let paste_base = config.public_url.clone().unwrap_or_else(|| base.clone());
+    let shown = token.as_deref().unwrap_or("<a token from BELCO_TOKENS>");
+    let paste = vec![
+        ("Custom frame:", format!("{paste_base}/frame?token={shown}")),
+        ("Custom orders:", format!("{paste_base}/api/v1.0/orders?token={shown}")),
+    ];
+    let mut doctor = Doctor { config, base: base.clone(), client: client(), checks: Vec::new() };
+    doctor.run(token.as_deref(), local).await;
+    Report { base, paste, checks: doctor.checks }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_default()
+}
+
+struct Doctor<'a> {
+    config: &'a Config,
+    base: String,
+    client: reqwest::Client,
+    checks: Vec<(&'static str, Verdict)>,
+}
+
+/// An answer, read whole.
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+    took: Duration,
+}
+
+impl Doctor<'_> {
+    async fn get(&self, path_and_query: &str) -> Result<Answer, String> {
+        self.send(self.client.get(format!("{}{path_and_query}", self.base))).await
+    }
+
+    /// Errors are text without the URL (it carries the token), with their causes.
+    async fn send(&self, request: reqwest::RequestBuilder) -> Result<Answer, String> {
+        let started = Instant::now();
+        let response = request.send().await.map_err(error_text)?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let body = response.text().await.map_err(error_text)?;
+        Ok(Answer { status, headers, body, took: started.elapsed() })
+    }
+
+    fn check(&mut self, name: &'static str, verdict: Verdict) {
+        self.checks.push((name, verdict));
+    }
+
+    async fn run(&mut self, token: Option<&str>, local: bool) {
+        let url = url::Url::parse(&self.base);
+        let Ok(url) = url else {
+            self.check(
+                "reachable",
+                fail(format!("{} is not a URL", self.base), "give a base URL such as https://panel.shop.example"),
+            );
+            return;
+        };
+        let https = url.scheme() == "https";
+        let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+
+        // Reachable, and over https with a valid certificate when the URL says so.
+        match self.get("/healthz").await {
+            Ok(answer) if answer.status.is_success() => {
+                self.check(
+                    "reachable",
+                    Verdict::Pass(format!(
+                        "/healthz answered {} in {} ms",
+                        answer.status.as_u16(),
+                        answer.took.as_millis()
+                    )),
+                );
+            }
+            Ok(answer) => {
+                let status = answer.status.as_u16();
+                self.check(
+                    "reachable",
+                    fail(
+                        format!(
+                            "/healthz answered {status}: this is not belco-panel, or a proxy in front answers for it"
+                        ),
+                        "point the URL (or the proxy's upstream) at belco-panel's LEPTOS_SITE_ADDR",
+                    ),
+                );
+                return;
+            }
+            Err(e) => {
+                let text = e;
+                if https
+                    && (text.contains("certificate") || text.contains("Certificate") || text.contains("UnknownIssuer"))
+                {
+                    self.check(
+                        "https",
+                        fail(
+                            format!("the certificate is not valid for {}: {text}", url.host_str().unwrap_or("")),
+                            "serve a certificate from a public CA for this host name (Caddy or certbot do it)",
+                        ),
+                    );
+                } else {
+                    self.check(
+                        "reachable",
+                        fail(
+                            format!("cannot reach {}: {text}", self.base),
+                            "start it (`belco-panel serve`), or check the address, the port and the firewall",
+                        ),
+                    );
+                }
+                return;
+            }
+        }
+        self.check(
+            "https",
+            if https {
+                Verdict::Pass(format!("the certificate is valid for {}", url.host_str().unwrap_or("")))
+            } else if loopback {
+                Verdict::Skip("http on this machine; Belco needs the https address (BELCO_PUBLIC_URL)".into())
+            } else {
+                fail(
+                    "plain http: Belco's page is https, so the browser blocks an http frame, and the token crosses the network in clear",
+                    "put belco-panel behind a TLS proxy (README, Deployment) and give its https URL",
+                )
+            },
+        );
+
+        // Ready: the database answers.
+        match self.get("/readyz").await {
+            Ok(answer) if answer.status.is_success() => {
+                let storage = json_field(&answer.body, "storage").unwrap_or_default();
+                self.check("ready", Verdict::Pass(format!("the database answers ({storage})")));
+            }
+            Ok(answer) => {
+                let reason = json_field(&answer.body, "reason")
+                    .unwrap_or_else(|| format!("/readyz answered {}", answer.status.as_u16()));
+                self.check(
+                    "ready",
+                    fail(format!("not ready: {reason}"), "check DATABASE_URL on the server and that the database runs"),
+                );
+            }
+            Err(e) => self.check("ready", fail(format!("/readyz: {}", e), "see `reachable`")),
+        }
+
+        // The token: the right one accepted, a made-up one refused.
+        let Some(token) = token else {
+            self.check(
+                "token accepted",
+                fail(
+                    "BELCO_TOKENS is not set here, so the doctor cannot call as Belco does",
+                    "run it with the server's settings (the same .env)",
+                ),
+            );
+            return self.push_and_database(local).await;
+        };
+        let orders = self.get(&format!("/api/v1.0/orders?token={}&email={NOBODY}", encode(token))).await;
+        match &orders {
+            Ok(answer) if answer.status == StatusCode::OK => {
+                self.check("token accepted", Verdict::Pass("the orders API answers 200 to the first token of BELCO_TOKENS".into()));
+            }
+            Ok(answer) if answer.status == StatusCode::UNAUTHORIZED => self.check(
+                "token accepted",
+                fail(
+                    "the server refused the first token of BELCO_TOKENS",
+                    "give the server and this shell the same BELCO_TOKENS (several comma-separated tokens are all accepted)",
+                ),
+            ),
+            Ok(answer) => self.check("token accepted", fail(format!("the orders API answered {}", answer.status.as_u16()), "see the server's log")),
+            Err(e) => self.check("token accepted", fail(e.clone(), "see `reachable`")),
+        }
+        let made_up = generate_token();
+        match self.get(&format!("/api/v1.0/orders?token={made_up}&email={NOBODY}")).await {
+            Ok(answer) if answer.status == StatusCode::UNAUTHORIZED => {
+                self.check("wrong token refused", Verdict::Pass("a made-up token gets 401".into()));
+            }
+            Ok(answer) => self.check(
+                "wrong token refused",
+                fail(
+                    format!("a made-up token got {}: anyone could read the orders", answer.status.as_u16()),
+                    "set BELCO_TOKENS on the server",
+                ),
+            ),
+            Err(e) => self.check("wrong token refused", fail(e, "see `reachable`")),
+        }
+
+        // The orders answer, in Belco's shape.
+        match orders {
+            Ok(answer) if answer.status == StatusCode::OK => {
+                let content_type = answer.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+                let verdict = match (content_type.starts_with("application/json"), orders_shape(&answer.body)) {
+                    (true, Ok(n)) => Verdict::Pass(format!(
+                        "{{\"orders\":[…]}} as Belco reads it ({n} orders for a customer nobody has)"
+                    )),
+                    (false, _) => fail(
+                        format!("Content-Type is {content_type:?}, not application/json"),
+                        "a proxy in front may rewrite it: pass it through",
+                    ),
+                    (true, Err(problem)) => {
+                        fail(problem, "see the server's log; a proxy in front may rewrite the body")
+                    }
+                };
+                self.check("orders shape", verdict);
+            }
+            _ => self.check("orders shape", Verdict::Skip("needs an accepted token".into())),
+        }
+
+        // The frame's headers, as Belco's page needs them.
+        match self.get(&format!("/frame?token={}", encode(token))).await {
+            Ok(answer) if answer.status == StatusCode::OK => {
+                let verdict = frame_headers(&answer.headers, &self.config.belco_origin);
+                self.check("frame headers", verdict);
+            }
+            Ok(answer) => self.check(
+                "frame headers",
+                fail(format!("the frame answered {}", answer.status.as_u16()), "see `token accepted`"),
+            ),
+            Err(e) => self.check("frame headers", fail(e, "see `reachable`")),
+        }
+        self.push_and_database(local).await;
+    }
+
+    async fn push_and_database(&mut self, local: bool) {
+        // The push API: on or off as configured here.
+        let push = self.send(self.client.post(format!("{}/api/v1.0/orders", self.base)).body("{}")).await;
+        let configured = self.config.push.is_some();
+        let verdict = match push.map(|a| a.status) {
+            Ok(StatusCode::FORBIDDEN) if !configured => {
+                Verdict::Pass("off, as configured (no BELCO_PUSH_SECRET)".into())
+            }
+            Ok(StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST) if configured => {
+                Verdict::Pass("on, and an unsigned push is refused".into())
+            }
+            Ok(StatusCode::FORBIDDEN) => fail(
+                "the server's push API is off, but BELCO_PUSH_SECRET is set here",
+                "give the server the same BELCO_PUSH_SECRET, or unset it here",
+            ),
+            Ok(StatusCode::UNAUTHORIZED | StatusCode::BAD_REQUEST) => fail(
+                "the server's push API is on, but BELCO_PUSH_SECRET is not set here",
+                "run the doctor with the server's settings, or unset BELCO_PUSH_SECRET on the server",
+            ),
+            Ok(status) => fail(
+                format!("an unsigned push got {}", status.as_u16()),
+                "an unsigned push must be refused: see the server's log",
+            ),
+            Err(e) => fail(e, "see `reachable`"),
+        };
+        self.check("push API", verdict);
+
+        // The database, when it is this machine's: migrated, and writable.
+        if !local && std::env::var_os("DATABASE_URL").is_none() {
+            self.check(
+                "database",
+                Verdict::Skip("DATABASE_URL is not set here: run the doctor on the server's host to check it".into()),
+            );
+            return;
+        }
+        let verdict = match belco::store::examine(self.config.database_url.expose()).await {
+            Err(e) => fail(
+                format!("cannot open DATABASE_URL: {}", e.kind()),
+                "check DATABASE_URL, and that the database runs (and, for SQLite, that the file exists)",
+            ),
+            Ok(found) if found.applied < found.known => fail(
+                format!("{} of {} migrations applied", found.applied, found.known),
+                "start belco-panel once on it: it migrates at start",
+            ),
+            Ok(found) => match found.writable {
+                Ok(()) => Verdict::Pass(format!(
+                    "migrated ({} of {}) and writable ({})",
+                    found.applied, found.known, found.backend
+                )),
+                Err(reason) => fail(
+                    format!("cannot write to it: {reason}"),
+                    "give the database user INSERT, UPDATE and DELETE (PostgreSQL), or make the SQLite file and its folder writable by the service's user",
+                ),
+            },
+        };
+        self.check("database", verdict);
+    }
+}
+
+/// The headers Belco's page needs on the frame (the names they go by, what each should say).
+fn frame_headers(headers: &HeaderMap, origin: &str) -> Verdict {
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut missing = Vec::new();
+    let policy = get("content-security-policy");
+    let ancestors = policy.split(';').map(str::trim).find_map(|d| d.strip_prefix("frame-ancestors "));
+    match ancestors {
+        None => missing.push("Content-Security-Policy with frame-ancestors".to_owned()),
+        Some(list) if !list.split_whitespace().any(|o| o == origin) => {
+            missing.push(format!("frame-ancestors naming {origin} (it names {list})"));
+        }
+        Some(_) => {}
+    }
+    if get("x-content-type-options") != "nosniff" {
+        missing.push("X-Content-Type-Options: nosniff".into());
+    }
+    if get("referrer-policy") != "no-referrer" {
+        missing.push("Referrer-Policy: no-referrer (the URL carries the token)".into());
+    }
+    if !get("cache-control").contains("no-store") {
+        missing.push("Cache-Control: no-store (the page holds customer data)".into());
+    }
+    if missing.is_empty() {
+        Verdict::Pass(format!("frame-ancestors {origin}, nosniff, no-referrer, no-store"))
+    } else {
+        fail(
+            format!("missing: {}", missing.join("; ")),
+            "a proxy in front may drop or replace them: pass the upstream's headers through (README, Deployment); check BELCO_ORIGIN",
+        )
+    }
+}
+
+/// Belco's Custom Orders shape (its documentation, section 3): `{"orders":[…]}`, each order
+/// with its fields and types. Answers how many orders there were.
+pub fn orders_shape(body: &str) -> Result<usize, String> {
+    let value: Value = serde_json::from_str(body).map_err(|e| format!("the answer is not JSON: {e}"))?;
+    let orders = value.get("orders").and_then(Value::as_array).ok_or("the answer has no \"orders\" list")?;
+    for (i, order) in orders.iter().enumerate() {
+        let problem = |what: &str| format!("orders[{i}]: {what}");
+        let order = order.as_object().ok_or_else(|| problem("not an object"))?;
+        for field in ["id", "note", "number", "date", "createdAt", "updatedAt", "status", "currency", "url"] {
+            if !order.get(field).is_some_and(Value::is_string) {
+                return Err(problem(&format!("\"{field}\" is missing or not text")));
+            }
+        }
+        if !order.get("total").is_some_and(Value::is_number) {
+            return Err(problem("\"total\" is missing or not a number"));
+        }
+        let products =
+            order.get("products").and_then(Value::as_array).ok_or_else(|| problem("\"products\" is not a list"))?;
+        for (j, product) in products.iter().enumerate() {
+            let ok = product.get("name").is_some_and(Value::is_string)
+                && product.get("quantity").is_some_and(|q| q.is_i64() || q.is_u64())
+                && product.get("price").is_some_and(Value::is_number);
+            if !ok {
+                return Err(problem(&format!("products[{j}] lacks a text name, a whole quantity or a numeric price")));
+            }
+        }
+    }
+    Ok(orders.len())
+}
+
+fn json_field(body: &str, name: &str) -> Option<String> {
+    serde_json::from_str::<Value>(body).ok()?.get(name)?.as_str().map(str::to_owned)
+}
+
+/// An error and its causes, without the URL (it carries the token).
+fn error_text(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        let _ = write!(text, ": {cause}");
+        source = cause.source();
+    }
+    text
+}
+
+fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_orders_shape_is_belcos() {
+        assert_eq!(orders_shape(r#"{"orders":[]}"#), Ok(0));
+        let spec = r#"{"orders":[{"id":"1234","note":"Note","number":"1234","date":"2020-01-01T00:00Z",
+            "createdAt":"2020-01-01T00:00Z","updatedAt":"2020-01-01T00:00Z","status":"processing","currency":"EUR",
+            "products":[{"name":"Product X","quantity":1,"price":10.00}],"total":10.00,"url":"https://shop.nl/order/1234"}]}"#;
+        assert_eq!(orders_shape(spec), Ok(1));
+        assert!(orders_shape(&spec.replace(r#""total":10.00"#, r#""total":"10.00""#)).unwrap_err().contains("total"));
+        assert!(
+            orders_shape(&spec.replace(r#""quantity":1"#, r#""quantity":1.5"#)).unwrap_err().contains("products[0]")
+        );
+        assert!(orders_shape(r#"{"order":[]}"#).is_err());
+        assert!(orders_shape("<html>").unwrap_err().contains("not JSON"));
+    }
+}
