@@ -11,6 +11,7 @@ use crate::time::{format_instant, parse_instant};
 /// An order as the shop sends it. Numbers that are money stay raw text until we know the
 /// currency, so `10.00` is read exactly.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderIn {
     pub id: IdText,
@@ -24,6 +25,8 @@ pub struct OrderIn {
     pub currency: String,
     #[serde(default)]
     pub products: Vec<ProductIn>,
+    /// In the currency's units, with at most its digits (`10.00` EUR, `1000` JPY).
+    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
     pub total: Box<RawValue>,
     #[serde(default)]
     pub url: Option<String>,
@@ -36,14 +39,17 @@ pub struct OrderIn {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductIn {
     pub name: String,
     pub quantity: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
     pub price: Box<RawValue>,
 }
 
 /// Shops use string or integer ids; both are kept as text.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum IdText {
     Text(String),
@@ -226,10 +232,11 @@ impl Order {
 }
 
 /// An order in the shape of Belco's Custom Orders answer, field for field as its documentation
-/// lists them (serde writes the fields in this order).
+/// lists them (serde writes the fields in this order). Dates are RFC 3339 in UTC.
 #[derive(Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-struct BelcoOrder<'a> {
+pub struct BelcoOrder<'a> {
     id: &'a str,
     note: &'a str,
     number: &'a str,
@@ -239,6 +246,8 @@ struct BelcoOrder<'a> {
     status: &'a str,
     currency: &'a str,
     products: Vec<BelcoProduct<'a>>,
+    /// With exactly the currency's digits (`10.00` EUR, `1000` JPY).
+    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
     total: Money,
     url: &'a str,
     email: &'a str,
@@ -246,10 +255,20 @@ struct BelcoOrder<'a> {
 }
 
 #[derive(Serialize)]
-struct BelcoProduct<'a> {
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BelcoProduct<'a> {
     name: &'a str,
     quantity: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
     price: Money,
+}
+
+/// The orders API's answer, `{"orders":[…]}`, newest first: the envelope [`orders_response`]
+/// writes around orders stored already rendered (a test holds the two to the same bytes).
+#[derive(Serialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrdersResponse<'a> {
+    pub orders: Vec<BelcoOrder<'a>>,
 }
 
 impl<'a> BelcoOrder<'a> {
@@ -338,6 +357,24 @@ mod tests {
         );
         let parsed: serde_json::Value = serde_json::from_str(&wire).unwrap();
         assert_eq!(parsed["total"], serde_json::json!(10.0));
+    }
+
+    /// The answer is concatenated from stored JSON; the typed envelope the OpenAPI document
+    /// describes must write the same bytes.
+    #[test]
+    fn the_answer_is_the_envelope_the_schema_describes() {
+        let (eur, jpy) = (
+            order(SPEC_ORDER).unwrap(),
+            order(&SPEC_ORDER.replace("\"EUR\"", "\"JPY\"").replace("10.00", "1000")).unwrap(),
+        );
+        let stored = [eur.to_belco_json(), jpy.to_belco_json()];
+        let written = orders_response(stored.iter().map(String::as_str));
+        let typed = OrdersResponse { orders: vec![BelcoOrder::of(&eur), BelcoOrder::of(&jpy)] };
+        assert_eq!(written, serde_json::to_string(&typed).unwrap());
+        assert_eq!(
+            orders_response(std::iter::empty()),
+            serde_json::to_string(&OrdersResponse { orders: vec![] }).unwrap()
+        );
     }
 
     #[test]

@@ -169,26 +169,31 @@ pub enum BodyError {
     Delete { index: usize, id: String, reason: String },
 }
 
-/// The push body: `{"orders":[…], "delete":[…]}`, each key optional but not both.
-#[derive(Deserialize)]
+/// The push body: `{"orders":[…], "delete":[…]}`, each key optional but not both. Deletions
+/// are applied first.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PushIn {
+pub struct PushIn {
+    /// Orders to insert or replace (an older `updatedAt` than the stored one is skipped).
+    #[schema(value_type = Option<Vec<crate::contract::OrderIn>>)]
     orders: Option<Vec<Box<RawValue>>>,
+    #[schema(value_type = Option<Vec<DeleteIn>>)]
     delete: Option<Vec<Box<RawValue>>>,
 }
 
 /// One entry of `delete`: an order id, or `{"id": …, "deletedAt": …}`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
-enum DeleteIn {
+pub enum DeleteIn {
     Id(IdText),
     Dated(DatedDelete),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct DatedDelete {
+pub struct DatedDelete {
     id: IdText,
+    /// RFC 3339; without it the deletion happened at the request's `webhook-timestamp`.
     deleted_at: Option<String>,
 }
 

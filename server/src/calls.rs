@@ -2,7 +2,8 @@
 //! lookups, with what a developer needs to see why one failed: the time, the route, the status,
 //! the latency, whether the token was accepted, how many orders matched, and the reason for a
 //! refusal. Emails and phone numbers are masked (`j•••@e•••.com`, `+31•••78`); no token is ever
-//! kept. Kept in memory per instance (a call costs a lock and a push, no database write).
+//! kept. Kept in memory per instance (a call costs a lock and a push, no database write). A
+//! call refused before any handler read it (429, or 503 when busy) is only counted.
 //!
 //! The handlers describe their call in a [`CallNote`] in the response's extensions; [`record`],
 //! around the router, adds what only the outside sees (the final status, the time taken, the
@@ -10,6 +11,7 @@
 //! `belco-panel calls` prints it.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -65,7 +67,7 @@ pub struct Call {
     pub route: String,
     pub status: u16,
     pub latency_ms: f64,
-    /// `accepted`, `missing`, `wrong`, `ambiguous`, or `not checked` (refused before the check).
+    /// `accepted`, `missing`, `wrong` or `ambiguous`.
     pub token: String,
     pub customer: Option<String>,
     pub orders: Option<usize>,
@@ -77,6 +79,10 @@ pub struct Call {
 #[derive(Default)]
 pub struct Inspector {
     calls: Mutex<VecDeque<Call>>,
+    /// Calls answered before any handler read them (429 after too many failed tokens from one
+    /// address, 503 when the server was busy): counted, not kept, so that no caller without a
+    /// token can push Belco's real calls out of the list.
+    unchecked: AtomicU64,
 }
 
 impl Inspector {
@@ -95,6 +101,11 @@ impl Inspector {
 
     pub fn calls(&self) -> Vec<Call> {
         self.calls.lock().map(|calls| calls.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    /// How many calls were refused before their token was read, since the start.
+    pub fn unchecked(&self) -> u64 {
+        self.unchecked.load(Ordering::Relaxed)
     }
 }
 
@@ -116,7 +127,10 @@ pub async fn record(State(inspector): State<Arc<Inspector>>, request: Request, n
     let response = next.run(request).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     let status = response.status();
-    let note = response.extensions().get::<CallNote>();
+    let Some(note) = response.extensions().get::<CallNote>() else {
+        inspector.unchecked.fetch_add(1, Ordering::Relaxed);
+        return response;
+    };
     let request_id =
         response.headers().get(&crate::http::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     inspector.keep(Call {
@@ -125,21 +139,20 @@ pub async fn record(State(inspector): State<Arc<Inspector>>, request: Request, n
         route: route.to_owned(),
         status: status.as_u16(),
         latency_ms: (latency_ms * 100.0).round() / 100.0,
-        token: note.map_or("not checked", |n| n.token.as_str()).to_owned(),
-        customer: note.and_then(|n| n.customer.clone()),
-        orders: note.and_then(|n| n.orders),
+        token: note.token.as_str().to_owned(),
+        customer: note.customer.clone(),
+        orders: note.orders,
         outcome: outcome(status, note),
     });
     response
 }
 
-fn outcome(status: StatusCode, note: Option<&CallNote>) -> String {
-    if let Some(reason) = note.and_then(|n| n.reason.clone()) {
-        return reason;
+fn outcome(status: StatusCode, note: &CallNote) -> String {
+    if let Some(reason) = &note.reason {
+        return reason.clone();
     }
-    match (status, note.and_then(|n| n.orders)) {
-        (StatusCode::TOO_MANY_REQUESTS, _) => "refused: too many failed token checks from this address".into(),
-        (StatusCode::SERVICE_UNAVAILABLE, _) => "refused: the server was busy or the request took too long".into(),
+    match (status, note.orders) {
+        (StatusCode::SERVICE_UNAVAILABLE, _) => "refused: the request took too long".into(),
         (_, Some(0)) => "no orders for this customer".into(),
         (_, Some(1)) => "found 1 order".into(),
         (_, Some(n)) => format!("found {n} orders"),
@@ -162,7 +175,9 @@ pub async fn list(State(listing): State<Listing>, uri: Uri) -> Result<Response, 
         return Err(ApiError::unauthorized());
     }
     let calls = listing.inspector.calls();
-    Ok(crate::http::no_store(Json(json!({ "capacity": CAPACITY, "calls": calls })).into_response()))
+    let unchecked = listing.inspector.unchecked();
+    let listing = json!({ "capacity": CAPACITY, "calls": calls, "refused_before_the_token_check": unchecked });
+    Ok(crate::http::no_store(Json(listing).into_response()))
 }
 
 /// `john.doe@example.com` → `j•••@e•••.com`: enough to tell customers apart, not to read one.
@@ -189,8 +204,9 @@ pub fn mask_phone(phone: &str) -> String {
     format!("{head}•••{tail}")
 }
 
-/// The calls as `belco-panel calls` prints them, newest first.
-pub fn table(calls: &[Call]) -> String {
+/// The calls as `belco-panel calls` prints them, newest first, and how many were refused before
+/// their token was read.
+pub fn table(calls: &[Call], unchecked: u64) -> String {
     let mut out = format!(
         "{:<24} {:<10} {:>6} {:>9} {:<11} {:<30} {:>6}  {}\n",
         "time (UTC)", "route", "status", "ms", "token", "customer", "orders", "outcome"
@@ -210,6 +226,12 @@ pub fn table(calls: &[Call]) -> String {
     }
     if calls.is_empty() {
         out.push_str("(no calls yet: Belco calls the frame when an agent opens a conversation)\n");
+    }
+    if unchecked > 0 {
+        out.push_str(&format!(
+            "and {unchecked} calls refused before their token was read (429: too many failed tokens from one \
+             address; 503: the server was busy), not listed\n"
+        ));
     }
     out
 }

@@ -130,6 +130,8 @@ pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
+    let upkeep = (state.config.metrics_token.is_some() || state.config.metrics_addr.is_some())
+        .then(|| tokio::spawn(crate::metrics::upkeep()));
     let metrics = match state.config.metrics_addr {
         Some(metrics_addr) => {
             let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
@@ -143,8 +145,8 @@ pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) 
     };
     tracing::info!(%addr, "listening");
     crate::serve::run(listener, crate::app(state), header_timeout, shutdown_signal()).await;
-    if let Some(metrics) = metrics {
-        metrics.abort();
+    for task in [metrics, upkeep].into_iter().flatten() {
+        task.abort();
     }
     store.close().await;
     tracing::info!("storage closed");
@@ -228,8 +230,8 @@ fn print_urls(config: &Config, leptos_options: &LeptosOptions, token: Option<&st
         Some(url) => url.clone(),
         None => {
             let local = format!("http://{}", leptos_options.site_addr);
-            eprintln!(
-                "warning: BELCO_PUBLIC_URL is not set, so these URLs use {local}, which Belco cannot reach. \
+            tracing::warn!(
+                "BELCO_PUBLIC_URL is not set, so these URLs use {local}, which Belco cannot reach. \
                  Set it to the https address of this server as seen from the internet."
             );
             local
@@ -273,6 +275,10 @@ async fn import(config: &Config, path: &Path) -> CliResult {
 }
 
 async fn backup(config: &Config, path: &Path) -> CliResult {
+    // Opening would create an empty database at a mistyped path, and back that up.
+    if let Some(file) = belco::store::sqlite_file(config.database_url.expose()).filter(|f| !f.exists()) {
+        return Err(format!("DATABASE_URL names {}, which does not exist: nothing to back up", file.display()).into());
+    }
     let store = connect(config).await?;
     let started = Instant::now();
     let result = store.backup_to(path).await;
@@ -303,7 +309,12 @@ async fn calls(leptos_options: &LeptosOptions, base: Option<&str>) -> CliResult 
     let url = url::Url::parse_with_params(&format!("{base}/api/inspector/calls"), [("token", token)])
         .map_err(|e| format!("{base} is not a URL: {e}"))?;
     // Errors name the base, never the URL: it carries the token.
-    let response = reqwest::get(url).await.map_err(|e| format!("cannot reach {base}: {}", e.without_url()))?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("no HTTP client: {e}"))?;
+    let response = client.get(url).send().await.map_err(|e| format!("cannot reach {base}: {}", e.without_url()))?;
     match response.status().as_u16() {
         200 => {}
         401 => return Err(format!("{base} refused the token: BELCO_TOKENS here holds none of the server's").into()),
@@ -313,12 +324,14 @@ async fn calls(leptos_options: &LeptosOptions, base: Option<&str>) -> CliResult 
     #[derive(serde::Deserialize)]
     struct Listing {
         calls: Vec<crate::calls::Call>,
+        #[serde(default)]
+        refused_before_the_token_check: u64,
     }
     let listing: Listing = response
         .json()
         .await
         .map_err(|e| format!("{base} answered something else than the calls: {}", e.without_url()))?;
-    print!("{}", crate::calls::table(&listing.calls));
+    print!("{}", crate::calls::table(&listing.calls, listing.refused_before_the_token_check));
     Ok(())
 }
 

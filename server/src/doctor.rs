@@ -73,6 +73,12 @@ impl Report {
 /// Runs every check against `base` (default: `http://LEPTOS_SITE_ADDR`).
 pub async fn examine(config: &Config, site_addr: std::net::SocketAddr, base: Option<&str>) -> Report {
     let local = base.is_none();
+    // A server listening on every interface (0.0.0.0) is asked on this machine's loopback.
+    let site_addr = match site_addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => std::net::SocketAddr::from(([127, 0, 0, 1], site_addr.port())),
+        ip if ip.is_unspecified() => std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, site_addr.port())),
+        _ => site_addr,
+    };
     let base = base.map_or_else(|| format!("http://{site_addr}"), |b| b.trim().trim_end_matches('/').to_owned());
     let token = std::env::var("BELCO_TOKENS")
         .ok()
@@ -139,7 +145,7 @@ impl Doctor<'_> {
             return;
         };
         let https = url.scheme() == "https";
-        let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        let loopback = local || matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
 
         // Reachable, and over https with a valid certificate when the URL says so.
         match self.get("/healthz").await {
@@ -343,8 +349,13 @@ impl Doctor<'_> {
                 "start belco-panel once on it: it migrates at start",
             ),
             Ok(found) => match found.writable {
-                Ok(()) => Verdict::Pass(format!(
+                Ok(()) if local => Verdict::Pass(format!(
                     "migrated ({} of {}) and writable ({})",
+                    found.applied, found.known, found.backend
+                )),
+                // Another machine's server: what is checked is the database DATABASE_URL names here.
+                Ok(()) => Verdict::Pass(format!(
+                    "this machine's DATABASE_URL: migrated ({} of {}) and writable ({})",
                     found.applied, found.known, found.backend
                 )),
                 Err(reason) => fail(

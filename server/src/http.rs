@@ -49,9 +49,15 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// Every error answer of the JSON APIs: `{"error":"…"}`, a sentence for people.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(json!({ "error": self.message }))).into_response();
+        let mut response = (self.status, Json(ErrorBody { error: self.message })).into_response();
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }

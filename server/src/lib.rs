@@ -4,6 +4,7 @@
 //! - `config`: the environment variables;
 //! - `api::orders`: `GET /api/v1.0/orders`, Belco's contract;
 //! - `api::push`: `POST /api/v1.0/orders` and `DELETE /api/v1.0/orders/{id}`, signed by the shop;
+//! - `openapi`: `GET /api/openapi.json`, the document of both APIs, derived from their types;
 //! - `frame`: `GET /frame`, Belco's Custom Frame (token, status, headers; `app` renders it);
 //! - `token`: the token check the orders API and the frame share;
 //! - `web`: the Leptos pages and server functions;
@@ -25,6 +26,7 @@ pub mod health;
 pub mod http;
 pub mod limits;
 pub mod metrics;
+pub mod openapi;
 pub mod serve;
 pub mod state;
 pub mod throttle;
@@ -52,11 +54,18 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(http::readyz))
         .route("/healthz", get(http::healthz))
         .with_state(health::Monitor::new(state.store.clone()));
-    metrics::record_build_info(state.store.backend());
+    let metrics_on = state.config.metrics_token.is_some() || state.config.metrics_addr.is_some();
+    if metrics_on {
+        metrics::record_build_info(state.store.backend());
+    }
     let inspector = calls::Inspector::new();
     let listing = calls::Listing { config: state.config.clone(), inspector: inspector.clone() };
     let inspect = Router::new().route("/api/inspector/calls", get(calls::list)).with_state(listing);
-    let scrape = state.config.metrics_token.clone().map(|token| metrics_router(&state.store, Some(token)));
+    // On the main address only when it has no address of its own.
+    let scrape = match (&state.config.metrics_token, state.config.metrics_addr) {
+        (Some(token), None) => Some(metrics_router(&state.store, Some(token.clone()))),
+        _ => None,
+    };
     let mut router = Router::new()
         .merge(api::router())
         .merge(web::routes(state.clone()))
@@ -67,12 +76,13 @@ pub fn app(state: AppState) -> Router {
     if let Some(scrape) = scrape {
         router = router.merge(scrape);
     }
-    router
+    let router = router
         .layer(axum::middleware::from_fn_with_state(throttle, throttle::failed_tokens))
         .layer(axum::middleware::from_fn_with_state(request_limits, limits::limit))
         .layer(axum::middleware::from_fn_with_state(security, http::headers_and_log))
-        .layer(axum::middleware::from_fn_with_state(inspector, calls::record))
-        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn_with_state(inspector, calls::record));
+    // Off, nothing is recorded (a recorder nobody scrapes would keep every latency sample).
+    if metrics_on { router.layer(axum::middleware::from_fn(metrics::track)) } else { router }
 }
 
 /// `GET /metrics` alone (for `BELCO_METRICS_ADDR`, or merged into [`app`] with a token).

@@ -25,9 +25,16 @@ impl RequestLimits {
     }
 }
 
+/// The probes and the scrape: answered from memory, so they take no slot and are answered when
+/// every slot is taken (a full server is alive; a liveness probe must not restart it for that).
+const EXEMPT: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
 /// Refuses a request at once when `max_concurrent` are running (load shedding: a queue would
 /// only make every answer late), and ends one that runs past `timeout`, body reading included.
 pub async fn limit(State(limits): State<RequestLimits>, request: Request, next: Next) -> Response {
+    if EXEMPT.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
     let Ok(_slot) = limits.slots.clone().try_acquire_owned() else {
         return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is busy, try again shortly").into_response();
     };

@@ -1,8 +1,9 @@
 //! Prometheus metrics, `GET /metrics` in the text format: what Belco asks and how it goes, for
 //! the shop's monitoring. Recorded through the `metrics` facade and exported by
-//! `metrics-exporter-prometheus`. Off unless configured: `BELCO_METRICS_TOKEN` serves it on the
-//! main address to `Authorization: Bearer <token>`, `BELCO_METRICS_ADDR` on an address of its
-//! own (a private interface; the token is asked there too when both are set).
+//! `metrics-exporter-prometheus`. Off unless configured (and then nothing is recorded):
+//! `BELCO_METRICS_TOKEN` serves it on the main address to `Authorization: Bearer <token>`,
+//! `BELCO_METRICS_ADDR` on an address of its own instead (a private interface; the token is
+//! asked there too when both are set).
 //!
 //! Labels are bounded: a route is the router's pattern (`/api/v1.0/orders`, `/fn/{*fn_name}`),
 //! never a raw path, so no client can mint new series; no label holds a token, an email or a
@@ -49,6 +50,15 @@ pub fn exporter() -> &'static PrometheusHandle {
         }
         handle
     })
+}
+
+/// Folds the recorded latencies into the histograms every few seconds, so memory stays flat
+/// between scrapes (run by `serve` while metrics are on).
+pub async fn upkeep() {
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        exporter().run_upkeep();
+    }
 }
 
 /// `belco_build_info`, once per router.

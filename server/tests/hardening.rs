@@ -122,6 +122,10 @@ async fn past_the_concurrency_limit_a_request_is_refused_at_once() {
     assert_eq!(busy.status(), 503);
     assert!(busy.text().await.expect("body").contains("the server is busy"));
     assert!(started.elapsed() < Duration::from_millis(500));
+    // The probes take no slot: a full server is alive, and ready.
+    for probe in ["/healthz", "/readyz"] {
+        assert_eq!(reqwest::get(format!("http://{addr}{probe}")).await.expect("request").status(), 200, "{probe}");
+    }
 
     // Once the stuck requests hit their deadline, the slots are free again.
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -164,11 +164,14 @@ async fn json_logs_carry_each_requests_id() {
 
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let log = server.log();
+    // Every log line is JSON; what is not is the URLs `serve` prints for people on stdout.
+    let printed = |line: &str| line.is_empty() || line.starts_with("  Custom ") || line.starts_with("Paste into Belco");
     let lines: Vec<serde_json::Value> = log
         .lines()
-        .filter(|line| line.starts_with('{'))
+        .filter(|line| !printed(line))
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .collect();
+    assert!(lines.len() >= 5, "{log}");
     assert!(lines.iter().any(|l| l["message"] == "listening"), "{log}");
     let request_line = |id: &str| {
         lines
@@ -196,7 +199,7 @@ fn parse_metrics(text: &str) -> Vec<(String, std::collections::BTreeMap<String, 
         from prometheus_client.parser import text_string_to_metric_families\n\
         out = [[s.name, s.labels, s.value] for f in text_string_to_metric_families(sys.stdin.read()) for s in f.samples]\n\
         print(json.dumps(out))";
-    let python = std::env::var("BELCO_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = python();
     let mut child = Command::new(&python)
         .args(["-c", PARSE])
         .stdin(std::process::Stdio::piped())
@@ -516,6 +519,77 @@ async fn read_only_role(url: &str) -> String {
     parsed.set_username(&role).expect("user");
     parsed.set_password(Some("read-only")).expect("password");
     parsed.to_string()
+}
+
+/// The tools' Python (scripts/setup installs its packages; `BELCO_PYTHON` names it).
+fn python() -> String {
+    std::env::var("BELCO_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// `/api/openapi.json` is a valid OpenAPI document (openapi-spec-validator), the orders API's
+/// answer for a real customer validates against the schema it gives (jsonschema), and
+/// schemathesis, calling the running server with what the document allows, finds every answer
+/// as documented: status, content type, headers, body schema, no 5xx.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_is_valid_and_the_server_answers_as_it_says() {
+    let dir = tempfile::tempdir().expect("dir");
+    let orders = dir.path().join("orders.json");
+    std::fs::write(&orders, file(&[SPEC_ORDER.to_owned(), order("o2", "john@example.com", "", "2024-01-01")]))
+        .expect("write");
+    let out = belco_panel(&dir, &["import", orders.to_str().expect("path")], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    // schemathesis sends hundreds of wrong tokens and unsigned pushes.
+    let server =
+        common::server_process::ServerProcess::start(&url, &[("BELCO_TOKEN_FAILURES_PER_MINUTE", "10000")]).await;
+    let document = reqwest::get(server.url("/api/openapi.json")).await.expect("get").text().await.expect("text");
+    let path = dir.path().join("openapi.json");
+    std::fs::write(&path, &document).expect("write");
+    let run = |args: &[&str]| {
+        let out = Command::new(python()).args(args).current_dir(dir.path()).output().expect("python");
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
+    };
+    let (valid, said) = run(&["-m", "openapi_spec_validator", path.to_str().expect("path")]);
+    assert!(valid && said.contains("OK"), "openapi-spec-validator: {said}\n{document}");
+
+    let answer = reqwest::get(server.url(&format!("/api/v1.0/orders?token={TOKEN}&email=john@example.com")))
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    let answer_path = dir.path().join("answer.json");
+    std::fs::write(&answer_path, &answer).expect("write");
+    const VALIDATE: &str = "import json, sys, jsonschema\n\
+        doc = json.load(open(sys.argv[1])); answer = json.load(open(sys.argv[2]))\n\
+        schema = {'$ref': '#/components/schemas/OrdersResponse', 'components': doc['components']}\n\
+        jsonschema.Draft202012Validator(schema).validate(answer)\n\
+        print(len(answer['orders']), 'orders valid')";
+    let (ok, said) = run(&["-c", VALIDATE, path.to_str().expect("path"), answer_path.to_str().expect("path")]);
+    assert!(ok && said.contains("2 orders valid"), "{said}\n{answer}");
+
+    let (ok, said) = run(&[
+        "-m",
+        "schemathesis.cli",
+        "run",
+        &server.url("/api/openapi.json"),
+        "--experimental=openapi-3.1",
+        "--checks",
+        "all",
+        "--hypothesis-max-examples",
+        "40",
+        "--hypothesis-derandomize",
+    ]);
+    assert!(ok, "schemathesis found answers the document does not describe:\n{said}");
+    for check in
+        ["not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance"]
+    {
+        assert!(said.lines().any(|l| l.contains(check) && l.contains("PASSED")), "{check}: {said}");
+    }
+    assert!(said.contains("3 passed"), "the three operations were tested: {said}");
 }
 
 async fn get_status(url: &str) -> u16 {

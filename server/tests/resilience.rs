@@ -131,6 +131,14 @@ async fn a_backup_under_write_load_holds_every_write_acknowledged_before_it() {
     assert_stored_exactly_once(&store, &copy_url, &before, "backup").await;
     store.close().await;
 
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&copy).expect("the copy").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "customers' data, for the owner only");
+    let mistyped = dir.path().join("no-such.db");
+    let nothing = run_backup(&format!("sqlite://{}", mistyped.display()), &dir.path().join("other.db")).await;
+    assert!(!nothing.status.success() && String::from_utf8_lossy(&nothing.stderr).contains("does not exist"));
+    assert!(!mistyped.exists() && !dir.path().join("other.db").exists(), "a mistyped DATABASE_URL creates nothing");
+
     let again = run_backup(&url, &copy).await;
     assert!(!again.status.success(), "a second backup onto the same file must fail");
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"), "{again:?}");

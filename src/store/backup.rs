@@ -4,8 +4,9 @@
 //! `VACUUM INTO` reads the whole database in one read transaction: the copy holds every commit
 //! made before it began and none made after, and writers are not held up (the store is in WAL
 //! mode, where readers and a writer do not wait for each other). The copy is written beside the
-//! target under a temporary name, synced, and only then renamed, so a copy cut short by a crash
-//! or a full disk never takes the target's name. PostgreSQL is backed up with `pg_dump`.
+//! target under a temporary name, readable by its owner only, synced, and only then linked to
+//! the target's name (which fails rather than replace a file), so a copy cut short by a crash or
+//! a full disk never takes that name. PostgreSQL is backed up with `pg_dump`.
 
 use std::path::{Path, PathBuf};
 
@@ -39,8 +40,17 @@ impl Store {
                 StoreError::Backup(format!("{} is not a UTF-8 path, which SQLite needs", partial.display()))
             })?;
             sqlx::query("VACUUM INTO ?").bind(name).execute(pool).await?;
+            // It holds customers' emails, phone numbers and notes: for the owner's eyes only.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| io_error(&partial, e))?;
+            }
             sync_file(&partial)?;
-            std::fs::rename(&partial, target).map_err(|e| io_error(target, e))?;
+            // A link, not a rename: it fails if `target` appeared meanwhile, which is never replaced.
+            std::fs::hard_link(&partial, target).map_err(|e| io_error(target, e))?;
+            std::fs::remove_file(&partial).map_err(|e| io_error(&partial, e))?;
             if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
                 // The rename itself survives a power cut once the directory is synced.
                 std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io_error(dir, e))?;

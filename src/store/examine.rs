@@ -25,13 +25,26 @@ const APPLIED: &str = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
 const WRITE: &str = "INSERT INTO settings (key, value) VALUES ('doctor-write-check', 'x') \
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value";
 
+/// SQLite's "no such table" and PostgreSQL's undefined_table (42P01).
+fn no_such_table(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db.code().as_deref() == Some("42P01") || db.message().contains("no such table"),
+        _ => false,
+    }
+}
+
 /// Opens `url` without creating or migrating anything, and examines it.
 pub async fn examine(url: &str) -> Result<Examination, StoreError> {
     let known = MIGRATOR.iter().count();
     macro_rules! run {
         ($conn:expr, $backend:expr) => {{
             let mut conn = $conn;
-            let applied: i64 = sqlx::query_scalar(APPLIED).fetch_one(&mut conn).await.unwrap_or(0);
+            // No migrations table is no migration applied; any other failure is the answer.
+            let applied: i64 = match sqlx::query_scalar(APPLIED).fetch_one(&mut conn).await {
+                Ok(n) => n,
+                Err(e) if no_such_table(&e) => 0,
+                Err(e) => return Err(e.into()),
+            };
             let writable = async {
                 let mut tx = conn.begin().await?;
                 sqlx::query(WRITE).execute(&mut *tx).await?;

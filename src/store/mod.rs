@@ -226,6 +226,13 @@ pub struct PoolStats {
     pub idle: usize,
 }
 
+/// The file a `sqlite:` URL names (`None` for PostgreSQL, in-memory databases and bad URLs).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let options = SqliteConnectOptions::from_str(url).ok().filter(|_| url.starts_with("sqlite:"))?;
+    let file = options.get_filename();
+    (!(url.contains(":memory:") || url.contains("mode=memory"))).then(|| file.to_owned())
+}
+
 pub fn now_millis() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

@@ -14,4 +14,5 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1.0/orders", get(orders::list).post(push::upsert))
         .route("/api/v1.0/orders/{id}", delete(push::delete))
+        .route("/api/openapi.json", get(crate::openapi::serve))
 }

@@ -18,12 +18,34 @@ use belco::store::Store;
 
 use crate::calls::CallNote;
 use crate::config::Config;
-use crate::http::{ApiError, json_no_store};
+use crate::http::{ApiError, ErrorBody, json_no_store};
 use crate::token::TokenCheck;
 
 /// Takes only the parts of the state it needs: extracting the whole `AppState` would clone the
 /// Leptos options on every call. The answer carries a [`CallNote`] for the inspector and the
 /// metrics.
+#[utoipa::path(
+    get,
+    path = "/api/v1.0/orders",
+    tag = "orders",
+    description = "Belco's Custom Orders call: the customer's orders, newest first, matched exactly on the \
+        normalized email or E.164 phone number (either one). The token is checked first. A name given two \
+        different values names nobody (200 with no orders). Parameters are read as Belco sends them: \
+        %XX is decoded, a bare + stays a plus.",
+    params(
+        ("token" = String, Query, description = "One of BELCO_TOKENS"),
+        ("email" = Option<String>, Query, description = "The customer's email, as Belco appends it"),
+        ("phoneNumber" = Option<String>, Query, description = "The customer's phone number, as Belco appends it"),
+    ),
+    responses(
+        (status = 200, description = "The customer's orders (none for an unknown customer)", body = belco::contract::OrdersResponse),
+        (status = 400, description = "A parameter is not UTF-8", body = ErrorBody),
+        (status = 401, description = "Missing or wrong token; the same answer for every customer", body = ErrorBody),
+        (status = 414, description = "A query string over 4 KiB", body = ErrorBody),
+        (status = 429, description = "Too many failed token checks from this address", body = ErrorBody),
+        (status = 503, description = "Storage is unavailable, or the server is busy", body = ErrorBody),
+    )
+)]
 pub async fn list(State(config): State<Arc<Config>>, State(store): State<Store>, uri: Uri) -> Response {
     let mut note = CallNote::new("orders_api");
     let mut response = answer(&config, &store, &uri, &mut note).await.unwrap_or_else(IntoResponse::into_response);

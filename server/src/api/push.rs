@@ -19,24 +19,69 @@ use belco::push::{BodyError, PushBody, PushHeaders, PushPlan, RECEIPT_WINDOW};
 use belco::store::{PushOutcome, WriteCounts, now_millis};
 use serde_json::json;
 
-use crate::http::ApiError;
+use belco::push::PushIn;
+
+use crate::http::{ApiError, ErrorBody};
 use crate::state::AppState;
 
+#[utoipa::path(
+    post,
+    path = "/api/v1.0/orders",
+    tag = "push",
+    description = "Upserts and deletes orders, signed per Standard Webhooks with BELCO_PUSH_SECRET. \
+        The checks come in this order: the push API is on (403), the signature headers are there and \
+        the timestamp within 5 minutes (401), the body within BELCO_PUSH_MAX_BYTES (413), the \
+        signature (401); then the webhook-id is used up whatever happens (a second request with it gets 409).",
+    params(PushSignature),
+    request_body(content = PushIn, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Applied; every order and deletion sent is in exactly one count", body = PushAnswer),
+        (status = 400, description = "Not a push body (not JSON, unknown keys, neither key)", body = ErrorBody),
+        (status = 401, description = "Signature headers missing, timestamp outside the tolerance, or a wrong signature", body = ErrorBody),
+        (status = 403, description = "The push API is off (no BELCO_PUSH_SECRET)", body = ErrorBody),
+        (status = 409, description = "This webhook-id was received already; nothing stored", body = ErrorBody),
+        (status = 413, description = "Body over BELCO_PUSH_MAX_BYTES", body = ErrorBody),
+        (status = 422, description = "An order or a deletion is invalid; nothing stored", body = ErrorBody),
+        (status = 429, description = "Too many failed checks from this address", body = ErrorBody),
+        (status = 503, description = "Storage is unavailable, or the server is busy", body = ErrorBody),
+    )
+)]
 pub async fn upsert(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<PushAnswer>, ApiError> {
     let counts = push(&state, &headers, body, None).await?;
     Ok(Json(answer(counts)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1.0/orders/{id}",
+    tag = "push",
+    description = "Deletes one order: the same signed push, whose body must be exactly {\"delete\":[\"{id}\"]} \
+        (or the dated form), since the signature covers the body and not the path.",
+    params(("id" = String, Path, description = "The order's id"), PushSignature),
+    request_body(content = PushIn, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Deleted", body = PushAnswer),
+        (status = 400, description = "Not a push body", body = ErrorBody),
+        (status = 401, description = "Signature headers missing, timestamp outside the tolerance, or a wrong signature", body = ErrorBody),
+        (status = 403, description = "The push API is off (no BELCO_PUSH_SECRET)", body = ErrorBody),
+        (status = 404, description = "No order with that id (its deletion is remembered)", body = ErrorBody),
+        (status = 409, description = "This webhook-id was received already; nothing stored", body = ErrorBody),
+        (status = 413, description = "Body over BELCO_PUSH_MAX_BYTES", body = ErrorBody),
+        (status = 422, description = "The body names another order, or is invalid; nothing stored", body = ErrorBody),
+        (status = 429, description = "Too many failed checks from this address", body = ErrorBody),
+        (status = 503, description = "Storage is unavailable, or the server is busy", body = ErrorBody),
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<PushAnswer>, ApiError> {
     let counts = push(&state, &headers, body, Some(&id)).await?;
     if counts.missing > 0 {
         return Err(ApiError::new(
@@ -47,15 +92,37 @@ pub async fn delete(
     Ok(Json(answer(counts)))
 }
 
-/// `{"upserted":…, "deleted":…, "stale":…, "missing":…}`: every order and deletion sent is in
-/// exactly one of them.
-fn answer(counts: WriteCounts) -> serde_json::Value {
-    json!({
-        "upserted": counts.upserted,
-        "deleted": counts.deleted,
-        "stale": counts.stale,
-        "missing": counts.missing,
-    })
+/// A push's answer: every order and deletion sent is in exactly one of the counts.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PushAnswer {
+    /// Orders written (inserted, or replacing an older version).
+    upserted: u64,
+    /// Deletions that removed a stored order.
+    deleted: u64,
+    /// Orders and deletions older than what is stored, skipped.
+    stale: u64,
+    /// Deletions of orders that were not stored (remembered, so a later older push stays out).
+    missing: u64,
+}
+
+/// The Standard Webhooks headers every push carries.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Read by `belco::push::PushHeaders`; this names them for the OpenAPI document.
+struct PushSignature {
+    /// The message id, 1 to 256 characters; each may be used once.
+    #[param(rename = "webhook-id", pattern = "^[!-~]{1,256}$")]
+    webhook_id: String,
+    /// Unix seconds; within 5 minutes of the server's clock.
+    #[param(rename = "webhook-timestamp", pattern = "^[0-9]{1,19}$")]
+    webhook_timestamp: String,
+    /// `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, several separated by spaces.
+    #[param(rename = "webhook-signature", pattern = "^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$")]
+    webhook_signature: String,
+}
+
+fn answer(counts: WriteCounts) -> PushAnswer {
+    PushAnswer { upserted: counts.upserted, deleted: counts.deleted, stale: counts.stale, missing: counts.missing }
 }
 
 /// One push, checked in the order the module comment gives. `delete_of` is the id in the path
