@@ -89,17 +89,34 @@ pub async fn examine(config: &Config, site_addr: std::net::SocketAddr, base: Opt
         ("Custom frame:", format!("{paste_base}/frame?token={shown}")),
         ("Custom orders:", format!("{paste_base}/api/v1.0/orders?token={shown}")),
     ];
-    let mut doctor = Doctor { config, base: base.clone(), client: client(), checks: Vec::new() };
+    let client = match client() {
+        Ok(client) => client,
+        Err(problem) => {
+            let checks = vec![(
+                "https",
+                fail(problem, "BELCO_DOCTOR_CA names a PEM file of the CA that signed the server's certificate"),
+            )];
+            return Report { base, paste, checks };
+        }
+    };
+    let mut doctor = Doctor { config, base: base.clone(), client, checks: Vec::new() };
     doctor.run(token.as_deref(), local).await;
     Report { base, paste, checks: doctor.checks }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap_or_default()
+/// Certificates are checked against the public CAs (webpki roots), and against the one in
+/// `BELCO_DOCTOR_CA` (PEM) when set: a private CA, or a test certificate.
+fn client() -> Result<reqwest::Client, String> {
+    let mut builder =
+        reqwest::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none());
+    if let Some(path) = std::env::var_os("BELCO_DOCTOR_CA") {
+        let path = std::path::PathBuf::from(path);
+        let pem = std::fs::read(&path).map_err(|e| format!("BELCO_DOCTOR_CA: {}: {e}", path.display()))?;
+        let ca =
+            reqwest::Certificate::from_pem(&pem).map_err(|e| format!("BELCO_DOCTOR_CA: {}: {e}", path.display()))?;
+        builder = builder.add_root_certificate(ca);
+    }
+    builder.build().map_err(|e| format!("no HTTP client: {e}"))
 }
 
 struct Doctor<'a> {
