@@ -75,10 +75,40 @@ pub struct Call {
     pub outcome: String,
 }
 
+/// A call as it is kept: what it costs a call to note, the rest worked out when it is listed.
+#[derive(Debug)]
+struct Kept {
+    at_millis: i64,
+    request_id: Option<axum::http::HeaderValue>,
+    route: &'static str,
+    status: StatusCode,
+    latency: std::time::Duration,
+    token: TokenCheck,
+    customer: Option<String>,
+    orders: Option<usize>,
+    reason: Option<String>,
+}
+
+impl Kept {
+    fn call(&self) -> Call {
+        Call {
+            at: belco::time::format_instant(self.at_millis),
+            request_id: self.request_id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned(),
+            route: self.route.to_owned(),
+            status: self.status.as_u16(),
+            latency_ms: (self.latency.as_secs_f64() * 100_000.0).round() / 100.0,
+            token: self.token.as_str().to_owned(),
+            customer: self.customer.clone(),
+            orders: self.orders,
+            outcome: outcome(self.status, self.orders, self.reason.as_deref()),
+        }
+    }
+}
+
 /// The calls kept, newest first.
 #[derive(Default)]
 pub struct Inspector {
-    calls: Mutex<VecDeque<Call>>,
+    calls: Mutex<VecDeque<Kept>>,
     /// Calls answered before any handler read them (429 after too many failed tokens from one
     /// address, 503 when the server was busy): counted, not kept, so that no caller without a
     /// token can push Belco's real calls out of the list.
@@ -90,7 +120,7 @@ impl Inspector {
         Arc::new(Self::default())
     }
 
-    fn keep(&self, call: Call) {
+    fn keep(&self, call: Kept) {
         if let Ok(mut calls) = self.calls.lock() {
             if calls.len() == CAPACITY {
                 calls.pop_back();
@@ -100,7 +130,7 @@ impl Inspector {
     }
 
     pub fn calls(&self) -> Vec<Call> {
-        self.calls.lock().map(|calls| calls.iter().cloned().collect()).unwrap_or_default()
+        self.calls.lock().map(|calls| calls.iter().map(Kept::call).collect()).unwrap_or_default()
     }
 
     /// How many calls were refused before their token was read, since the start.
@@ -124,34 +154,34 @@ pub async fn record(State(inspector): State<Arc<Inspector>>, request: Request, n
         return next.run(request).await;
     };
     let started = Instant::now();
-    let response = next.run(request).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let status = response.status();
-    let Some(note) = response.extensions().get::<CallNote>() else {
+    let mut response = next.run(request).await;
+    let latency = started.elapsed();
+    let Some(note) = response.extensions_mut().remove::<CallNote>() else {
         inspector.unchecked.fetch_add(1, Ordering::Relaxed);
         return response;
     };
-    let request_id =
-        response.headers().get(&crate::http::REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    inspector.keep(Call {
-        at: belco::time::format_instant(belco::store::now_millis()),
-        request_id,
-        route: route.to_owned(),
-        status: status.as_u16(),
-        latency_ms: (latency_ms * 100.0).round() / 100.0,
-        token: note.token.as_str().to_owned(),
-        customer: note.customer.clone(),
-        orders: note.orders,
-        outcome: outcome(status, note),
+    let CallNote { source, token, customer, orders, reason } = note;
+    inspector.keep(Kept {
+        at_millis: belco::store::now_millis(),
+        request_id: response.headers().get(&crate::http::REQUEST_ID).cloned(),
+        route,
+        status: response.status(),
+        latency,
+        token,
+        customer,
+        orders,
+        reason,
     });
+    // What the metrics, further out, read of it.
+    response.extensions_mut().insert(CallNote { source, token, customer: None, orders, reason: None });
     response
 }
 
-fn outcome(status: StatusCode, note: &CallNote) -> String {
-    if let Some(reason) = &note.reason {
-        return reason.clone();
+fn outcome(status: StatusCode, orders: Option<usize>, reason: Option<&str>) -> String {
+    if let Some(reason) = reason {
+        return reason.to_owned();
     }
-    match (status, note.orders) {
+    match (status, orders) {
         (StatusCode::SERVICE_UNAVAILABLE, _) => "refused: the request took too long".into(),
         (_, Some(0)) => "no orders for this customer".into(),
         (_, Some(1)) => "found 1 order".into(),
@@ -255,16 +285,16 @@ mod tests {
     fn the_oldest_call_goes_first() {
         let inspector = Inspector::new();
         for n in 0..CAPACITY + 3 {
-            inspector.keep(Call {
-                at: String::new(),
-                request_id: n.to_string(),
-                route: "frame".into(),
-                status: 200,
-                latency_ms: 1.0,
-                token: "accepted".into(),
+            inspector.keep(Kept {
+                at_millis: 0,
+                request_id: axum::http::HeaderValue::from_str(&n.to_string()).ok(),
+                route: "frame",
+                status: StatusCode::OK,
+                latency: std::time::Duration::from_millis(1),
+                token: TokenCheck::Accepted,
                 customer: None,
                 orders: None,
-                outcome: String::new(),
+                reason: None,
             });
         }
         let calls = inspector.calls();
