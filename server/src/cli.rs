@@ -300,20 +300,14 @@ async fn backup(config: &Config, path: &Path) -> CliResult {
 
 /// `belco-panel calls [URL]`: the inspector's list, from the server at URL.
 async fn calls(leptos_options: &LeptosOptions, base: Option<&str>) -> CliResult {
-    let tokens = std::env::var("BELCO_TOKENS").unwrap_or_default();
-    let Some(token) = tokens.split(',').map(str::trim).find(|t| !t.is_empty()) else {
+    let Some(token) = crate::doctor::first_token() else {
         return Err("BELCO_TOKENS is not set: `calls` asks the server with one of its tokens".into());
     };
-    let base =
-        base.map_or_else(|| format!("http://{}", leptos_options.site_addr), |b| b.trim_end_matches('/').to_owned());
-    let url = url::Url::parse_with_params(&format!("{base}/api/inspector/calls"), [("token", token)])
+    let base = crate::doctor::base_url(leptos_options.site_addr, base);
+    let url = url::Url::parse_with_params(&format!("{base}/api/inspector/calls"), [("token", token.as_str())])
         .map_err(|e| format!("{base} is not a URL: {e}"))?;
     // Errors name the base, never the URL: it carries the token.
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| format!("no HTTP client: {e}"))?;
+    let client = crate::doctor::http_client()?;
     let response = client.get(url).send().await.map_err(|e| format!("cannot reach {base}: {}", e.without_url()))?;
     match response.status().as_u16() {
         200 => {}

@@ -73,23 +73,15 @@ impl Report {
 /// Runs every check against `base` (default: `http://LEPTOS_SITE_ADDR`).
 pub async fn examine(config: &Config, site_addr: std::net::SocketAddr, base: Option<&str>) -> Report {
     let local = base.is_none();
-    // A server listening on every interface (0.0.0.0) is asked on this machine's loopback.
-    let site_addr = match site_addr.ip() {
-        ip if ip.is_unspecified() && ip.is_ipv4() => std::net::SocketAddr::from(([127, 0, 0, 1], site_addr.port())),
-        ip if ip.is_unspecified() => std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, site_addr.port())),
-        _ => site_addr,
-    };
-    let base = base.map_or_else(|| format!("http://{site_addr}"), |b| b.trim().trim_end_matches('/').to_owned());
-    let token = std::env::var("BELCO_TOKENS")
-        .ok()
-        .and_then(|list| list.split(',').map(str::trim).find(|t| !t.is_empty()).map(str::to_owned));
+    let base = base_url(site_addr, base);
+    let token = first_token();
     let paste_base = config.public_url.clone().unwrap_or_else(|| base.clone());
     let shown = token.as_deref().unwrap_or("<a token from BELCO_TOKENS>");
     let paste = vec![
         ("Custom frame:", format!("{paste_base}/frame?token={shown}")),
         ("Custom orders:", format!("{paste_base}/api/v1.0/orders?token={shown}")),
     ];
-    let client = match client() {
+    let client = match http_client() {
         Ok(client) => client,
         Err(problem) => {
             let checks = vec![(
@@ -104,9 +96,28 @@ pub async fn examine(config: &Config, site_addr: std::net::SocketAddr, base: Opt
     Report { base, paste, checks: doctor.checks }
 }
 
-/// Certificates are checked against the public CAs (webpki roots), and against the one in
-/// `BELCO_DOCTOR_CA` (PEM) when set: a private CA, or a test certificate.
-fn client() -> Result<reqwest::Client, String> {
+/// The server to ask: `base` as given, or this machine's (`LEPTOS_SITE_ADDR`; one listening on
+/// every interface, 0.0.0.0, is asked on the loopback). Shared with `belco-panel calls`.
+pub fn base_url(site_addr: std::net::SocketAddr, base: Option<&str>) -> String {
+    let site_addr = match site_addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => std::net::SocketAddr::from(([127, 0, 0, 1], site_addr.port())),
+        ip if ip.is_unspecified() => std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, site_addr.port())),
+        _ => site_addr,
+    };
+    base.map_or_else(|| format!("http://{site_addr}"), |b| b.trim().trim_end_matches('/').to_owned())
+}
+
+/// The token the CLI calls the server with: the first of `BELCO_TOKENS` (`TokenSet` keeps only
+/// digests, so it is read from the environment).
+pub fn first_token() -> Option<String> {
+    let list = std::env::var("BELCO_TOKENS").ok()?;
+    list.split(',').map(str::trim).find(|t| !t.is_empty()).map(str::to_owned)
+}
+
+/// The CLI's HTTP client: a 10 s timeout, no redirects. Certificates are checked against the
+/// public CAs (webpki roots), and against the one in `BELCO_DOCTOR_CA` (PEM) when set: a private
+/// CA, or a test certificate.
+pub fn http_client() -> Result<reqwest::Client, String> {
     let mut builder =
         reqwest::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none());
     if let Some(path) = std::env::var_os("BELCO_DOCTOR_CA") {

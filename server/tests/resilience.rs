@@ -5,12 +5,12 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use belco::store::Store;
 use common::server_process::{ServerProcess, assert_no_secrets, callback_args, capability_in, note_args};
-use common::workload::{EMAIL, PHONE, Workload, assert_stored_exactly_once, stored_order_ids};
+use common::workload::{EMAIL, PHONE, Workload, assert_stored_exactly_once, drive_in_parallel, stored_order_ids};
 use common::{Backend, TOKEN, fresh_database};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -32,14 +32,8 @@ async fn kill_9_during_writes_loses_no_acknowledged_write(backend: Backend) {
     let url = fresh_database(backend, &dir).await;
     let mut server = ServerProcess::start(&url, &[]).await;
     let workload = Arc::new(Workload::new(&server, "crash").await);
-    let stop = Arc::new(AtomicBool::new(false));
     let deadline = Instant::now() + Duration::from_secs(60);
-    let workers: Vec<_> = (0..16)
-        .map(|worker| {
-            let (workload, stop) = (workload.clone(), stop.clone());
-            tokio::spawn(async move { workload.drive(worker, deadline, &stop).await })
-        })
-        .collect();
+    let (stop, workers) = drive_in_parallel(&workload, 16, deadline);
     // Until enough has been acknowledged that the kill lands among writes.
     while workload.acked.lock().expect("acked").pushes.len() < 20 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -93,14 +87,8 @@ async fn a_backup_under_write_load_holds_every_write_acknowledged_before_it() {
     let url = fresh_database(Backend::Sqlite, &dir).await;
     let server = ServerProcess::start(&url, &[]).await;
     let workload = Arc::new(Workload::new(&server, "backup").await);
-    let stop = Arc::new(AtomicBool::new(false));
     let deadline = Instant::now() + Duration::from_secs(60);
-    let workers: Vec<_> = (0..16)
-        .map(|worker| {
-            let (workload, stop) = (workload.clone(), stop.clone());
-            tokio::spawn(async move { workload.drive(worker, deadline, &stop).await })
-        })
-        .collect();
+    let (stop, workers) = drive_in_parallel(&workload, 16, deadline);
     while workload.acked.lock().expect("acked").notes.len() < 20 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -233,6 +233,23 @@ impl Workload {
 
 /// Checks that every write `acked` holds is in `store` exactly once (this run's writes are told
 /// apart by their tag, which starts with `run`).
+/// `n` connections driving `workload` at once until `deadline`, or until the flag returned is set;
+/// each handle answers how many requests its connection sent.
+pub fn drive_in_parallel(
+    workload: &std::sync::Arc<Workload>,
+    n: u64,
+    deadline: Instant,
+) -> (std::sync::Arc<std::sync::atomic::AtomicBool>, Vec<tokio::task::JoinHandle<u64>>) {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let workers = (0..n)
+        .map(|worker| {
+            let (workload, stop) = (workload.clone(), stop.clone());
+            tokio::spawn(async move { workload.drive(worker, deadline, &stop).await })
+        })
+        .collect();
+    (stop, workers)
+}
+
 pub async fn assert_stored_exactly_once(store: &Store, database_url: &str, acked: &Acked, run: &str) {
     let key = CustomerKey { email: Some(EMAIL.to_owned()), phone: Some(PHONE.to_owned()) };
     let notes = store.notes(&key, 1_000_000).await.expect("notes");
