@@ -36,14 +36,8 @@ use crate::state::AppState;
     request_body(content = PushIn, content_type = "application/json"),
     responses(
         (status = 200, description = "Applied; every order and deletion sent is in exactly one count", body = PushAnswer),
-        (status = 400, description = "Not a push body (not JSON, unknown keys, neither key)", body = ErrorBody),
-        (status = 401, description = "Signature headers missing, timestamp outside the tolerance, or a wrong signature", body = ErrorBody),
-        (status = 403, description = "The push API is off (no BELCO_PUSH_SECRET)", body = ErrorBody),
-        (status = 409, description = "This webhook-id was received already; nothing stored", body = ErrorBody),
-        (status = 413, description = "Body over BELCO_PUSH_MAX_BYTES", body = ErrorBody),
         (status = 422, description = "An order or a deletion is invalid; nothing stored", body = ErrorBody),
-        (status = 429, description = "Too many failed checks from this address", body = ErrorBody),
-        (status = 503, description = "Storage is unavailable, or the server is busy", body = ErrorBody),
+        PushRefusals,
     )
 )]
 pub async fn upsert(
@@ -65,15 +59,9 @@ pub async fn upsert(
     request_body(content = PushIn, content_type = "application/json"),
     responses(
         (status = 200, description = "Deleted", body = PushAnswer),
-        (status = 400, description = "Not a push body", body = ErrorBody),
-        (status = 401, description = "Signature headers missing, timestamp outside the tolerance, or a wrong signature", body = ErrorBody),
-        (status = 403, description = "The push API is off (no BELCO_PUSH_SECRET)", body = ErrorBody),
         (status = 404, description = "No order with that id (its deletion is remembered)", body = ErrorBody),
-        (status = 409, description = "This webhook-id was received already; nothing stored", body = ErrorBody),
-        (status = 413, description = "Body over BELCO_PUSH_MAX_BYTES", body = ErrorBody),
         (status = 422, description = "The body names another order, or is invalid; nothing stored", body = ErrorBody),
-        (status = 429, description = "Too many failed checks from this address", body = ErrorBody),
-        (status = 503, description = "Storage is unavailable, or the server is busy", body = ErrorBody),
+        PushRefusals,
     )
 )]
 pub async fn delete(
@@ -103,6 +91,29 @@ pub struct PushAnswer {
     stale: u64,
     /// Deletions of orders that were not stored (remembered, so a later older push stays out).
     missing: u64,
+}
+
+/// What either push route can be refused with, for the OpenAPI document (`ApiError` writes them).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Never built: it names the answers.
+enum PushRefusals {
+    #[response(status = 400, description = "Not a push body (not JSON, unknown keys, neither key)")]
+    NotAPushBody(ErrorBody),
+    #[response(
+        status = 401,
+        description = "Signature headers missing, timestamp outside the tolerance, or a wrong signature"
+    )]
+    Unsigned(ErrorBody),
+    #[response(status = 403, description = "The push API is off (no BELCO_PUSH_SECRET)")]
+    Off(ErrorBody),
+    #[response(status = 409, description = "This webhook-id was received already; nothing stored")]
+    Replayed(ErrorBody),
+    #[response(status = 413, description = "Body over BELCO_PUSH_MAX_BYTES")]
+    TooLarge(ErrorBody),
+    #[response(status = 429, description = "Too many failed checks from this address")]
+    Throttled(ErrorBody),
+    #[response(status = 503, description = "Storage is unavailable, or the server is busy")]
+    Unavailable(ErrorBody),
 }
 
 /// The Standard Webhooks headers every push carries.
