@@ -5,7 +5,8 @@
 //!
 //! Where things live, each layer using only the ones below it:
 //! - `pages`: one module per page; `pages::frame` is Belco's Custom Frame ([`FramePage`], with
-//!   what it shows, [`FramePanel`]), `shell` the document around every page, `routes` ([`App`])
+//!   what it shows, [`FramePanel`]), `pages::preview` the local imitation of Belco's customer card
+//!   around it ([`PreviewPage`]), `shell` the document around every page, `routes` ([`App`])
 //!   the route table;
 //! - `islands`: the interactive parts, the only components in the wasm bundle;
 //! - `server_fns`: what the islands call on the server, with their wire types and errors;
@@ -25,9 +26,15 @@ mod settings;
 mod shell;
 
 #[cfg(feature = "ssr")]
+pub use components::belco_orders::{OrdersAnswer, belco_orders_html};
+#[cfg(feature = "ssr")]
+pub use components::calls::{Call, calls_html};
+#[cfg(feature = "ssr")]
 pub use components::form_card::FormCards;
 #[cfg(feature = "ssr")]
 pub use pages::frame::{FramePage, FramePanel};
+#[cfg(feature = "ssr")]
+pub use pages::preview::{PreviewContent, PreviewPage, PreviewView};
 pub use routes::App;
 #[cfg(feature = "ssr")]
 pub use settings::PanelSettings;

@@ -21,7 +21,6 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use belco::query::BelcoQuery;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::config::Config;
@@ -57,23 +56,8 @@ impl CallNote {
     }
 }
 
-/// One call, as the inspector lists it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Call {
-    /// RFC 3339, UTC.
-    pub at: String,
-    pub request_id: String,
-    /// `orders_api` or `frame`.
-    pub route: String,
-    pub status: u16,
-    pub latency_ms: f64,
-    /// `accepted`, `missing`, `wrong` or `ambiguous`.
-    pub token: String,
-    pub customer: Option<String>,
-    pub orders: Option<usize>,
-    /// What happened, in a sentence: what was found, or why the call was refused.
-    pub outcome: String,
-}
+/// One call, as the inspector lists it (and the preview shows it: hence `app`'s).
+pub use app::Call;
 
 /// A call as it is kept: what it costs a call to note, the rest worked out when it is listed.
 #[derive(Debug)]

@@ -24,7 +24,7 @@ commands:
   serve         serve the Custom Frame and Custom Orders endpoints (the default);
                 needs BELCO_TOKENS and BELCO_SIGNING_KEY
   demo          like serve, on demo data: creates a token, a signing key, a push secret and demo
-                orders if there are none, prints the URLs to paste into Belco
+                orders if there are none, prints the URLs to paste into Belco and the preview's
   import FILE   load orders from a JSON file in Belco's shape ({\"orders\":[…]}, each with
                 email and/or phoneNumber); re-running it is harmless, a bad record stores nothing
   backup FILE   copy the SQLite database to FILE (a new file) while it serves: orders, notes,
@@ -183,6 +183,8 @@ async fn demo(mut config: Config, leptos_options: LeptosOptions) -> CliResult {
             Some(token)
         }
     };
+    // The demo is for trying things out: the preview is on unless BELCO_PREVIEW=off.
+    config.preview.get_or_insert(true);
     if config.signer.is_none() {
         let key = store.setting_or_insert("demo.signing_key", &generate_token()).await?;
         config.signer = Some(Arc::new(Signer::new(&Secret::new(key), config.capability_lifetime)?));
@@ -242,6 +244,12 @@ fn print_urls(config: &Config, leptos_options: &LeptosOptions, token: Option<&st
     println!("Paste into Belco, Settings → Integrations → Other:");
     println!("  Custom frame:  {base}/frame?token={token}");
     println!("  Custom orders: {base}/api/v1.0/orders?token={token}");
+    if config.preview_on() {
+        let local = crate::doctor::base_url(leptos_options.site_addr, None);
+        println!();
+        println!("See the panel as Belco shows it (BELCO_PREVIEW is on):");
+        println!("  Preview:       {local}/preview?token={token}");
+    }
     println!();
 }
 

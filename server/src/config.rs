@@ -77,6 +77,8 @@ pub struct Config {
     pub metrics_token: Option<Arc<TokenSet>>,
     /// `BELCO_METRICS_ADDR`: `/metrics` on an address of its own.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// `BELCO_PREVIEW` (`on`/`off`), `None` when unset: see [`Config::preview_on`].
+    pub preview: Option<bool>,
 }
 
 /// The limits that keep one client (or a storage outage) from holding the server
@@ -219,11 +221,18 @@ impl std::fmt::Debug for Config {
             .field("limits", &self.limits)
             .field("metrics_token", &self.metrics_token)
             .field("metrics_addr", &self.metrics_addr)
+            .field("preview", &self.preview)
             .finish_non_exhaustive()
     }
 }
 
 impl Config {
+    /// Whether `/preview` is served: as `BELCO_PREVIEW` says, else in a development (debug)
+    /// build and not in a release build; `belco-panel demo` turns it on unless it is `off`.
+    pub fn preview_on(&self) -> bool {
+        self.preview.unwrap_or(cfg!(debug_assertions))
+    }
+
     pub fn from_process_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -309,6 +318,14 @@ impl Config {
             })
             .transpose()?;
 
+        let preview = get("BELCO_PREVIEW")
+            .map(|raw| match raw.to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" | "yes" => Ok(true),
+                "off" | "false" | "0" | "no" => Ok(false),
+                _ => Err(bad("BELCO_PREVIEW", format!("{raw:?} is neither on nor off"))),
+            })
+            .transpose()?;
+
         let (forms_path, forms) = match get("BELCO_FORMS") {
             Some(path) => {
                 let path = PathBuf::from(path);
@@ -340,6 +357,7 @@ impl Config {
             limits,
             metrics_token,
             metrics_addr,
+            preview,
         })
     }
 }

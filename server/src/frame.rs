@@ -41,7 +41,7 @@ impl Frame {
         let mut response = self.render(request, panel, nonce.clone()).await;
         *response.status_mut() = status;
         response.extensions_mut().insert(note);
-        match HeaderValue::from_str(&crate::http::frame_policy(&nonce, &self.settings.belco_origin)) {
+        match HeaderValue::from_str(&crate::http::frame_policy(&nonce, &self.settings.frame_ancestors)) {
             Ok(policy) => _ = response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy),
             Err(error) => tracing::error!(%error, "the frame's Content-Security-Policy is not a header value"),
         }

@@ -132,11 +132,22 @@ impl SecurityHeaders {
 }
 
 /// `Content-Security-Policy` for the frame: only this server's scripts and the ones carrying
-/// `nonce` (the page's inline scripts), wasm allowed to compile, framed only by Belco.
-pub fn frame_policy(nonce: &str, belco_origin: &str) -> String {
+/// `nonce` (the page's inline scripts), wasm allowed to compile, framed only by `ancestors`
+/// (Belco's origin, and `'self'` when the preview is on: `PanelSettings::frame_ancestors`).
+pub fn frame_policy(nonce: &str, ancestors: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; frame-ancestors {belco_origin}; base-uri 'none'; \
+         img-src 'self' data:; connect-src 'self'; frame-ancestors {ancestors}; base-uri 'none'; \
+         form-action 'self'"
+    )
+}
+
+/// `Content-Security-Policy` for the preview: the frame's, except that it frames this server's
+/// own `/frame` and is framed by nobody.
+pub fn preview_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
          form-action 'self'"
     )
 }

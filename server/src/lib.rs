@@ -6,6 +6,8 @@
 //! - `api::push`: `POST /api/v1.0/orders` and `DELETE /api/v1.0/orders/{id}`, signed by the shop;
 //! - `openapi`: `GET /api/openapi.json`, the document of both APIs, derived from their types;
 //! - `frame`: `GET /frame`, Belco's Custom Frame (token, status, headers; `app` renders it);
+//! - `preview`: `GET /preview`, Belco's customer card imitated around the frame (off in
+//!   production unless `BELCO_PREVIEW=on`);
 //! - `token`: the token check the orders API and the frame share;
 //! - `web`: the Leptos pages and server functions;
 //! - `http`: JSON errors, security headers, redacted request logs with request ids, `/healthz`;
@@ -27,6 +29,7 @@ pub mod http;
 pub mod limits;
 pub mod metrics;
 pub mod openapi;
+pub mod preview;
 pub mod serve;
 pub mod state;
 pub mod throttle;
@@ -66,6 +69,15 @@ pub fn app(state: AppState) -> Router {
         (Some(token), None) => Some(metrics_router(&state.store, Some(token.clone()))),
         _ => None,
     };
+    let preview = state.config.preview_on().then(|| {
+        preview::router(std::sync::Arc::new(preview::Preview {
+            config: state.config.clone(),
+            store: state.store.clone(),
+            settings: std::sync::Arc::new(web::panel_settings(&state.config)),
+            options: state.leptos_options.clone(),
+            inspector: inspector.clone(),
+        }))
+    });
     let mut router = Router::new()
         .merge(api::router())
         .merge(web::routes(state.clone()))
@@ -73,8 +85,8 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .merge(health)
         .merge(inspect);
-    if let Some(scrape) = scrape {
-        router = router.merge(scrape);
+    for part in [scrape, preview].into_iter().flatten() {
+        router = router.merge(part);
     }
     let router = router
         .layer(axum::middleware::from_fn_with_state(throttle, throttle::failed_tokens))

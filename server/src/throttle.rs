@@ -31,7 +31,7 @@ pub const MAX_ADDRESSES: usize = 100_000;
 
 /// The paths that check a token (the shop's, or `/metrics`'s).
 fn checks_token(path: &str) -> bool {
-    path == "/frame" || path == "/metrics" || path.starts_with("/api/")
+    path == "/frame" || path == "/metrics" || path.starts_with("/api/") || path.starts_with("/preview")
 }
 
 pub struct Throttle {

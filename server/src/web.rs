@@ -139,5 +139,6 @@ pub fn panel_settings(config: &Config) -> PanelSettings {
         config.orders_limit,
         config.signer.clone(),
         config.forms.clone(),
+        config.preview_on(),
     )
 }

@@ -26,6 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 mod backup;
+mod customers;
 mod examine;
 mod fast_read;
 mod notes;
@@ -40,6 +41,7 @@ mod submissions;
 mod summary;
 
 pub use backup::BackupSummary;
+pub use customers::KnownCustomer;
 pub use examine::{Examination, examine};
 pub use notes::Note;
 pub use orders::{Deletion, PushOutcome, StoredOrder, WriteCounts};

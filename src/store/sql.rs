@@ -145,6 +145,25 @@ macro_rules! company_submissions {
 pub(super) const COMPANY_SUBMISSIONS: Sql =
     Sql { sqlite: company_submissions!(""), postgres: company_submissions!(bytewise!()) };
 
+/// The newest orders' customers, as the shop wrote them, with the normalized identifiers that
+/// tell them apart (`$1` rows at most): the preview's customer picker. No index orders all the
+/// orders by date, so this reads the table (with a top-N sort); the preview is a developer's page,
+/// opened now and then, and its handful of rows is not worth an index every write would update.
+macro_rules! recent_customers {
+    ($collate:expr) => {
+        concat!(
+            "SELECT customer_name, email, phone_number, email_norm, phone_norm FROM orders \
+             WHERE email_norm IS NOT NULL OR phone_norm IS NOT NULL ORDER BY order_date DESC, id",
+            $collate,
+            " DESC LIMIT $1"
+        )
+    };
+}
+
+/// The newest orders' customers (`$1` orders at most), for the preview's picker.
+pub(super) const RECENT_CUSTOMERS: Sql =
+    Sql { sqlite: recent_customers!(""), postgres: recent_customers!(bytewise!()) };
+
 #[cfg(test)]
 mod tests {
     use super::*;

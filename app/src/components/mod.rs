@@ -10,6 +10,10 @@ pub mod notes;
 pub mod submissions;
 
 #[cfg(feature = "ssr")]
+pub mod belco_orders;
+#[cfg(feature = "ssr")]
+pub mod calls;
+#[cfg(feature = "ssr")]
 pub mod customer;
 #[cfg(feature = "ssr")]
 pub mod format;

@@ -4,6 +4,7 @@
 mod author;
 mod forms;
 mod notes;
+mod preview;
 mod storage_check;
 
 // Only the server's frame page names these; the browser reaches islands through their exports.
@@ -11,6 +12,8 @@ mod storage_check;
 pub use forms::Forms;
 #[cfg_attr(not(feature = "ssr"), allow(unused_imports))]
 pub use notes::Notes;
+#[cfg_attr(not(feature = "ssr"), allow(unused_imports))]
+pub use preview::{Pickable, Preview};
 pub use storage_check::StorageCheck;
 
 /// The elements under `root` that match `selector`.

@@ -144,7 +144,7 @@ fn capability(settings: &PanelSettings, subject: &Subject) -> Option<String> {
 /// The whole frame document: the head every page has, the panel, and the resize script.
 #[component]
 pub fn FramePage(options: LeptosOptions, settings: Arc<PanelSettings>, panel: FramePanel) -> impl IntoView {
-    let resize = resize_script(&script_string(&settings.belco_origin));
+    let resize = resize_script(&script_string(&settings.belco_origin), settings.preview);
     let body = view! {
         <Panel settings panel/>
         <script nonce=leptos::nonce::use_nonce()>{resize}</script>
@@ -246,10 +246,18 @@ fn forms_island(
 /// bubble, hence the capture), and on `load` (images, fonts). One message per new height: an
 /// unchanged height sends nothing.
 ///
-/// `origin_json` is the target origin as a JSON string (never `*`).
-pub fn resize_script(origin_json: &str) -> String {
+/// `origin_json` is the target origin as a JSON string (never `*`). With `preview`, a parent of
+/// this server's own origin (the preview page) gets the messages instead; the check reads the
+/// parent's origin, which only a same-origin parent lets it read, so Belco's stays the target
+/// everywhere else.
+pub fn resize_script(origin_json: &str, preview: bool) -> String {
+    let own_parent = if preview {
+        "try{if(window.parent!==window&&window.parent.location.origin===location.origin){o=location.origin;}}catch(e){}"
+    } else {
+        ""
+    };
     format!(
-        "(function(){{var o={origin_json},l=-1;function s(){{var h=document.body.scrollHeight;\
+        "(function(){{var o={origin_json},l=-1;{own_parent}function s(){{var h=document.body.scrollHeight;\
          if(h!==l){{l=h;window.parent.postMessage({{action:'resize',height:h}},o);}}}}\
          s();if(window.ResizeObserver){{new ResizeObserver(s).observe(document.body);}}\
          document.addEventListener('toggle',s,true);window.addEventListener('load',s);}})();"
@@ -278,8 +286,11 @@ mod tests {
 
     #[test]
     fn the_resize_script_never_targets_every_origin() {
-        let script = resize_script(&script_string("https://app.belco.io"));
-        assert!(script.contains("var o=\"https://app.belco.io\""), "{script}");
-        assert!(!script.contains("'*'") && !script.contains("\"*\""));
+        for preview in [false, true] {
+            let script = resize_script(&script_string("https://app.belco.io"), preview);
+            assert!(script.contains("var o=\"https://app.belco.io\""), "{script}");
+            assert!(!script.contains("'*'") && !script.contains("\"*\""));
+            assert_eq!(script.contains("location.origin"), preview, "{script}");
+        }
     }
 }

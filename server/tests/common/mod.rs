@@ -114,6 +114,8 @@ pub fn vars(backend_url: &str) -> HashMap<String, String> {
         ("BELCO_PUSH_SECRET".to_string(), PUSH_SECRET.to_string()),
         ("BELCO_SIGNING_KEY".to_string(), SIGNING_KEY.to_string()),
         ("BELCO_FORMS".to_string(), FORMS_FILE.to_string()),
+        // As in production (a debug build, as the tests are, turns the preview on by default).
+        ("BELCO_PREVIEW".to_string(), "off".to_string()),
     ])
 }
 

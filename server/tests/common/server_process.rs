@@ -35,6 +35,8 @@ impl ServerProcess {
             .env("BELCO_SIGNING_KEY", SIGNING_KEY)
             .env("BELCO_PUSH_SECRET", PUSH_SECRET)
             .env("BELCO_FORMS", FORMS_FILE)
+            // As in production (a debug build turns the preview on by default).
+            .env("BELCO_PREVIEW", "off")
             .env("LEPTOS_SITE_ADDR", addr.to_string())
             // Everything the server logs, successes included: the log is checked for secrets.
             .env("RUST_LOG", "debug")
