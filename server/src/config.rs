@@ -492,6 +492,20 @@ mod tests {
     }
 
     #[test]
+    fn the_preview_is_on_only_where_it_is_asked_for() {
+        assert_eq!(config(&[]).unwrap().preview_on(), cfg!(debug_assertions), "a release build: off");
+        for on in ["on", "ON", "true", "1"] {
+            assert!(config(&[("BELCO_PREVIEW", on)]).unwrap().preview_on(), "{on}");
+        }
+        for off in ["off", "false", "0"] {
+            assert!(!config(&[("BELCO_PREVIEW", off)]).unwrap().preview_on(), "{off}");
+        }
+        let error = config(&[("BELCO_PREVIEW", "maybe")]).unwrap_err();
+        assert_eq!(error.var, "BELCO_PREVIEW");
+        assert!(error.problem.contains("maybe"), "{error}");
+    }
+
+    #[test]
     fn reads_good_values() {
         let c = config(&[
             ("BELCO_TOKENS", "aaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbb"),
