@@ -137,7 +137,13 @@ pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) 
             let metrics_listener = tokio::net::TcpListener::bind(metrics_addr)
                 .await
                 .map_err(|e| format!("BELCO_METRICS_ADDR: cannot listen on {metrics_addr}: {e}"))?;
-            let router = crate::metrics_router(&store, state.config.metrics_token.clone());
+            // Its own listener, so its own failed-token throttle: a wrong bearer token there is
+            // refused after the same number of tries as one on the main address.
+            let limits = &state.config.limits;
+            let throttle =
+                crate::throttle::Throttle::new(limits.token_failures_per_minute, limits.trusted_proxies.clone());
+            let router = crate::metrics_router(&store, state.config.metrics_token.clone())
+                .layer(axum::middleware::from_fn_with_state(throttle, crate::throttle::failed_tokens));
             tracing::info!(addr = %metrics_addr, "metrics listening");
             Some(tokio::spawn(crate::serve::run(metrics_listener, router, header_timeout, std::future::pending())))
         }

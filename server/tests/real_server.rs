@@ -301,6 +301,28 @@ async fn metrics_count_what_belco_asks_in_prometheus_text() {
     assert_eq!(get_status(&server.url("/metrics")).await, 404, "not on the main address without a token");
     let text = reqwest::get(format!("http://{metrics_addr}/metrics")).await.expect("get").text().await.expect("text");
     assert!(sample(&parse_metrics(&text), "belco_build_info", &[("storage", "SQLite")]) == 1.0, "{text}");
+    drop(server);
+
+    // On its own address with a token, guessing it is throttled as on the main address.
+    let metrics_addr = format!("127.0.0.1:{}", free_port());
+    let server = common::server_process::ServerProcess::start(
+        &url,
+        &[
+            ("BELCO_METRICS_ADDR", &metrics_addr),
+            ("BELCO_METRICS_TOKEN", METRICS_TOKEN),
+            ("BELCO_TOKEN_FAILURES_PER_MINUTE", "2"),
+        ],
+    )
+    .await;
+    let scrape = |token: &'static str| {
+        let request = client.get(format!("http://{metrics_addr}/metrics")).bearer_auth(token);
+        async move { request.send().await.expect("scrape").status().as_u16() }
+    };
+    assert_eq!(scrape(METRICS_TOKEN).await, 200);
+    let guesses = [scrape("metrics-guess-0123456789a").await, scrape("metrics-guess-0123456789b").await];
+    assert_eq!(guesses, [401, 401]);
+    assert_eq!(scrape("metrics-guess-0123456789c").await, 429, "the third guess in a minute");
+    drop(server);
 }
 
 /// The inspector keeps Belco's calls with why each one went as it did, masks the identifiers,
