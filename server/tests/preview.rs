@@ -140,7 +140,13 @@ async fn the_orders_block_is_the_orders_apis_answer_as_belco_lists_it() {
     // Both orders, newest first, as the API answered them.
     let (a2, a1) = (html.find("#Na2").expect("a2"), html.find("#Na1").expect("a1"));
     assert!(a2 < a1, "{html}");
-    assert!(html.contains("2024-02-01") && html.contains("EUR 10") && html.contains("2 × Thing"), "{html}");
+    assert!(
+        html.contains("2024-02-01")
+            && html.contains("EUR 10.00")
+            && html.contains("2 × Thing")
+            && html.contains("EUR 5.00"),
+        "{html}"
+    );
     assert!(html.contains("The JSON Belco received (200)"), "{html}");
     assert!(html.contains("&quot;orders&quot;") || html.contains("\"orders\""), "the JSON beneath: {html}");
     assert!(html.contains("/api/v1.0/orders?token=te•••&amp;email=older@example.com"), "{html}");

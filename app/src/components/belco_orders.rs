@@ -87,12 +87,12 @@ fn BelcoOrderItem(order: BelcoOrder) -> impl IntoView {
     // Belco shows the day of an ISO 8601 date.
     let day = date.get(..10).unwrap_or(&date).to_owned();
     let badge = status_class(&status);
-    let total = total.map(|total| format!("{currency} {total}")).unwrap_or_default();
+    let total = total.map(|total| amount(&total, &currency)).unwrap_or_default();
     let lines = products
         .into_iter()
         .map(|product| {
             let quantity = product.quantity.map(|q| q.to_string()).unwrap_or_else(|| "?".into());
-            let price = product.price.map(|p| format!("{currency} {p}")).unwrap_or_default();
+            let price = product.price.map(|p| amount(&p, &currency)).unwrap_or_default();
             view! { <li>{format!("{quantity} × {}", product.name)} <span class="belco-orders__price">{price}</span></li> }
         })
         .collect::<Vec<_>>();
@@ -112,6 +112,15 @@ fn BelcoOrderItem(order: BelcoOrder) -> impl IntoView {
             {(!note.is_empty()).then(|| view! { <p class="belco-orders__note">{note}</p> })}
             {link}
         </li>
+    }
+}
+
+/// An amount of the JSON with its currency, to the currency's digits when ISO 4217 knows it
+/// (`EUR 48.00`), else as the JSON wrote it.
+fn amount(value: &serde_json::Number, currency: &str) -> String {
+    match (belco::money::Currency::parse(currency), value.as_f64()) {
+        (Ok(code), Some(value)) => format!("{currency} {value:.digits$}", digits = code.minor_digits() as usize),
+        _ => format!("{currency} {value}"),
     }
 }
 

@@ -1,38 +1,45 @@
 //! The preview's one interactive part: picks a customer, loads the frame in Belco's sidebar with
 //! the URL Belco would build, logs the resize messages the frame posts (and sizes the iframe by
-//! them, as Belco does), shows the orders API's answer as Belco lists it, and the inspector's
-//! last calls.
+//! them, as Belco does), and puts in the orders API's answer as Belco lists it and the
+//! inspector's last calls.
 //!
-//! What it shows of the orders and the calls is server HTML (`GET /preview/orders`,
-//! `GET /preview/calls`, rendered by `components::belco_orders` and `components::calls`), put in
-//! place as the notes' list is: the wasm carries no markup of theirs.
+//! Everything it shows is the page's server HTML, its children (`pages::preview`), which it
+//! finds by the names in [`hooks`]; the orders block and the calls table are server HTML too
+//! (`GET /preview/orders`, `GET /preview/calls`), put in place as the notes' list is. So the
+//! wasm, which every frame load downloads, carries none of the preview's markup.
 
 use leptos::ev::{Event, MouseEvent, SubmitEvent};
 use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos::wasm_bindgen::{JsCast, JsValue};
-use web_sys::HtmlSelectElement;
+use web_sys::{Element, HtmlIFrameElement, HtmlInputElement, HtmlSelectElement};
 
-/// A customer the picker offers: Belco would append these, as the shop stored them.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Pickable {
-    pub label: String,
-    pub email: String,
-    pub phone: String,
-}
+use super::{all, show};
 
-/// The picker's values that are no customer of the store (those are their index).
-const COMPANY: &str = "company";
-const SOMEONE_ELSE: &str = "other";
-
-/// One line of the resize log.
-#[derive(Clone, Debug, PartialEq)]
-struct Logged {
-    /// Milliseconds since the frame's URL was set.
-    after_ms: u32,
-    text: String,
-    kind: &'static str,
+/// The names the page's markup and the island share.
+pub mod hooks {
+    /// The picker and its fields; a customer's option carries the identifiers as the shop
+    /// stored them.
+    pub const SELECT: &str = ".preview-picker select";
+    pub const EMAIL_INPUT: &str = ".preview-picker input[name=email]";
+    pub const PHONE_INPUT: &str = ".preview-picker input[name=phoneNumber]";
+    pub const EMAIL: &str = "data-email";
+    pub const PHONE: &str = "data-phone";
+    /// The picker's values that are no customer of the store.
+    pub const COMPANY: &str = "company";
+    pub const SOMEONE_ELSE: &str = "other";
+    /// Where the island writes what Belco loads, and what it puts in.
+    pub const LOADED_URL: &str = ".preview__url";
+    pub const FRAME: &str = ".belco-card__frame";
+    pub const ORDERS: &str = ".belco-orders";
+    pub const LOG: &str = ".resize-log__list";
+    pub const LOG_SUMMARY: &str = ".resize-log__summary";
+    pub const CALLS: &str = ".calls__list";
+    /// A button's `data-preview` says what it does.
+    pub const ACTION: &str = "data-preview";
+    pub const CLEAR_LOG: &str = "clear-log";
+    pub const REFRESH_CALLS: &str = "refresh-calls";
 }
 
 #[island]
@@ -42,71 +49,44 @@ pub fn Preview(
     token: String,
     /// What Belco loads, as it is pasted, with the token masked (for people to read).
     pasted_url: String,
-    /// The store's customers, newest orders first.
-    customers: Vec<Pickable>,
-    /// The first pick.
-    email: String,
-    phone: String,
+    children: Children,
 ) -> impl IntoView {
-    let first = match customers.iter().position(|c| c.email.trim() == email.trim() && c.phone.trim() == phone.trim()) {
-        Some(n) => n.to_string(),
-        None if email.trim().is_empty() && phone.trim().is_empty() => COMPANY.to_owned(),
-        None => SOMEONE_ELSE.to_owned(),
-    };
-    let options = customers
-        .iter()
-        .enumerate()
-        .map(|(n, customer)| {
-            let value = n.to_string();
-            let selected = value == first;
-            view! { <option value=value selected=selected>{customer.label.clone()}</option> }
-        })
-        .collect_view();
-    let customers = StoredValue::new(customers);
-    let token = StoredValue::new(token);
-    let pasted_url = StoredValue::new(pasted_url);
-    let hydrated = RwSignal::new(false);
-    let loaded_url = RwSignal::new(String::new());
-    let log = RwSignal::new(Vec::<Logged>::new());
-    let height = RwSignal::new(None::<i64>);
-    let opened_at = StoredValue::new(0.0f64);
-    // Whether the inspector was asked again since the frame's URL was set.
-    let calls_fresh = StoredValue::new(true);
-    let frame = NodeRef::<html::Iframe>::new();
-    let orders = NodeRef::<html::Div>::new();
-    let calls = NodeRef::<html::Div>::new();
-    let select = NodeRef::<html::Select>::new();
-    let email_input = NodeRef::<html::Input>::new();
-    let phone_input = NodeRef::<html::Input>::new();
+    let root = NodeRef::<html::Div>::new();
+    let state = StoredValue::new(State { token, pasted_url, opened_at: 0.0, calls_fresh: true, resizes: 0 });
 
     let refresh_calls = move || {
-        let url = format!("/preview/calls?token={}", token.get_value());
-        spawn_local(async move { swap_in(calls, fetch_text(&url).await) });
+        let Some(root) = root.get_untracked() else { return };
+        let url = format!("/preview/calls?token={}", state.with_value(|s| s.token.clone()));
+        spawn_local(async move { swap_in(&root, hooks::CALLS, fetch_text(&url).await) });
     };
 
-    // Loads the frame as Belco does: the pasted URL, then `&email=…&phoneNumber=…` as they are,
-    // not encoded; and asks the orders API the same.
+    // Loads the frame as Belco does, and asks the orders API the same.
     let open = move |email: String, phone: String| {
-        let query = belco_query(&token.get_value(), email.trim(), phone.trim());
-        let Some(iframe) = frame.get_untracked() else { return };
-        opened_at.set_value(js_sys::Date::now());
-        calls_fresh.set_value(false);
-        height.set(None);
-        let who = match (email.trim(), phone.trim()) {
+        let Some(root) = root.get_untracked() else { return };
+        let Some(iframe) = find::<HtmlIFrameElement>(&root, hooks::FRAME) else { return };
+        let (email, phone) = (email.trim().to_owned(), phone.trim().to_owned());
+        let query = state.with_value(|s| belco_query(&s.token, &email, &phone));
+        state.update_value(|s| {
+            s.opened_at = js_sys::Date::now();
+            s.calls_fresh = false;
+        });
+        let who = match (email.as_str(), phone.as_str()) {
             ("", "") => "the company panel".to_owned(),
             (email, "") => email.to_owned(),
             ("", phone) => phone.to_owned(),
             (email, phone) => format!("{email}, {phone}"),
         };
-        log.update(|log| log.push(Logged { after_ms: 0, text: format!("Loading {who}"), kind: "load" }));
-        loaded_url.set(format!("{}{}", pasted_url.get_value(), shown_suffix(&email, &phone)));
+        log(&root, 0, "load", &format!("Loading {who}"));
+        let suffix = query.split_once('&').map(|(_, rest)| format!("&{rest}")).unwrap_or_default();
+        show(&root, hooks::LOADED_URL, &format!("{}{suffix}", state.with_value(|s| s.pasted_url.clone())));
         iframe.set_src(&format!("/frame?{query}"));
         let url = format!("/preview/orders?{query}");
-        spawn_local(async move { swap_in(orders, fetch_text(&url).await) });
+        spawn_local(async move { swap_in(&root, hooks::ORDERS, fetch_text(&url).await) });
     };
 
     let on_message = move |ev: web_sys::MessageEvent| {
-        let Some(iframe) = frame.get_untracked() else { return };
+        let Some(root) = root.get_untracked() else { return };
+        let Some(iframe) = find::<HtmlIFrameElement>(&root, hooks::FRAME) else { return };
         // Only the frame's own messages: another window's are none of the preview's business.
         let from_frame = match (ev.source(), iframe.content_window()) {
             (Some(source), Some(window)) => JsValue::from(source) == JsValue::from(window),
@@ -115,58 +95,72 @@ pub fn Preview(
         if !from_frame {
             return;
         }
-        let after_ms = (js_sys::Date::now() - opened_at.get_value()).max(0.0) as u32;
+        let after_ms = (js_sys::Date::now() - state.with_value(|s| s.opened_at)).max(0.0) as u32;
         let own_origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
         let data = ev.data();
         let field = |name: &str| js_sys::Reflect::get(&data, &JsValue::from_str(name)).ok();
         let action = field("action").and_then(|v| v.as_string());
         let reported = field("height").and_then(|v| v.as_f64());
-        let (text, kind) = match (action.as_deref(), reported) {
-            _ if ev.origin() != own_origin => (format!("ignored: sent from {}", ev.origin()), "ignored"),
-            (Some("resize"), Some(h)) if h.is_finite() && h >= 0.0 && h.fract() == 0.0 => {
-                let h = h as i64;
-                let _ = iframe.set_attribute("height", &h.to_string());
-                height.set(Some(h));
-                (format!("resize → {h} px"), "resize")
+        match (action.as_deref(), reported) {
+            _ if ev.origin() != own_origin => {
+                log(&root, after_ms, "ignored", &format!("ignored: sent from {}", ev.origin()))
             }
-            (Some("resize"), _) => ("ignored: a resize without a whole, positive height".to_owned(), "ignored"),
-            (Some(other), _) => (format!("ignored: action {other:?}, which Belco does not know"), "ignored"),
-            (None, _) => ("ignored: a message without an action".to_owned(), "ignored"),
-        };
-        log.update(|log| log.push(Logged { after_ms, text, kind }));
+            (Some("resize"), Some(h)) if h.is_finite() && h >= 0.0 && h.fract() == 0.0 => {
+                let h = h as u32;
+                let _ = iframe.set_attribute("height", &h.to_string());
+                state.update_value(|s| s.resizes += 1);
+                log(&root, after_ms, "resize", &format!("resize → {h} px"));
+                let resizes = state.with_value(|s| s.resizes);
+                show(
+                    &root,
+                    hooks::LOG_SUMMARY,
+                    &format!("{resizes} resize messages in all; the frame is now {h} px tall."),
+                );
+            }
+            (Some("resize"), _) => {
+                log(&root, after_ms, "ignored", "ignored: a resize without a whole, positive height")
+            }
+            (Some(other), _) => {
+                log(&root, after_ms, "ignored", &format!("ignored: action {other:?}, which Belco does not know"))
+            }
+            (None, _) => log(&root, after_ms, "ignored", "ignored: a message without an action"),
+        }
         // The frame has been served by now, so the inspector lists its load.
-        if !calls_fresh.get_value() {
-            calls_fresh.set_value(true);
+        if !state.with_value(|s| s.calls_fresh) {
+            state.update_value(|s| s.calls_fresh = true);
             refresh_calls();
         }
     };
 
-    // Once hydrated: listen first, then load the first pick, so no message goes unlogged.
+    // Once hydrated: listen first, then load the first pick, so no message goes unlogged; then
+    // the buttons work.
     Effect::new(move |_| {
         let handle = window_event_listener(leptos::ev::message, on_message);
         on_cleanup(move || handle.remove());
-        let (email, phone) = (
-            email_input.get_untracked().map(|i| i.value()).unwrap_or_default(),
-            phone_input.get_untracked().map(|i| i.value()).unwrap_or_default(),
-        );
+        let Some(root) = root.get() else { return };
+        let (email, phone) = identifiers(&root);
         open(email, phone);
         refresh_calls();
-        hydrated.set(true);
+        for button in all(&root, "button[disabled]") {
+            let _ = button.remove_attribute("disabled");
+        }
     });
 
-    let on_pick = move |_: Event| {
-        let Some(select) = select.get_untracked() else { return };
-        let select: &HtmlSelectElement = &select;
-        let value = select.value();
-        let (Some(email_input), Some(phone_input)) = (email_input.get_untracked(), phone_input.get_untracked()) else {
+    let on_change = move |ev: Event| {
+        let Some(root) = root.get_untracked() else { return };
+        let Some(select) = ev.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) else { return };
+        let (Some(email_input), Some(phone_input)) =
+            (find::<HtmlInputElement>(&root, hooks::EMAIL_INPUT), find::<HtmlInputElement>(&root, hooks::PHONE_INPUT))
+        else {
             return;
         };
-        if value == SOMEONE_ELSE {
+        if select.value() == hooks::SOMEONE_ELSE {
             let _ = email_input.focus();
             return;
         }
-        let picked = value.parse::<usize>().ok().and_then(|n| customers.with_value(|all| all.get(n).cloned()));
-        let (email, phone) = picked.map(|c| (c.email, c.phone)).unwrap_or_default();
+        let option = select.selected_options().item(0);
+        let attribute = |name: &str| option.as_ref().and_then(|o| o.get_attribute(name)).unwrap_or_default();
+        let (email, phone) = (attribute(hooks::EMAIL), attribute(hooks::PHONE));
         email_input.set_value(&email);
         phone_input.set_value(&phone);
         open(email, phone);
@@ -174,91 +168,46 @@ pub fn Preview(
 
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let email = email_input.get_untracked().map(|i| i.value()).unwrap_or_default();
-        let phone = phone_input.get_untracked().map(|i| i.value()).unwrap_or_default();
-        if let Some(select) = select.get_untracked() {
-            select.set_value(if email.trim().is_empty() && phone.trim().is_empty() { COMPANY } else { SOMEONE_ELSE });
+        let Some(root) = root.get_untracked() else { return };
+        let (email, phone) = identifiers(&root);
+        if let Some(select) = find::<HtmlSelectElement>(&root, hooks::SELECT) {
+            let nobody = email.trim().is_empty() && phone.trim().is_empty();
+            select.set_value(if nobody { hooks::COMPANY } else { hooks::SOMEONE_ELSE });
         }
         open(email, phone);
     };
 
-    let on_clear_log = move |_: MouseEvent| log.set(Vec::new());
-    let summary = move || {
-        let resizes = log.with(|log| log.iter().filter(|l| l.kind == "resize").count());
-        match height.get() {
-            Some(h) => format!("{resizes} resize messages in all; the frame is now {h} px tall."),
-            None => format!("{resizes} resize messages in all; none yet since the last load."),
+    let on_click = move |ev: MouseEvent| {
+        let Some(root) = root.get_untracked() else { return };
+        let action =
+            ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|e| e.get_attribute(hooks::ACTION));
+        match action.as_deref() {
+            Some(hooks::CLEAR_LOG) => {
+                if let Ok(Some(list)) = root.query_selector(hooks::LOG) {
+                    list.set_inner_html("");
+                }
+            }
+            Some(hooks::REFRESH_CALLS) => refresh_calls(),
+            _ => {}
         }
     };
 
     view! {
-        <div class="preview__workspace">
-            <form class="preview-picker" on:submit=on_submit>
-                <label class="field">
-                    <span class="field__label">"Customer"</span>
-                    <select class="field__input" name="customer" node_ref=select on:change=on_pick>
-                        <option value=COMPANY selected=first == COMPANY>"Company panel (no email or phone number)"</option>
-                        {options}
-                        <option value=SOMEONE_ELSE selected=first == SOMEONE_ELSE>"Someone else (type below)"</option>
-                    </select>
-                </label>
-                <label class="field">
-                    <span class="field__label">"email"</span>
-                    <input class="field__input" name="email" autocomplete="off" value=email node_ref=email_input/>
-                </label>
-                <label class="field">
-                    <span class="field__label">"phoneNumber"</span>
-                    <input class="field__input" name="phoneNumber" autocomplete="off" value=phone node_ref=phone_input/>
-                </label>
-                <button class="button" type="submit" disabled=move || !hydrated.get()>"Open"</button>
-            </form>
-            <p class="preview__loaded">
-                "Belco loads " <code class="preview__url">{move || loaded_url.get()}</code>
-            </p>
-            <div class="preview__stage">
-                <aside class="belco-sidebar" aria-label="Belco's customer card">
-                    <section class="belco-card" aria-labelledby="belco-frame-title">
-                        <h2 class="belco-card__title" id="belco-frame-title">"Custom frame"</h2>
-                        <iframe class="belco-card__frame" title="Custom frame" height="150" node_ref=frame></iframe>
-                    </section>
-                    <section class="belco-card" aria-labelledby="belco-orders-title">
-                        <h2 class="belco-card__title" id="belco-orders-title">"Orders"</h2>
-                        <div class="belco-orders" aria-live="polite" node_ref=orders></div>
-                    </section>
-                </aside>
-                <section class="resize-log" aria-labelledby="resize-log-title">
-                    <h2 id="resize-log-title">"Resize messages"</h2>
-                    <p class="resize-log__summary" role="status">{summary}</p>
-                    <ol class="resize-log__list">
-                        {move || {
-                            log.get()
-                                .into_iter()
-                                .map(|entry| {
-                                    view! {
-                                        <li class=format!("resize-log__entry resize-log__entry--{}", entry.kind)>
-                                            <span class="resize-log__time">{format!("+{} ms", entry.after_ms)}</span>
-                                            " "
-                                            {entry.text}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()
-                        }}
-                    </ol>
-                    <button class="button button--quiet" type="button" on:click=on_clear_log disabled=move || !hydrated.get()>
-                        "Clear the log"
-                    </button>
-                </section>
-            </div>
-            <section class="calls" aria-labelledby="calls-title">
-                <h2 id="calls-title">"Belco's last calls (the inspector)"</h2>
-                <button class="button button--quiet" type="button" on:click=move |_| refresh_calls() disabled=move || !hydrated.get()>
-                    "Refresh"
-                </button>
-                <div class="calls__list" node_ref=calls></div>
-            </section>
+        <div class="preview__workspace" node_ref=root on:change=on_change on:submit=on_submit on:click=on_click>
+            {children()}
         </div>
     }
+}
+
+/// What the island keeps between events.
+struct State {
+    token: String,
+    pasted_url: String,
+    /// When the frame's URL was last set (ms since the epoch).
+    opened_at: f64,
+    /// Whether the inspector was asked again since then.
+    calls_fresh: bool,
+    resizes: u32,
 }
 
 /// The query Belco appends to the pasted URL: the token was pasted; the identifiers are added
@@ -271,10 +220,23 @@ fn belco_query(token: &str, email: &str, phone: &str) -> String {
     }
 }
 
-/// What [`belco_query`] appends to the pasted URL, for people to read.
-fn shown_suffix(email: &str, phone: &str) -> String {
-    let (email, phone) = (email.trim(), phone.trim());
-    if email.is_empty() && phone.is_empty() { String::new() } else { format!("&email={email}&phoneNumber={phone}") }
+/// The picker's email and phone number, as typed or picked.
+fn identifiers(root: &Element) -> (String, String) {
+    let value = |selector| find::<HtmlInputElement>(root, selector).map(|input| input.value()).unwrap_or_default();
+    (value(hooks::EMAIL_INPUT), value(hooks::PHONE_INPUT))
+}
+
+fn find<T: JsCast>(root: &Element, selector: &str) -> Option<T> {
+    root.query_selector(selector).ok().flatten()?.dyn_into::<T>().ok()
+}
+
+/// Adds a line to the resize log: `kind` is `load`, `resize` or `ignored`.
+fn log(root: &Element, after_ms: u32, kind: &str, text: &str) {
+    let (Ok(Some(list)), Some(document)) = (root.query_selector(hooks::LOG), root.owner_document()) else { return };
+    let Ok(entry) = document.create_element("li") else { return };
+    entry.set_class_name(&format!("resize-log__entry resize-log__entry--{kind}"));
+    entry.set_text_content(Some(&format!("+{after_ms} ms  {text}")));
+    let _ = list.append_child(&entry);
 }
 
 /// `GET url`, same origin: its text, or why there is none.
@@ -295,9 +257,10 @@ async fn fetch_text(url: &str) -> Result<String, String> {
     }
 }
 
-/// Puts the server's HTML into `target`, or a sentence saying why there is none.
-fn swap_in(target: NodeRef<html::Div>, fetched: Result<String, String>) {
-    let Some(target) = target.get_untracked() else { return };
+/// Puts the server's HTML into the part of `root` that `selector` names, or a sentence saying
+/// why there is none.
+fn swap_in(root: &Element, selector: &str, fetched: Result<String, String>) {
+    let Ok(Some(target)) = root.query_selector(selector) else { return };
     match fetched {
         Ok(html) => target.set_inner_html(&html),
         Err(why) => target.set_text_content(Some(&format!("Could not load this: {why}."))),

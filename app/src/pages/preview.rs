@@ -10,7 +10,7 @@
 use belco::store::KnownCustomer;
 use leptos::prelude::*;
 
-use crate::islands::{Pickable, Preview};
+use crate::islands::{Preview, preview_hooks as hooks};
 use crate::shell::document;
 
 /// What the preview shows, read before anything is rendered.
@@ -66,16 +66,24 @@ pub fn PreviewPage(options: LeptosOptions, content: PreviewContent) -> impl Into
 
 fn ready(preview: PreviewView) -> impl IntoView {
     let PreviewView { token, frame_url, orders_url, belco_origin, customers, email, phone } = preview;
-    let customers = customers
-        .into_iter()
-        .map(|customer| {
+    let picked = |c: &KnownCustomer| c.email.trim() == email.trim() && c.phone.trim() == phone.trim();
+    let nobody = email.trim().is_empty() && phone.trim().is_empty();
+    let known = customers.iter().any(picked);
+    let options = customers
+        .iter()
+        .enumerate()
+        .map(|(n, customer)| {
             let label = [customer.name.as_deref().unwrap_or(""), &customer.email, &customer.phone]
                 .into_iter()
                 .map(str::trim)
                 .filter(|part| !part.is_empty())
                 .collect::<Vec<_>>()
                 .join(" · ");
-            Pickable { label, email: customer.email, phone: customer.phone }
+            view! {
+                <option value=n.to_string() data-email=customer.email.clone() data-phone=customer.phone.clone() selected=picked(customer)>
+                    {label}
+                </option>
+            }
         })
         .collect::<Vec<_>>();
     view! {
@@ -88,16 +96,66 @@ fn ready(preview: PreviewView) -> impl IntoView {
                     <code>"&email=…&phoneNumber=…"</code>
                     " as they are, not encoded). Its orders block lists what the Custom Orders API answers."
                 </p>
-                <dl class="facts">
-                    <div class="facts__item"><dt>"Custom frame URL"</dt><dd><code>{frame_url.clone()}</code></dd></div>
-                    <div class="facts__item"><dt>"Custom orders URL"</dt><dd><code>{orders_url}</code></dd></div>
-                    <div class="facts__item">
-                        <dt>"Framed by"</dt>
-                        <dd><code>{belco_origin}</code>" and, for this preview, this server's own pages"</dd>
-                    </div>
+                <dl class="preview__urls">
+                    <dt>"Custom frame URL"</dt>
+                    <dd><code>{frame_url.clone()}</code></dd>
+                    <dt>"Custom orders URL"</dt>
+                    <dd><code>{orders_url}</code></dd>
+                    <dt>"Framed by"</dt>
+                    <dd><code>{belco_origin}</code>" and, while the preview is on, this server's own pages"</dd>
                 </dl>
             </header>
-            <Preview token pasted_url=frame_url customers email phone/>
+            <Preview token pasted_url=frame_url>
+                <form class="preview-picker">
+                    // Labels apart from their controls: a control inside its label would lend the label
+                    // its value (the picked customer, the typed email) as part of its name.
+                    <div class="field">
+                        <label class="field__label" for="preview-customer">"Customer"</label>
+                        <select class="field__input" id="preview-customer" name="customer">
+                            <option value=hooks::COMPANY selected=nobody>"Company panel (no email or phone number)"</option>
+                            {options}
+                            <option value=hooks::SOMEONE_ELSE selected=!nobody && !known>"Someone else (type below)"</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label class="field__label" for="preview-email">"email"</label>
+                        <input class="field__input" id="preview-email" name="email" autocomplete="off" value=email/>
+                    </div>
+                    <div class="field">
+                        <label class="field__label" for="preview-phone">"phoneNumber"</label>
+                        <input class="field__input" id="preview-phone" name="phoneNumber" autocomplete="off" value=phone/>
+                    </div>
+                    <button class="button" type="submit" disabled>"Open"</button>
+                </form>
+                <p class="preview__loaded">"Belco loads " <code class="preview__url"></code></p>
+                <div class="preview__stage">
+                    <aside class="belco-sidebar" aria-label="Belco's customer card">
+                        <section class="belco-card" aria-labelledby="belco-frame-title">
+                            <h2 class="belco-card__title" id="belco-frame-title">"Custom frame"</h2>
+                            <iframe class="belco-card__frame" title="Custom frame" height="150"></iframe>
+                        </section>
+                        <section class="belco-card" aria-labelledby="belco-orders-title">
+                            <h2 class="belco-card__title" id="belco-orders-title">"Orders"</h2>
+                            <div class="belco-orders" aria-live="polite"></div>
+                        </section>
+                    </aside>
+                    <section class="resize-log" aria-labelledby="resize-log-title">
+                        <h2 id="resize-log-title">"Resize messages"</h2>
+                        <p class="resize-log__summary" role="status">"No resize message yet."</p>
+                        <ol class="resize-log__list"></ol>
+                        <button class="button button--quiet" type="button" data-preview=hooks::CLEAR_LOG disabled>
+                            "Clear the log"
+                        </button>
+                    </section>
+                </div>
+                <section class="calls" aria-labelledby="calls-title">
+                    <h2 id="calls-title">"Belco's last calls (the inspector)"</h2>
+                    <button class="button button--quiet" type="button" data-preview=hooks::REFRESH_CALLS disabled>
+                        "Refresh"
+                    </button>
+                    <div class="calls__list"></div>
+                </section>
+            </Preview>
         </main>
     }
 }
