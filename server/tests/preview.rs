@@ -21,7 +21,7 @@ fn text(body: &[u8]) -> String {
 
 /// The picker's options, in order.
 fn options(html: &str) -> Vec<String> {
-    html.split("<option").skip(1).map(|option| label(option)).collect()
+    html.split("<option").skip(1).map(label).collect()
 }
 
 /// The option the picker starts on.
