@@ -134,7 +134,12 @@ test("pick a customer: the frame loads as Belco loads it, resizes, and the order
   await picker.selectOption({ label: `Anna Preview · ${ANNA}` });
   await expect(sidebarFrame(page).getByRole("heading", { level: 1 })).toHaveText("Anna Preview");
   await settledHeight(page);
-  // The viewport, not the whole page: the calls table below runs as long as the run's calls.
-  await page.setViewportSize({ width: 1200, height: 1250 });
-  await page.screenshot({ path: path.join(SCREENSHOTS, "preview.png") });
+  // Down to the sidebar's end: the calls table below runs as long as the run's calls.
+  const stage = await page.locator(".preview__stage").boundingBox();
+  if (!stage) throw new Error("no sidebar on the page");
+  await page.screenshot({
+    path: path.join(SCREENSHOTS, "preview.png"),
+    fullPage: true,
+    clip: { x: 0, y: 0, width: 1200, height: Math.ceil(stage.y + stage.height + 16) },
+  });
 });
