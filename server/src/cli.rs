@@ -32,6 +32,12 @@ commands:
   doctor [URL]  the URLs to paste into Belco, and checks a running deployment (default: this
                 machine's): reachable, https, token, headers, orders shape, push API, database;
                 one line per check, a fix for each failure, exit 1 if any fails
+  customer export EMAIL|PHONE
+                everything held about one customer (orders, notes, form submissions) as one
+                JSON document, on standard output
+  customer erase EMAIL|PHONE [--yes]
+                deletes all of it in one transaction, after a confirmation (or --yes), and
+                keeps only a keyed-hashed record of the erasure
   calls [URL]   Belco's last calls to a running belco-panel (default: http://LEPTOS_SITE_ADDR) and
                 why each failed; asks with the first token of BELCO_TOKENS
   token         print a new random token for BELCO_TOKENS (or a key for BELCO_SIGNING_KEY)
@@ -48,6 +54,8 @@ pub enum Command {
     Backup(PathBuf),
     Calls(Option<String>),
     Doctor(Option<String>),
+    ExportCustomer(String),
+    EraseCustomer { who: String, confirmed: bool },
     Token,
     Secret,
     Help,
@@ -68,6 +76,16 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         [cmd, base] if cmd == "doctor" => Ok(Command::Doctor(Some(base.clone()))),
         [cmd] if cmd == "calls" => Ok(Command::Calls(None)),
         [cmd, base] if cmd == "calls" => Ok(Command::Calls(Some(base.clone()))),
+        [cmd, what, who] if cmd == "customer" && what == "export" => Ok(Command::ExportCustomer(who.clone())),
+        [cmd, what, who] if cmd == "customer" && what == "erase" => {
+            Ok(Command::EraseCustomer { who: who.clone(), confirmed: false })
+        }
+        [cmd, what, who, yes] if cmd == "customer" && what == "erase" && yes == "--yes" => {
+            Ok(Command::EraseCustomer { who: who.clone(), confirmed: true })
+        }
+        [cmd, ..] if cmd == "customer" => Err("customer needs export or erase and an email address or phone \
+                                                number: belco-panel customer export jan@example.nl"
+            .into()),
         [cmd] if cmd == "token" => Ok(Command::Token),
         [cmd] if cmd == "secret" => Ok(Command::Secret),
         [cmd] if matches!(cmd.as_str(), "help" | "-h" | "--help") => Ok(Command::Help),
@@ -85,6 +103,8 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
         Command::Import(path) => import(&config, &path).await?,
         Command::Backup(path) => backup(&config, &path).await?,
         Command::Calls(base) => calls(&leptos_options, base.as_deref()).await?,
+        Command::ExportCustomer(who) => export_customer(&config, &who).await?,
+        Command::EraseCustomer { who, confirmed } => erase_customer(&config, &who, confirmed).await?,
         Command::Doctor(base) => {
             let report = crate::doctor::examine(&config, leptos_options.site_addr, base.as_deref()).await;
             print!("{}", report.render());
@@ -312,6 +332,91 @@ async fn backup(config: &Config, path: &Path) -> CliResult {
     Ok(())
 }
 
+/// The customer `who` names: an email address (it has an `@`) or else a phone number, normalized
+/// as the panel normalizes Belco's.
+fn customer_named(config: &Config, who: &str) -> Result<belco::identity::CustomerKey, String> {
+    let (email, phone) = if who.contains('@') { (who, "") } else { ("", who) };
+    let key = belco::phone::customer_key(email, phone, config.phone_region);
+    if key.is_empty() {
+        return Err(format!("{who:?} is not an email address or a phone number belco-panel can read"));
+    }
+    Ok(key)
+}
+
+/// `belco-panel customer export EMAIL|PHONE`: the JSON document, on standard output.
+async fn export_customer(config: &Config, who: &str) -> CliResult {
+    let key = customer_named(config, who)?;
+    let store = connect(config).await?;
+    let export = store.export_customer(&key).await;
+    store.close().await;
+    let export = export?;
+    println!("{}", serde_json::to_string_pretty(&export)?);
+    eprintln!(
+        "Exported {} orders, {} notes and {} form submissions.",
+        export.orders.len(),
+        export.notes.len(),
+        export.form_submissions.len()
+    );
+    Ok(())
+}
+
+/// `belco-panel customer erase EMAIL|PHONE [--yes]`: what will go, a confirmation, then all of
+/// it in one transaction.
+async fn erase_customer(config: &Config, who: &str, confirmed: bool) -> CliResult {
+    let key = customer_named(config, who)?;
+    let store = connect(config).await?;
+    let result = erase(config, &store, &key, who, confirmed).await;
+    store.close().await;
+    result
+}
+
+async fn erase(
+    config: &Config,
+    store: &Store,
+    key: &belco::identity::CustomerKey,
+    who: &str,
+    confirmed: bool,
+) -> CliResult {
+    // The erasure's own record is keyed-hashed with the signing key: the demo's, when it made one.
+    let signer = match &config.signer {
+        Some(signer) => signer.clone(),
+        None => match store.setting("demo.signing_key").await? {
+            Some(key) => Arc::new(Signer::new(&Secret::new(key), config.capability_lifetime)?),
+            None => {
+                return Err("BELCO_SIGNING_KEY is not set: the erasure's record is keyed-hashed with it".into());
+            }
+        },
+    };
+    let held = store.export_customer(key).await?;
+    let (orders, notes, submissions) = (held.orders.len(), held.notes.len(), held.form_submissions.len());
+    if orders + notes + submissions == 0 {
+        println!("Nothing is held about {who}: nothing to erase.");
+        return Ok(());
+    }
+    if !confirmed {
+        eprint!(
+            "This deletes {orders} orders, {notes} notes and {submissions} form submissions of {who}, for good.\n\
+             Type erase to go on: "
+        );
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if answer.trim() != "erase" {
+            return Err("not confirmed: nothing was erased".into());
+        }
+    }
+    let hashed = belco::store::HashedKey {
+        email: key.email.as_deref().map(|email| signer.pseudonym("email", email)),
+        phone: key.phone.as_deref().map(|phone| signer.pseudonym("phone", phone)),
+    };
+    let erased = store.erase_customer(key, &hashed).await?;
+    println!(
+        "Erased {} orders, {} notes and {} form submissions of {who}. Kept: a record of the erasure, \
+         with the identifiers keyed-hashed. Orders your shop pushes or imports for them later are stored again.",
+        erased.orders, erased.notes, erased.submissions
+    );
+    Ok(())
+}
+
 /// `belco-panel calls [URL]`: the inspector's list, from the server at URL.
 async fn calls(leptos_options: &LeptosOptions, base: Option<&str>) -> CliResult {
     let Some(token) = crate::doctor::first_token() else {
@@ -385,6 +490,16 @@ mod tests {
         assert_eq!(parse(&args(&["calls"])), Ok(Command::Calls(None)));
         assert_eq!(parse(&args(&["calls", "https://x.example"])), Ok(Command::Calls(Some("https://x.example".into()))));
         assert!(parse(&args(&["serve", "extra"])).is_err());
+        assert_eq!(parse(&args(&["customer", "export", "a@b.nl"])), Ok(Command::ExportCustomer("a@b.nl".into())));
+        assert_eq!(
+            parse(&args(&["customer", "erase", "+31612345678"])),
+            Ok(Command::EraseCustomer { who: "+31612345678".into(), confirmed: false })
+        );
+        assert_eq!(
+            parse(&args(&["customer", "erase", "a@b.nl", "--yes"])),
+            Ok(Command::EraseCustomer { who: "a@b.nl".into(), confirmed: true })
+        );
+        assert!(parse(&args(&["customer", "erase"])).unwrap_err().contains("export or erase"));
     }
 
     #[test]

@@ -26,6 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 mod backup;
+mod customer_data;
 mod customers;
 mod examine;
 mod fast_read;
@@ -41,6 +42,7 @@ mod submissions;
 mod summary;
 
 pub use backup::BackupSummary;
+pub use customer_data::{CustomerExport, Erased, HashedKey};
 pub use customers::KnownCustomer;
 pub use examine::{Examination, examine};
 pub use notes::Note;

@@ -1,0 +1,180 @@
+//! The GDPR's right of access and right to erasure: `belco-panel customer export` writes
+//! everything held about one customer, `belco-panel customer erase` deletes it all in one
+//! transaction and keeps only a keyed-hashed record of the erasure. On both databases, and the
+//! commands themselves on the real binary.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use belco::forms::Answer;
+use belco::phone::customer_key;
+use belco::store::{HashedKey, RecordOwner};
+use common::*;
+
+const JOHN: &str = "john@example.com";
+const JOHN_PHONE: &str = "+31612345678";
+
+fn answer(value: &str) -> Vec<Answer> {
+    vec![Answer { name: "reason".into(), label: "Reason".into(), value: value.into() }]
+}
+
+/// John's orders (by email, by phone, by both), a note and a submission of his, and another
+/// customer's and the company's records beside them.
+async fn seed(app: &TestApp) -> belco::identity::CustomerKey {
+    app.import(&file(&[
+        order("j1", JOHN, "", "2024-01-01T10:00:00Z"),
+        order("j2", JOHN, JOHN_PHONE, "2024-02-01T10:00:00Z"),
+        order("o1", "other@example.com", "+31698765432", "2024-03-01T10:00:00Z"),
+    ]))
+    .await
+    .expect("import");
+    let region = app.state.config.phone_region;
+    let john = customer_key(JOHN, "", region);
+    let other = customer_key("other@example.com", "", region);
+    app.store.add_note(&john, "Sam", "Prefers email.").await.expect("note");
+    app.store.add_note(&other, "Sam", "Someone else's note.").await.expect("note");
+    app.store
+        .add_submission(RecordOwner::Customer(&john), "return", "Return request", "Sam", answer("Too small"))
+        .await
+        .expect("submission");
+    app.store
+        .add_submission(RecordOwner::Company, "stock", "Stock check", "Sam", answer("Socks"))
+        .await
+        .expect("company submission");
+    john
+}
+
+async fn export_holds_everything_of_the_customer_and_nothing_else(app: TestApp) {
+    let john = seed(&app).await;
+    let export = serde_json::to_value(app.store.export_customer(&john).await.expect("export")).expect("json");
+    let ids: Vec<&str> =
+        export["orders"].as_array().expect("orders").iter().map(|o| o["id"].as_str().expect("id")).collect();
+    assert_eq!(ids, ["j1", "j2"], "oldest first: {export}");
+    assert_eq!(export["orders"][1]["phoneNumber"], JOHN_PHONE, "as the shop sent it: {export}");
+    assert_eq!(export["orders"][1]["email"], JOHN);
+    assert_eq!(export["orders"][0]["total"], 10.0, "Belco's JSON as stored: {export}");
+    assert_eq!(export["notes"].as_array().map(Vec::len), Some(1), "{export}");
+    assert_eq!(export["notes"][0]["body"], "Prefers email.");
+    assert_eq!(export["form_submissions"].as_array().map(Vec::len), Some(1), "{export}");
+    assert_eq!(export["form_submissions"][0]["answers"][0]["value"], "Too small");
+    assert_eq!(export["customer"]["email"], JOHN);
+    let text = export.to_string();
+    for other in ["other@example.com", "Someone else's note.", "Socks", "o1"] {
+        assert!(!text.contains(other), "{other} is not John's: {text}");
+    }
+    // By phone: the order that carries the phone, none of the email's alone.
+    let by_phone = app
+        .store
+        .export_customer(&customer_key("", "06 12345678", app.state.config.phone_region))
+        .await
+        .expect("export");
+    assert_eq!(by_phone.orders.len(), 1);
+}
+
+async fn erasure_removes_it_all_at_once_and_keeps_only_a_hashed_record(app: TestApp) {
+    let john = seed(&app).await;
+    let before = app.row_counts().await;
+    let hashed = HashedKey { email: Some("9f86d081884c7d659a2feaa0c55ad015".into()), phone: None };
+    let erased = app.store.erase_customer(&john, &hashed).await.expect("erase");
+    assert_eq!((erased.orders, erased.notes, erased.submissions), (2, 1, 1));
+    let after = app.row_counts().await;
+    assert_eq!(
+        (after.orders, after.notes, after.submissions),
+        (before.orders - 2, before.notes - 1, before.submissions - 1)
+    );
+    let export = app.store.export_customer(&john).await.expect("export");
+    assert!(export.orders.is_empty() && export.notes.is_empty() && export.form_submissions.is_empty());
+    assert_eq!(app.order_ids("email=other@example.com").await, ["o1"], "another customer keeps theirs");
+    assert_eq!(app.store.erasures(&hashed).await.expect("erasures"), 1);
+
+    // Nothing left: erasing again removes and records nothing.
+    assert_eq!(app.store.erase_customer(&john, &hashed).await.expect("again"), belco::store::Erased::default());
+    assert_eq!(app.store.erasures(&hashed).await.expect("erasures"), 1);
+
+    // The shop may send the customer's data again, and it is stored.
+    app.import(&file(&[order("j3", JOHN, "", "2024-05-01T10:00:00Z")])).await.expect("import after erasure");
+    assert_eq!(app.order_ids(&format!("email={JOHN}")).await, ["j3"]);
+}
+
+on_both_backends!(
+    export_holds_everything_of_the_customer_and_nothing_else,
+    erasure_removes_it_all_at_once_and_keeps_only_a_hashed_record
+);
+
+fn belco_panel(dir: &tempfile::TempDir, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_belco-panel"))
+        .args(args)
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("cli.db").display()))
+        .env("BELCO_SIGNING_KEY", SIGNING_KEY)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run belco-panel");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn the_customer_commands_export_confirm_and_erase() {
+    let dir = tempfile::tempdir().expect("dir");
+    let orders = dir.path().join("orders.json");
+    std::fs::write(
+        &orders,
+        file(&[order("c1", JOHN, JOHN_PHONE, "2024-01-01"), order("c2", "ann@example.com", "", "2024-01-02")]),
+    )
+    .expect("write");
+    let out = belco_panel(&dir, &["import", orders.to_str().expect("path")], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = belco_panel(&dir, &["customer", "export", "John@Example.com"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let export: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document on stdout");
+    assert_eq!(export["orders"][0]["id"], "c1");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Exported 1 orders"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = belco_panel(&dir, &["customer", "export", "not an identifier"], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not an email address or a phone number"));
+
+    // Not confirmed: nothing goes.
+    for answer in ["", "no\n", "yes\n"] {
+        let out = belco_panel(&dir, &["customer", "erase", JOHN_PHONE], answer);
+        assert!(!out.status.success(), "{answer:?}");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("This deletes 1 orders") && said.contains("nothing was erased"), "{said}");
+    }
+    let out = belco_panel(&dir, &["customer", "export", JOHN], "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"c1\""), "still there");
+
+    let out = belco_panel(&dir, &["customer", "erase", "06 12345678"], "erase\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Erased 1 orders, 0 notes and 0 form submissions"));
+    let out = belco_panel(&dir, &["customer", "erase", JOHN, "--yes"], "");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Nothing is held about"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = belco_panel(&dir, &["customer", "export", "ann@example.com"], "");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"c2\""), "Ann keeps hers");
+
+    // The database files keep no trace of John's order: its bytes were zeroed, not just unlinked.
+    for file in ["cli.db", "cli.db-wal"] {
+        let bytes = std::fs::read(dir.path().join(file)).unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(JOHN) && !text.contains("shop.example/o/c1"), "{file} still holds John's order");
+    }
+    assert!(
+        String::from_utf8_lossy(&std::fs::read(dir.path().join("cli.db")).expect("db")).contains("shop.example/o/c2")
+    );
+}

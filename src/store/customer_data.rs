@@ -1,0 +1,183 @@
+//! Everything held about one customer, for the GDPR's right of access and right to erasure:
+//! `belco-panel customer export` and `belco-panel customer erase`. Both find the customer's rows
+//! as the panel does, by either normalized identifier, exactly.
+
+use serde::Serialize;
+
+use super::submissions::RecordOwner;
+use super::{Store, StoreError, new_id, now_millis, with_pool};
+use crate::forms::Answer;
+use crate::identity::CustomerKey;
+use crate::time::format_instant;
+
+/// Everything held about a customer, as `customer export` writes it.
+#[derive(Debug, Serialize)]
+pub struct CustomerExport {
+    pub exported_at: String,
+    /// The normalized identifiers the rows were matched on.
+    pub customer: CustomerKey,
+    /// Each order as stored: Belco's JSON, with the customer's identifiers and name as the shop
+    /// sent them.
+    pub orders: Vec<serde_json::Value>,
+    pub notes: Vec<ExportedNote>,
+    pub form_submissions: Vec<ExportedSubmission>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedNote {
+    pub id: String,
+    pub author: String,
+    pub body: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedSubmission {
+    pub id: String,
+    pub form: String,
+    pub form_title: String,
+    pub author: String,
+    pub answers: Vec<Answer>,
+    pub sent_at: String,
+}
+
+/// What an erasure removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Erased {
+    pub orders: u64,
+    pub notes: u64,
+    pub submissions: u64,
+}
+
+/// The customer's identifiers keyed-hashed, as the erasure's own record keeps them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HashedKey {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// The customer's orders, oldest first, and what the shop sent about them beside Belco's JSON.
+const ORDERS: &str = "SELECT belco_json, email, phone_number, customer_name, order_date, id FROM orders \
+                      WHERE email_norm = $1 OR phone_norm = $2";
+
+type OrderRow = (String, String, String, Option<String>, i64, String);
+
+impl Store {
+    /// Everything held about the customer `key` names (nothing when it names nobody).
+    pub async fn export_customer(&self, key: &CustomerKey) -> Result<CustomerExport, StoreError> {
+        let mut export = CustomerExport {
+            exported_at: format_instant(now_millis()),
+            customer: key.clone(),
+            orders: Vec::new(),
+            notes: Vec::new(),
+            form_submissions: Vec::new(),
+        };
+        if key.is_empty() {
+            return Ok(export);
+        }
+        let (email, phone) = (key.email.as_deref(), key.phone.as_deref());
+        let mut rows: Vec<OrderRow> = with_pool!(self, pool => {
+            sqlx::query_as(ORDERS).bind(email).bind(phone).fetch_all(pool).await?
+        });
+        rows.sort_by(|a, b| (a.4, &a.5).cmp(&(b.4, &b.5)));
+        for (belco_json, email, phone, name, _, id) in rows {
+            let mut order: serde_json::Value = serde_json::from_str(&belco_json)
+                .map_err(|e| StoreError::Corrupt { id: id.clone(), reason: e.to_string() })?;
+            if let Some(fields) = order.as_object_mut() {
+                fields.insert("email".into(), email.into());
+                fields.insert("phoneNumber".into(), phone.into());
+                fields.insert("customerName".into(), name.into());
+            }
+            export.orders.push(order);
+        }
+        let mut notes = self.notes(key, i64::MAX).await?;
+        notes.reverse();
+        export.notes = notes
+            .into_iter()
+            .map(|note| ExportedNote {
+                id: note.id,
+                author: note.author,
+                body: note.body,
+                created_at: format_instant(note.created_at),
+                updated_at: format_instant(note.updated_at),
+            })
+            .collect();
+        let mut submissions = self.submissions(RecordOwner::Customer(key), i64::MAX).await?;
+        submissions.reverse();
+        export.form_submissions = submissions
+            .into_iter()
+            .map(|s| ExportedSubmission {
+                id: s.id,
+                form: s.form_id,
+                form_title: s.form_title,
+                author: s.author,
+                answers: s.answers,
+                sent_at: format_instant(s.created_at),
+            })
+            .collect();
+        Ok(export)
+    }
+
+    /// Deletes everything held about the customer `key` names, in one transaction, and records
+    /// the erasure under `hashed` (the identifiers keyed-hashed). Nothing is recorded when there
+    /// was nothing to erase. On SQLite the deleted bytes are zeroed and the write-ahead log is
+    /// emptied, so the database file holds no trace of them.
+    pub async fn erase_customer(&self, key: &CustomerKey, hashed: &HashedKey) -> Result<Erased, StoreError> {
+        if key.is_empty() {
+            return Ok(Erased::default());
+        }
+        let (email, phone) = (key.email.as_deref(), key.phone.as_deref());
+        const ORDERS: &str = "DELETE FROM orders WHERE email_norm = $1 OR phone_norm = $2";
+        const NOTES: &str = "DELETE FROM notes WHERE email_norm = $1 OR phone_norm = $2";
+        // Company submissions have neither identifier, so these are the customer's alone.
+        const SUBMISSIONS: &str = "DELETE FROM form_submissions WHERE email_norm = $1 OR phone_norm = $2";
+        const RECORD: &str = "INSERT INTO erasures (id, erased_at, email_hash, phone_hash, orders, notes, submissions) \
+                              VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        let sqlite = self.backend() == "SQLite";
+        let erased = with_pool!(self, pool => {
+            let mut conn = pool.acquire().await?;
+            // SQLite keeps deleted rows' bytes in free pages until they are reused: overwritten
+            // with zeros instead, for this erasure (PostgreSQL's dead rows go at its next VACUUM).
+            if sqlite {
+                sqlx::query("PRAGMA secure_delete = ON").execute(&mut *conn).await?;
+            }
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            let orders = sqlx::query(ORDERS).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
+            let notes = sqlx::query(NOTES).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
+            let submissions = sqlx::query(SUBMISSIONS).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
+            let erased = Erased { orders, notes, submissions };
+            if erased != Erased::default() {
+                sqlx::query(RECORD)
+                    .bind(new_id())
+                    .bind(now_millis())
+                    .bind(hashed.email.as_deref())
+                    .bind(hashed.phone.as_deref())
+                    .bind(orders as i64)
+                    .bind(notes as i64)
+                    .bind(submissions as i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            if sqlite {
+                sqlx::query("PRAGMA secure_delete = OFF").execute(&mut *conn).await?;
+            }
+            erased
+        });
+        // And the write-ahead log, which still holds the pages as they were, is folded in and emptied.
+        self.checkpoint().await?;
+        Ok(erased)
+    }
+
+    /// How many erasures were recorded under either hashed identifier.
+    pub async fn erasures(&self, hashed: &HashedKey) -> Result<i64, StoreError> {
+        const SQL: &str = "SELECT COUNT(*) FROM erasures WHERE email_hash = $1 OR phone_hash = $2";
+        let (email, phone) = (hashed.email.as_deref(), hashed.phone.as_deref());
+        let n =
+            with_pool!(self, pool => sqlx::query_scalar::<_, i64>(SQL).bind(email).bind(phone).fetch_one(pool).await?);
+        Ok(n)
+    }
+}
