@@ -42,11 +42,13 @@ pub struct CallNote {
     pub orders: Option<usize>,
     /// Why the call was not answered with data, in a sentence.
     pub reason: Option<String>,
+    /// The customer looked up, normalized, for the access log (which keeps it keyed-hashed).
+    pub key: Option<belco::identity::CustomerKey>,
 }
 
 impl CallNote {
     pub fn new(source: &'static str) -> Self {
-        Self { source, token: TokenCheck::Missing, customer: None, orders: None, reason: None }
+        Self { source, token: TokenCheck::Missing, customer: None, orders: None, reason: None, key: None }
     }
 
     /// The identifiers Belco appended, masked.
@@ -124,7 +126,7 @@ impl Inspector {
 }
 
 /// Which requests are Belco's calls.
-fn inspected(method: &Method, uri: &Uri) -> Option<&'static str> {
+pub(crate) fn inspected(method: &Method, uri: &Uri) -> Option<&'static str> {
     match (method, uri.path()) {
         (&Method::GET, "/api/v1.0/orders") => Some("orders_api"),
         (&Method::GET, "/frame") => Some("frame"),
@@ -144,7 +146,7 @@ pub async fn record(State(inspector): State<Arc<Inspector>>, request: Request, n
         inspector.unchecked.fetch_add(1, Ordering::Relaxed);
         return response;
     };
-    let CallNote { source, token, customer, orders, reason } = note;
+    let CallNote { source, token, customer, orders, reason, .. } = note;
     inspector.keep(Kept {
         at_millis: belco::store::now_millis(),
         request_id: response.headers().get(&crate::http::REQUEST_ID).cloned(),
@@ -157,11 +159,13 @@ pub async fn record(State(inspector): State<Arc<Inspector>>, request: Request, n
         reason,
     });
     // What the metrics, further out, read of it.
-    response.extensions_mut().insert(CallNote { source, token, customer: None, orders, reason: None });
+    response.extensions_mut().insert(CallNote { source, token, customer: None, orders, reason: None, key: None });
     response
 }
 
-fn outcome(status: StatusCode, orders: Option<usize>, reason: Option<&str>) -> String {
+/// What happened to a call, in a sentence: the handler's reason, or what its status and the
+/// orders found say.
+pub(crate) fn outcome(status: StatusCode, orders: Option<usize>, reason: Option<&str>) -> String {
     if let Some(reason) = reason {
         return reason.to_owned();
     }

@@ -38,6 +38,9 @@ commands:
   customer erase EMAIL|PHONE [--yes]
                 deletes all of it in one transaction, after a confirmation (or --yes), and
                 keeps only a keyed-hashed record of the erasure
+  access EMAIL|PHONE
+                who looked up this customer and when (the access log: route, client address,
+                orders found, outcome), newest first
   calls [URL]   Belco's last calls to a running belco-panel (default: http://LEPTOS_SITE_ADDR) and
                 why each failed; asks with the first token of BELCO_TOKENS
   token         print a new random token for BELCO_TOKENS (or a key for BELCO_SIGNING_KEY)
@@ -55,6 +58,7 @@ pub enum Command {
     Calls(Option<String>),
     Doctor(Option<String>),
     ExportCustomer(String),
+    Access(String),
     EraseCustomer { who: String, confirmed: bool },
     Token,
     Secret,
@@ -76,6 +80,10 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         [cmd, base] if cmd == "doctor" => Ok(Command::Doctor(Some(base.clone()))),
         [cmd] if cmd == "calls" => Ok(Command::Calls(None)),
         [cmd, base] if cmd == "calls" => Ok(Command::Calls(Some(base.clone()))),
+        [cmd, who] if cmd == "access" => Ok(Command::Access(who.clone())),
+        [cmd] if cmd == "access" => {
+            Err("access needs an email address or phone number: belco-panel access jan@example.nl".into())
+        }
         [cmd, what, who] if cmd == "customer" && what == "export" => Ok(Command::ExportCustomer(who.clone())),
         [cmd, what, who] if cmd == "customer" && what == "erase" => {
             Ok(Command::EraseCustomer { who: who.clone(), confirmed: false })
@@ -104,6 +112,7 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
         Command::Backup(path) => backup(&config, &path).await?,
         Command::Calls(base) => calls(&leptos_options, base.as_deref()).await?,
         Command::ExportCustomer(who) => export_customer(&config, &who).await?,
+        Command::Access(who) => access(&config, &who).await?,
         Command::EraseCustomer { who, confirmed } => erase_customer(&config, &who, confirmed).await?,
         Command::Doctor(base) => {
             let report = crate::doctor::examine(&config, leptos_options.site_addr, base.as_deref()).await;
@@ -146,7 +155,19 @@ async fn connect(config: &Config) -> Result<Store, Box<dyn std::error::Error>> {
 pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) -> CliResult {
     let addr = leptos_options.site_addr;
     let header_timeout = config.limits.header_timeout;
-    let state = AppState { leptos_options, store: store.clone(), config: Arc::new(config) };
+    let (access, writer) = match (&config.signer, config.access_log) {
+        (Some(signer), true) => {
+            let (log, writer) = crate::access::start(
+                store.clone(),
+                signer.clone(),
+                config.access_retention,
+                config.limits.trusted_proxies.clone(),
+            );
+            (Some(log), Some(writer))
+        }
+        _ => (None, None),
+    };
+    let state = AppState { leptos_options, store: store.clone(), config: Arc::new(config), access };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot listen on {addr}: {e}"))?;
@@ -173,6 +194,10 @@ pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) 
     crate::serve::run(listener, crate::app(state), header_timeout, shutdown_signal()).await;
     for task in [metrics, upkeep].into_iter().flatten() {
         task.abort();
+    }
+    // The router, and with it the access log's queue, is gone: its last records are written.
+    if let Some(writer) = writer {
+        writer.finish(Duration::from_secs(5)).await;
     }
     store.close().await;
     tracing::info!("storage closed");
@@ -347,17 +372,77 @@ fn customer_named(config: &Config, who: &str) -> Result<belco::identity::Custome
 async fn export_customer(config: &Config, who: &str) -> CliResult {
     let key = customer_named(config, who)?;
     let store = connect(config).await?;
-    let export = store.export_customer(&key).await;
+    let export = async {
+        let signer = signer_of(config, &store).await?;
+        Ok::<_, Box<dyn std::error::Error>>(store.export_customer(&key, &crate::access::hashed(&signer, &key)).await?)
+    }
+    .await;
     store.close().await;
     let export = export?;
     println!("{}", serde_json::to_string_pretty(&export)?);
     eprintln!(
-        "Exported {} orders, {} notes and {} form submissions.",
+        "Exported {} orders, {} notes, {} form submissions and {} access records.",
         export.orders.len(),
         export.notes.len(),
-        export.form_submissions.len()
+        export.form_submissions.len(),
+        export.access_log.len()
     );
     Ok(())
+}
+
+/// The signing key the access log and the erasure records hash with: `BELCO_SIGNING_KEY`, or the
+/// demo's, when it made one.
+async fn signer_of(config: &Config, store: &Store) -> Result<Arc<Signer>, Box<dyn std::error::Error>> {
+    if let Some(signer) = &config.signer {
+        return Ok(signer.clone());
+    }
+    match store.setting("demo.signing_key").await? {
+        Some(key) => Ok(Arc::new(Signer::new(&Secret::new(key), config.capability_lifetime)?)),
+        None => Err("BELCO_SIGNING_KEY is not set: the access log and the erasure records are keyed-hashed with it, \
+                     so it must be the server's"
+            .into()),
+    }
+}
+
+/// `belco-panel access EMAIL|PHONE`: the access log's records of one customer, newest first.
+async fn access(config: &Config, who: &str) -> CliResult {
+    let key = customer_named(config, who)?;
+    let store = connect(config).await?;
+    let records = async {
+        let signer = signer_of(config, &store).await?;
+        Ok::<_, Box<dyn std::error::Error>>(store.accesses(&crate::access::hashed(&signer, &key), 1000).await?)
+    }
+    .await;
+    store.close().await;
+    let records = records?;
+    print!("{}", access_table(&records, config.access_retention));
+    Ok(())
+}
+
+/// The records as `belco-panel access` prints them.
+fn access_table(records: &[belco::store::AccessRecord], retention: Duration) -> String {
+    let mut out = format!(
+        "{:<24} {:<10} {:>6} {:<39} {:>6}  {}\n",
+        "time (UTC)", "route", "status", "client", "orders", "outcome"
+    );
+    for r in records {
+        out.push_str(&format!(
+            "{:<24} {:<10} {:>6} {:<39} {:>6}  {}\n",
+            belco::time::format_instant(r.at),
+            r.route,
+            r.status,
+            r.client,
+            r.orders.map_or("-".into(), |n| n.to_string()),
+            r.outcome
+        ));
+    }
+    if records.is_empty() {
+        out.push_str(&format!(
+            "(nobody looked this customer up in the last {} days, or the access log is off)\n",
+            retention.as_secs() / 86_400
+        ));
+    }
+    out
 }
 
 /// `belco-panel customer erase EMAIL|PHONE [--yes]`: what will go, a confirmation, then all of
@@ -377,26 +462,19 @@ async fn erase(
     who: &str,
     confirmed: bool,
 ) -> CliResult {
-    // The erasure's own record is keyed-hashed with the signing key: the demo's, when it made one.
-    let signer = match &config.signer {
-        Some(signer) => signer.clone(),
-        None => match store.setting("demo.signing_key").await? {
-            Some(key) => Arc::new(Signer::new(&Secret::new(key), config.capability_lifetime)?),
-            None => {
-                return Err("BELCO_SIGNING_KEY is not set: the erasure's record is keyed-hashed with it".into());
-            }
-        },
-    };
-    let held = store.export_customer(key).await?;
+    let signer = signer_of(config, store).await?;
+    let hashed = crate::access::hashed(&signer, key);
+    let held = store.export_customer(key, &hashed).await?;
     let (orders, notes, submissions) = (held.orders.len(), held.notes.len(), held.form_submissions.len());
-    if orders + notes + submissions == 0 {
+    let accesses = held.access_log.len();
+    if orders + notes + submissions + accesses == 0 {
         println!("Nothing is held about {who}: nothing to erase.");
         return Ok(());
     }
     if !confirmed {
         eprint!(
-            "This deletes {orders} orders, {notes} notes and {submissions} form submissions of {who}, for good.\n\
-             Type erase to go on: "
+            "This deletes {orders} orders, {notes} notes, {submissions} form submissions and {accesses} access \
+             records of {who}, for good.\nType erase to go on: "
         );
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
@@ -404,15 +482,11 @@ async fn erase(
             return Err("not confirmed: nothing was erased".into());
         }
     }
-    let hashed = belco::store::HashedKey {
-        email: key.email.as_deref().map(|email| signer.pseudonym("email", email)),
-        phone: key.phone.as_deref().map(|phone| signer.pseudonym("phone", phone)),
-    };
     let erased = store.erase_customer(key, &hashed).await?;
     println!(
-        "Erased {} orders, {} notes and {} form submissions of {who}. Kept: a record of the erasure, \
-         with the identifiers keyed-hashed. Orders your shop pushes or imports for them later are stored again.",
-        erased.orders, erased.notes, erased.submissions
+        "Erased {} orders, {} notes, {} form submissions and {} access records of {who}. Kept: a record of the \
+         erasure, with the identifiers keyed-hashed. Orders your shop pushes or imports for them later are stored again.",
+        erased.orders, erased.notes, erased.submissions, erased.accesses
     );
     Ok(())
 }

@@ -38,6 +38,8 @@ pub const DEFAULT_DB_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
 pub const DEFAULT_DB_STATEMENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Failed token checks one client address may make per minute before it gets 429s.
 pub const DEFAULT_TOKEN_FAILURES_PER_MINUTE: u32 = 10;
+/// How long the access log keeps a record.
+pub const DEFAULT_ACCESS_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
 
 #[derive(Debug, thiserror::Error)]
 #[error("{var}: {problem}")]
@@ -79,6 +81,10 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// `BELCO_PREVIEW` (`on`/`off`), `None` when unset: see [`Config::preview_on`].
     pub preview: Option<bool>,
+    /// `BELCO_ACCESS_LOG` (on unless `off`): every frame render and orders lookup is recorded.
+    pub access_log: bool,
+    /// `BELCO_ACCESS_RETENTION`: how long an access record is kept.
+    pub access_retention: Duration,
 }
 
 /// The limits that keep one client (or a storage outage) from holding the server
@@ -222,6 +228,8 @@ impl std::fmt::Debug for Config {
             .field("metrics_token", &self.metrics_token)
             .field("metrics_addr", &self.metrics_addr)
             .field("preview", &self.preview)
+            .field("access_log", &self.access_log)
+            .field("access_retention", &self.access_retention)
             .finish_non_exhaustive()
     }
 }
@@ -326,6 +334,18 @@ impl Config {
             })
             .transpose()?;
 
+        let access_log = match get("BELCO_ACCESS_LOG").map(|raw| raw.to_ascii_lowercase()).as_deref() {
+            None | Some("on" | "true" | "1" | "yes") => true,
+            Some("off" | "false" | "0" | "no") => false,
+            Some(other) => return Err(bad("BELCO_ACCESS_LOG", format!("{other:?} is neither on nor off"))),
+        };
+        let access_retention = match get("BELCO_ACCESS_RETENTION") {
+            None => DEFAULT_ACCESS_RETENTION,
+            Some(raw) => parse_days(&raw).ok_or_else(|| {
+                bad("BELCO_ACCESS_RETENTION", format!("{raw:?} is not a number of days from 1 to 3650, such as 90d"))
+            })?,
+        };
+
         let (forms_path, forms) = match get("BELCO_FORMS") {
             Some(path) => {
                 let path = PathBuf::from(path);
@@ -358,8 +378,16 @@ impl Config {
             metrics_token,
             metrics_addr,
             preview,
+            access_log,
+            access_retention,
         })
     }
+}
+
+/// Whole days, `90d` or `90`, from 1 to 3650.
+fn parse_days(raw: &str) -> Option<Duration> {
+    let days = raw.strip_suffix('d').unwrap_or(raw).trim().parse::<u64>().ok().filter(|d| (1..=3650).contains(d))?;
+    Some(Duration::from_secs(days * 24 * 3600))
 }
 
 /// A size in bytes: `500000`, `512KiB`, `2MiB` (binary units; a space before the unit is fine).
@@ -489,6 +517,24 @@ mod tests {
                 assert!(!err.to_string().contains(value), "the secret must not be echoed");
             }
         }
+    }
+
+    #[test]
+    fn the_access_log_is_on_and_kept_90_days_unless_told() {
+        let c = config(&[]).unwrap();
+        assert!(c.access_log);
+        assert_eq!(c.access_retention, Duration::from_secs(90 * 86_400));
+        let c = config(&[("BELCO_ACCESS_LOG", "off"), ("BELCO_ACCESS_RETENTION", "30d")]).unwrap();
+        assert!(!c.access_log);
+        assert_eq!(c.access_retention, Duration::from_secs(30 * 86_400));
+        assert_eq!(
+            config(&[("BELCO_ACCESS_RETENTION", "7")]).unwrap().access_retention,
+            Duration::from_secs(7 * 86_400)
+        );
+        for bad in ["0d", "3651", "2w", "-1"] {
+            assert_eq!(config(&[("BELCO_ACCESS_RETENTION", bad)]).unwrap_err().var, "BELCO_ACCESS_RETENTION", "{bad}");
+        }
+        assert_eq!(config(&[("BELCO_ACCESS_LOG", "sometimes")]).unwrap_err().var, "BELCO_ACCESS_LOG");
     }
 
     #[test]

@@ -76,6 +76,12 @@ impl Frame {
         {
             note.reason = Some("answered the company panel: no email or phone number given".into());
         }
+        let key = belco::phone::customer_key(
+            email.as_deref().unwrap_or(""),
+            phone.as_deref().unwrap_or(""),
+            self.settings.phone_region,
+        );
+        note.key = (!key.is_empty()).then_some(key);
         match FramePanel::read(&self.settings, &self.store, email.as_deref(), phone.as_deref()).await {
             Ok(panel) => (StatusCode::OK, panel),
             Err(error) => {

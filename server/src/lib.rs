@@ -13,10 +13,12 @@
 //! - `http`: JSON errors, security headers, redacted request logs with request ids, `/healthz`;
 //! - `metrics`: Prometheus metrics at `/metrics` (off unless configured);
 //! - `calls`: the integration inspector, Belco's last calls (`/api/inspector/calls`);
+//! - `access`: the access log's writer (every frame render and orders lookup, kept by customer);
 //! - `limits`, `throttle`, `health`, `serve`: request limits, failed-token throttling, the
 //!   storage check behind `/readyz` and `/health` (`/healthz` needs none), and the accept loop with its header timeout;
 //! - `cli`, `demo` and `doctor`: the `belco-panel` subcommands.
 
+pub mod access;
 pub mod api;
 pub mod calls;
 pub mod cli;
@@ -44,10 +46,11 @@ pub use state::AppState;
 /// The whole application, ready to serve (or to drive with `tower::ServiceExt::oneshot` in tests).
 ///
 /// From the outside in: the metrics (every answer counted, refusals included), the inspector
-/// (Belco's calls, with their request ids), security headers
+/// (Belco's calls, with their request ids), the access log (when `state.access` is set), security headers
 /// and the log (so every answer below gets them), the concurrency limit and request timeout,
 /// then the failed-token throttle.
 pub fn app(state: AppState) -> Router {
+    let access = state.access.clone();
     let limits = &state.config.limits;
     let throttle = throttle::Throttle::new(limits.token_failures_per_minute, limits.trusted_proxies.clone());
     let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout);
@@ -88,11 +91,14 @@ pub fn app(state: AppState) -> Router {
     for part in [scrape, preview].into_iter().flatten() {
         router = router.merge(part);
     }
-    let router = router
+    let mut router = router
         .layer(axum::middleware::from_fn_with_state(throttle, throttle::failed_tokens))
         .layer(axum::middleware::from_fn_with_state(request_limits, limits::limit))
-        .layer(axum::middleware::from_fn_with_state(security, http::headers_and_log))
-        .layer(axum::middleware::from_fn_with_state(inspector, calls::record));
+        .layer(axum::middleware::from_fn_with_state(security, http::headers_and_log));
+    if let Some(access) = access {
+        router = router.layer(axum::middleware::from_fn_with_state(access, access::record));
+    }
+    let router = router.layer(axum::middleware::from_fn_with_state(inspector, calls::record));
     // Off, nothing is recorded (a recorder nobody scrapes would keep every latency sample).
     if metrics_on { router.layer(axum::middleware::from_fn(metrics::track)) } else { router }
 }

@@ -83,25 +83,28 @@ impl Throttle {
     /// The address a request is counted under: see the module docs. IPv6 clients count per /64,
     /// the block one subscriber gets, so hopping addresses inside it does not help.
     pub fn client(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-        let mut client = peer.ip().to_canonical();
-        if self.is_trusted(client) {
-            for hop in forwarded_for(headers).rev() {
-                let Ok(hop) = hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) else { break };
-                client = hop;
-                if !self.is_trusted(hop) {
-                    break;
-                }
-            }
-        }
-        match client {
+        match client_address(peer, headers, &self.trusted_proxies) {
             IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !(u128::MAX >> 64))),
             v4 => v4,
         }
     }
+}
 
-    fn is_trusted(&self, ip: IpAddr) -> bool {
-        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+/// The client's address: the peer's, or, when the peer is one of `trusted_proxies`, the last
+/// `X-Forwarded-For` hop that is not (see the module docs). The access log records it whole.
+pub fn client_address(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[ipnet::IpNet]) -> IpAddr {
+    let trusted = |ip: IpAddr| trusted_proxies.iter().any(|net| net.contains(&ip));
+    let mut client = peer.ip().to_canonical();
+    if trusted(client) {
+        for hop in forwarded_for(headers).rev() {
+            let Ok(hop) = hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) else { break };
+            client = hop;
+            if !trusted(hop) {
+                break;
+            }
+        }
     }
+    client
 }
 
 /// Every `X-Forwarded-For` entry, in order, over all such headers.

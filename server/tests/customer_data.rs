@@ -46,9 +46,30 @@ async fn seed(app: &TestApp) -> belco::identity::CustomerKey {
     john
 }
 
+/// The customer's identifiers as the access log keeps them.
+fn hashed(app: &TestApp, key: &belco::identity::CustomerKey) -> HashedKey {
+    server::access::hashed(app.state.config.signer.as_ref().expect("a signing key"), key)
+}
+
+/// Belco looks John up twice and the other customer once; waits until the access log has them.
+async fn looked_up(app: &TestApp, john: &belco::identity::CustomerKey) {
+    app.get(&format!("/api/v1.0/orders?token={TOKEN}&email={JOHN}")).await;
+    app.get(&format!("/frame?token={TOKEN}&email={JOHN}")).await;
+    app.get(&format!("/frame?token={TOKEN}&email=other@example.com")).await;
+    for _ in 0..100 {
+        if app.store.accesses(&hashed(app, john), 10).await.expect("accesses").len() == 2 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the access log did not record John's lookups");
+}
+
 async fn export_holds_everything_of_the_customer_and_nothing_else(app: TestApp) {
     let john = seed(&app).await;
-    let export = serde_json::to_value(app.store.export_customer(&john).await.expect("export")).expect("json");
+    looked_up(&app, &john).await;
+    let export = app.store.export_customer(&john, &hashed(&app, &john)).await.expect("export");
+    let export = serde_json::to_value(export).expect("json");
     let ids: Vec<&str> =
         export["orders"].as_array().expect("orders").iter().map(|o| o["id"].as_str().expect("id")).collect();
     assert_eq!(ids, ["j1", "j2"], "oldest first: {export}");
@@ -60,32 +81,41 @@ async fn export_holds_everything_of_the_customer_and_nothing_else(app: TestApp) 
     assert_eq!(export["form_submissions"].as_array().map(Vec::len), Some(1), "{export}");
     assert_eq!(export["form_submissions"][0]["answers"][0]["value"], "Too small");
     assert_eq!(export["customer"]["email"], JOHN);
+    let routes: Vec<&str> = export["access_log"]
+        .as_array()
+        .expect("access log")
+        .iter()
+        .map(|a| a["route"].as_str().expect("route"))
+        .collect();
+    assert_eq!(routes, ["frame", "orders_api"], "newest first: {export}");
+    assert_eq!(export["access_log"][1]["outcome"], "found 2 orders");
     let text = export.to_string();
     for other in ["other@example.com", "Someone else's note.", "Socks", "o1"] {
         assert!(!text.contains(other), "{other} is not John's: {text}");
     }
     // By phone: the order that carries the phone, none of the email's alone.
-    let by_phone = app
-        .store
-        .export_customer(&customer_key("", "06 12345678", app.state.config.phone_region))
-        .await
-        .expect("export");
+    let by_phone = customer_key("", "06 12345678", app.state.config.phone_region);
+    let by_phone = app.store.export_customer(&by_phone, &hashed(&app, &by_phone)).await.expect("export");
     assert_eq!(by_phone.orders.len(), 1);
 }
 
 async fn erasure_removes_it_all_at_once_and_keeps_only_a_hashed_record(app: TestApp) {
     let john = seed(&app).await;
+    looked_up(&app, &john).await;
     let before = app.row_counts().await;
-    let hashed = HashedKey { email: Some("9f86d081884c7d659a2feaa0c55ad015".into()), phone: None };
+    let hashed = hashed(&app, &john);
     let erased = app.store.erase_customer(&john, &hashed).await.expect("erase");
-    assert_eq!((erased.orders, erased.notes, erased.submissions), (2, 1, 1));
+    assert_eq!((erased.orders, erased.notes, erased.submissions, erased.accesses), (2, 1, 1, 2));
     let after = app.row_counts().await;
     assert_eq!(
         (after.orders, after.notes, after.submissions),
         (before.orders - 2, before.notes - 1, before.submissions - 1)
     );
-    let export = app.store.export_customer(&john).await.expect("export");
+    let export = app.store.export_customer(&john, &hashed).await.expect("export");
     assert!(export.orders.is_empty() && export.notes.is_empty() && export.form_submissions.is_empty());
+    assert!(export.access_log.is_empty());
+    let other = customer_key("other@example.com", "", app.state.config.phone_region);
+    assert_eq!(app.store.accesses(&self::hashed(&app, &other), 10).await.expect("accesses").len(), 1, "not John's");
     assert_eq!(app.order_ids("email=other@example.com").await, ["o1"], "another customer keeps theirs");
     assert_eq!(app.store.erasures(&hashed).await.expect("erasures"), 1);
 
@@ -151,14 +181,14 @@ fn the_customer_commands_export_confirm_and_erase() {
         let out = belco_panel(&dir, &["customer", "erase", JOHN_PHONE], answer);
         assert!(!out.status.success(), "{answer:?}");
         let said = String::from_utf8_lossy(&out.stderr);
-        assert!(said.contains("This deletes 1 orders") && said.contains("nothing was erased"), "{said}");
+        assert!(said.contains("This deletes 1 orders, 0 notes") && said.contains("nothing was erased"), "{said}");
     }
     let out = belco_panel(&dir, &["customer", "export", JOHN], "");
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"c1\""), "still there");
 
     let out = belco_panel(&dir, &["customer", "erase", "06 12345678"], "erase\n");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Erased 1 orders, 0 notes and 0 form submissions"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Erased 1 orders, 0 notes, 0 form submissions"));
     let out = belco_panel(&dir, &["customer", "erase", JOHN, "--yes"], "");
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("Nothing is held about"),

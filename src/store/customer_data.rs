@@ -21,6 +21,18 @@ pub struct CustomerExport {
     pub orders: Vec<serde_json::Value>,
     pub notes: Vec<ExportedNote>,
     pub form_submissions: Vec<ExportedSubmission>,
+    /// Who looked them up, and when (the access log), newest first.
+    pub access_log: Vec<ExportedAccess>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExportedAccess {
+    pub at: String,
+    pub route: String,
+    pub client: String,
+    pub status: i64,
+    pub orders: Option<i64>,
+    pub outcome: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,6 +62,7 @@ pub struct Erased {
     pub orders: u64,
     pub notes: u64,
     pub submissions: u64,
+    pub accesses: u64,
 }
 
 /// The customer's identifiers keyed-hashed, as the erasure's own record keeps them.
@@ -66,18 +79,33 @@ const ORDERS: &str = "SELECT belco_json, email, phone_number, customer_name, ord
 type OrderRow = (String, String, String, Option<String>, i64, String);
 
 impl Store {
-    /// Everything held about the customer `key` names (nothing when it names nobody).
-    pub async fn export_customer(&self, key: &CustomerKey) -> Result<CustomerExport, StoreError> {
+    /// Everything held about the customer `key` names (nothing when it names nobody); their
+    /// access records are those under `hashed`, the same identifiers keyed-hashed.
+    pub async fn export_customer(&self, key: &CustomerKey, hashed: &HashedKey) -> Result<CustomerExport, StoreError> {
         let mut export = CustomerExport {
             exported_at: format_instant(now_millis()),
             customer: key.clone(),
             orders: Vec::new(),
             notes: Vec::new(),
             form_submissions: Vec::new(),
+            access_log: Vec::new(),
         };
         if key.is_empty() {
             return Ok(export);
         }
+        export.access_log = self
+            .accesses(hashed, i64::MAX)
+            .await?
+            .into_iter()
+            .map(|a| ExportedAccess {
+                at: format_instant(a.at),
+                route: a.route,
+                client: a.client,
+                status: a.status,
+                orders: a.orders,
+                outcome: a.outcome,
+            })
+            .collect();
         let (email, phone) = (key.email.as_deref(), key.phone.as_deref());
         let mut rows: Vec<OrderRow> = with_pool!(self, pool => {
             sqlx::query_as(ORDERS).bind(email).bind(phone).fetch_all(pool).await?
@@ -121,8 +149,8 @@ impl Store {
         Ok(export)
     }
 
-    /// Deletes everything held about the customer `key` names, in one transaction, and records
-    /// the erasure under `hashed` (the identifiers keyed-hashed). Nothing is recorded when there
+    /// Deletes everything held about the customer `key` names, in one transaction (their access
+    /// records by `hashed`, the identifiers keyed-hashed), and records the erasure under `hashed`. Nothing is recorded when there
     /// was nothing to erase. On SQLite the deleted bytes are zeroed and the write-ahead log is
     /// emptied, so the database file holds no trace of them.
     pub async fn erase_customer(&self, key: &CustomerKey, hashed: &HashedKey) -> Result<Erased, StoreError> {
@@ -134,6 +162,7 @@ impl Store {
         const NOTES: &str = "DELETE FROM notes WHERE email_norm = $1 OR phone_norm = $2";
         // Company submissions have neither identifier, so these are the customer's alone.
         const SUBMISSIONS: &str = "DELETE FROM form_submissions WHERE email_norm = $1 OR phone_norm = $2";
+        const ACCESSES: &str = "DELETE FROM access_log WHERE email_hash = $1 OR phone_hash = $2";
         const RECORD: &str = "INSERT INTO erasures (id, erased_at, email_hash, phone_hash, orders, notes, submissions) \
                               VALUES ($1, $2, $3, $4, $5, $6, $7)";
         let sqlite = self.backend() == "SQLite";
@@ -148,7 +177,13 @@ impl Store {
             let orders = sqlx::query(ORDERS).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
             let notes = sqlx::query(NOTES).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
             let submissions = sqlx::query(SUBMISSIONS).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
-            let erased = Erased { orders, notes, submissions };
+            let accesses = sqlx::query(ACCESSES)
+                .bind(hashed.email.as_deref())
+                .bind(hashed.phone.as_deref())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            let erased = Erased { orders, notes, submissions, accesses };
             if erased != Erased::default() {
                 sqlx::query(RECORD)
                     .bind(new_id())

@@ -25,6 +25,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+mod access;
 mod backup;
 mod customer_data;
 mod customers;
@@ -41,6 +42,7 @@ mod sql;
 mod submissions;
 mod summary;
 
+pub use access::AccessRecord;
 pub use backup::BackupSummary;
 pub use customer_data::{CustomerExport, Erased, HashedKey};
 pub use customers::KnownCustomer;

@@ -72,6 +72,7 @@ async fn answer(config: &Config, store: &Store, uri: &Uri, note: &mut CallNote) 
     let orders = store.belco_orders(&key, config.orders_limit).await.inspect_err(|_| {
         note.reason = Some(STORAGE_FAILED.into());
     })?;
+    note.key = (!key.is_empty()).then_some(key);
     note.orders = Some(orders.len());
     Ok(json_no_store(orders_response(orders.iter().map(String::as_str))))
 }

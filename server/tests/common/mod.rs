@@ -133,7 +133,20 @@ impl TestApp {
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
         let store = Store::connect(config.database_url.expose()).await.expect("connect store");
         let leptos_options = LeptosOptions::builder().output_name("belco-panel").build();
-        let state = AppState { leptos_options, store: store.clone(), config: Arc::new(config) };
+        // As `belco-panel serve` starts it (the writer runs on, detached, until the test ends).
+        let access = match (&config.signer, config.access_log) {
+            (Some(signer), true) => Some(
+                server::access::start(
+                    store.clone(),
+                    signer.clone(),
+                    config.access_retention,
+                    config.limits.trusted_proxies.clone(),
+                )
+                .0,
+            ),
+            _ => None,
+        };
+        let state = AppState { leptos_options, store: store.clone(), config: Arc::new(config), access };
         Self { router: server::app(state.clone()), store, state, dir }
     }
 
