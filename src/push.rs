@@ -204,6 +204,11 @@ impl PushBody {
     /// Reads a signed body. A deletion without `deletedAt` happened at the request's
     /// `webhook-timestamp` (signed, Unix seconds); that time orders it against upserts.
     pub fn parse(body: &[u8], timestamp: i64, region: Region) -> Result<PushPlan, BodyError> {
+        // serde also reads a struct from a list, by field order (`[null,[]]` was an empty push):
+        // a push names its keys.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(BodyError::Shape("it is not a JSON object".into()));
+        }
         let PushIn { orders, delete } = serde_json::from_slice(body).map_err(|e| BodyError::Shape(e.to_string()))?;
         if orders.is_none() && delete.is_none() {
             return Err(BodyError::Shape("it has neither".into()));
@@ -392,6 +397,8 @@ mod tests {
             (br#"{"orders":[],"deletes":["A"]}"#, "unknown field `deletes`"),
             (br#"{"orders":5}"#, "orders"),
             (b"[]", "must be"),
+            (b" [null, []]", "not a JSON object"),
+            (b"[[]]", "not a JSON object"),
         ] {
             let err = PushBody::parse(body, 0, region()).unwrap_err();
             assert!(matches!(err, BodyError::Shape(_)), "{err}");

@@ -182,9 +182,12 @@ fn is_valid_batch(body: &[u8], region: belco::phone::Region) -> bool {
     struct Batch {
         orders: Vec<Box<serde_json::value::RawValue>>,
     }
-    serde_json::from_slice::<Batch>(body).is_ok_and(|b| {
-        b.orders.iter().enumerate().all(|(i, raw)| belco::import::prepare(raw, i as u64, region).is_ok())
-    })
+    // An object: serde would also read the struct from a list (`[[]]`), which the push API refuses.
+    let is_object = serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.is_object());
+    is_object
+        && serde_json::from_slice::<Batch>(body).is_ok_and(|b| {
+            b.orders.iter().enumerate().all(|(i, raw)| belco::import::prepare(raw, i as u64, region).is_ok())
+        })
 }
 
 #[test]

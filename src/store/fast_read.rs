@@ -106,6 +106,11 @@ impl SqliteReader {
         Ok(conn)
     }
 
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
         if let Ok(mut idle) = self.idle.lock() {
