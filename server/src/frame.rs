@@ -8,7 +8,7 @@
 //! of ours on its scripts, which the `Content-Security-Policy` allows (`http::frame_policy`); the
 //! other security headers are the ones every response gets (`http::headers_and_log`).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use app::{FramePage, FramePanel, PanelSettings};
 use axum::extract::Request;
@@ -81,8 +81,10 @@ impl Frame {
             phone.as_deref().unwrap_or(""),
             self.settings.phone_region,
         );
+        // Worked out once, for the panel and for the access log.
         note.key = (!key.is_empty()).then_some(key);
-        match FramePanel::read(&self.settings, &self.store, email.as_deref(), phone.as_deref()).await {
+        match FramePanel::read(&self.settings, &self.store, email.as_deref(), phone.as_deref(), note.key.as_ref()).await
+        {
             Ok(panel) => (StatusCode::OK, panel),
             Err(error) => {
                 note.reason = Some(crate::api::orders::STORAGE_FAILED.into());
@@ -95,22 +97,8 @@ impl Frame {
 
     /// The page, rendered by `leptos_axum` as any page is, with `nonce` on its scripts.
     async fn render(&self, request: Request, panel: FramePanel, nonce: Nonce) -> Response {
-        let settings = self.settings.clone();
-        let context = {
-            let settings = settings.clone();
-            move || {
-                provide_context(settings.clone());
-                // Replaces the nonce leptos_axum made, so the policy can name it.
-                provide_context(nonce.clone());
-            }
-        };
-        // Rendered once; the handler's `Fn` takes the panel out of its slot.
-        let panel = Arc::new(Mutex::new(Some(panel)));
-        let options = self.options.clone();
-        let page = move || {
-            let panel = panel.lock().ok().and_then(|mut slot| slot.take()).unwrap_or(FramePanel::Unavailable);
-            view! { <FramePage options=options.clone() settings=settings.clone() panel/> }
-        };
-        leptos_axum::render_app_async_with_context(context, page)(request).await
+        let (settings, options) = (self.settings.clone(), self.options.clone());
+        let page = move |panel| view! { <FramePage options=options.clone() settings=settings.clone() panel/> };
+        crate::web::render_once(request, self.settings.clone(), nonce, panel, || FramePanel::Unavailable, page).await
     }
 }

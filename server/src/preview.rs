@@ -64,20 +64,10 @@ async fn page(State(preview): State<Arc<Preview>>, request: Request) -> Response
     let (status, content) = read(&preview, request.uri()).await;
     let nonce = Nonce::new();
     let options = preview.options.clone();
-    let context = {
-        let (settings, nonce) = (preview.settings.clone(), nonce.clone());
-        move || {
-            provide_context(settings.clone());
-            provide_context(nonce.clone());
-        }
-    };
-    // Rendered once; the handler's `Fn` takes the content out of its slot.
-    let slot = Arc::new(std::sync::Mutex::new(Some(content)));
-    let page = move || {
-        let content = slot.lock().ok().and_then(|mut slot| slot.take()).unwrap_or(PreviewContent::UNAVAILABLE);
-        view! { <PreviewPage options=options.clone() content/> }
-    };
-    let mut response = leptos_axum::render_app_async_with_context(context, page)(request).await;
+    let page = move |content| view! { <PreviewPage options=options.clone() content/> };
+    let unavailable = || PreviewContent::UNAVAILABLE;
+    let mut response =
+        crate::web::render_once(request, preview.settings.clone(), nonce.clone(), content, unavailable, page).await;
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -131,6 +131,32 @@ fn refuse(status: StatusCode, message: &str) -> Response {
     response
 }
 
+/// Renders `page(value)` through `leptos_axum`, as any page is, with the panel's settings and
+/// `nonce` (which the page's `Content-Security-Policy` names, replacing the one `leptos_axum`
+/// makes) in the context. `leptos_axum` wants an `Fn`, so `value` waits in a slot it is taken
+/// out of once; `fallback` would stand in if it were asked twice. The frame and the preview
+/// render this way.
+pub async fn render_once<T, V>(
+    request: Request,
+    settings: Arc<PanelSettings>,
+    nonce: leptos::nonce::Nonce,
+    value: T,
+    fallback: fn() -> T,
+    page: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> Response
+where
+    T: Send + 'static,
+    V: leptos::prelude::IntoView + 'static,
+{
+    let context = move || {
+        provide_context(settings.clone());
+        provide_context(nonce.clone());
+    };
+    let slot = Arc::new(std::sync::Mutex::new(Some(value)));
+    let app = move || page(slot.lock().ok().and_then(|mut slot| slot.take()).unwrap_or_else(fallback));
+    leptos_axum::render_app_async_with_context(context, app)(request).await
+}
+
 /// What the panel needs from the configuration (the `app` crate cannot name [`Config`]).
 pub fn panel_settings(config: &Config) -> PanelSettings {
     PanelSettings::new(

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use belco::capability::Subject;
 use belco::forms::Scope;
-use belco::phone::customer_key;
+use belco::identity::CustomerKey;
 use belco::store::{
     CustomerRecords, CustomerSummary, PanelOrder, RecordLimits, RecordOwner, Store, StoreError, now_millis,
 };
@@ -85,17 +85,19 @@ impl FramePanel {
         Self::Message { title: "Unreadable link", text: "The email address or phone number in this link is not text." };
 
     /// The panel for the customer Belco identified (each identifier trimmed; an empty one is
-    /// absent), or the company's when neither is given.
+    /// absent), or the company's when neither is given. `key` is the identifiers normalized
+    /// (`customer_key`), which the caller has worked out already; `None` when neither can be read.
     pub async fn read(
         settings: &PanelSettings,
         store: &Store,
         email: Option<&str>,
         phone: Option<&str>,
+        key: Option<&CustomerKey>,
     ) -> Result<Self, StoreError> {
         let given = |value: Option<&str>| value.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
         match (given(email), given(phone)) {
             (None, None) => read_company(settings, store).await,
-            (email, phone) => read_customer(settings, store, email, phone).await,
+            (email, phone) => read_customer(settings, store, email, phone, key.cloned().unwrap_or_default()).await,
         }
     }
 }
@@ -117,8 +119,8 @@ async fn read_customer(
     store: &Store,
     email: Option<String>,
     phone: Option<String>,
+    key: CustomerKey,
 ) -> Result<FramePanel, StoreError> {
-    let key = customer_key(email.as_deref().unwrap_or(""), phone.as_deref().unwrap_or(""), settings.phone_region);
     let limits = RecordLimits { orders: settings.orders_limit, notes: NOTES_LIMIT, submissions: SUBMISSIONS_LIMIT };
     let CustomerRecords { summary, orders, notes, submissions } = store.customer_records(&key, limits).await?;
     // A key with neither part (an email and a phone that cannot be read) names nobody.
