@@ -15,7 +15,7 @@ pub use types::*;
 #[cfg(feature = "ssr")]
 mod file;
 #[cfg(feature = "ssr")]
-pub use file::{FormSet, FormsError};
+pub use file::{FormSet, FormsError, WebhookTarget};
 
 #[cfg(feature = "ssr")]
 mod validate;

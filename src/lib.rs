@@ -17,6 +17,8 @@ pub mod time;
 #[cfg(feature = "ssr")]
 pub mod capability;
 #[cfg(feature = "ssr")]
+pub mod deliveries;
+#[cfg(feature = "ssr")]
 pub mod import;
 #[cfg(feature = "ssr")]
 pub mod phone;

@@ -73,12 +73,7 @@ pub struct PushVerifier {
 
 impl PushVerifier {
     pub fn new(secret: &Secret) -> Result<Self, SecretError> {
-        let encoded = secret.expose().trim().strip_prefix("whsec_").ok_or(SecretError::Format)?;
-        let key = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| SecretError::Format)?;
-        if key.len() < MIN_KEY_BYTES {
-            return Err(SecretError::TooShort(key.len()));
-        }
-        Ok(Self { webhook: Webhook::from_bytes(key).map_err(|_| SecretError::Format)? })
+        Ok(Self { webhook: webhook_key(secret)? })
     }
 
     /// Step one, before the body is read: the three headers are there, the id is 1 to 256
@@ -118,6 +113,17 @@ impl PushVerifier {
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
         self.webhook.sign(id, timestamp, body).unwrap_or_default()
     }
+}
+
+/// A Standard Webhooks secret (`whsec_` and the base64 of at least [`MIN_KEY_BYTES`] bytes) as
+/// the key that signs and verifies: the push API's, and each form webhook's.
+pub fn webhook_key(secret: &Secret) -> Result<Webhook, SecretError> {
+    let encoded = secret.expose().trim().strip_prefix("whsec_").ok_or(SecretError::Format)?;
+    let key = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| SecretError::Format)?;
+    if key.len() < MIN_KEY_BYTES {
+        return Err(SecretError::TooShort(key.len()));
+    }
+    Webhook::from_bytes(key).map_err(|_| SecretError::Format)
 }
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Result<&'h str, Unverified> {

@@ -16,7 +16,7 @@ BELCO_BINARYEN_NPM_VERSION=132.0.0
 # Python tools of the tests (PyPI, in a venv of the tools dir): the Prometheus text parser that
 # reads /metrics, and the OpenAPI validator and schemathesis that check /api/openapi.json against
 # the running server (hypothesis pinned: newer ones break schemathesis 3).
-BELCO_PYTHON_PACKAGES=(prometheus-client==0.21.1 openapi-spec-validator==0.7.1 schemathesis==3.39.16 hypothesis==6.112.0)
+BELCO_PYTHON_PACKAGES=(prometheus-client==0.21.1 openapi-spec-validator==0.7.1 schemathesis==3.39.16 hypothesis==6.112.0 standardwebhooks==1.0.1)
 BELCO_APT_PACKAGES=(chromium postgresql wrk nginx-light)
 BELCO_TOOLS_DIR="${BELCO_TOOLS_DIR:-$HOME/.local/share/belco-panel-tools}"
 BELCO_CHROMIUM=/usr/bin/chromium

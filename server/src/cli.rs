@@ -38,6 +38,12 @@ commands:
   customer erase EMAIL|PHONE [--yes]
                 deletes all of it in one transaction, after a confirmation (or --yes), and
                 keeps only a keyed-hashed record of the erasure
+  deliveries [--failed]
+                the forms' webhook deliveries, newest first (or the failed ones): state,
+                attempts, the receiver's last answer, the next attempt
+  deliveries retry ID|--failed
+                starts a failed delivery (or all of them) over, with a full set of attempts;
+                a running belco-panel sends it within a second
   access EMAIL|PHONE
                 who looked up this customer and when (the access log: route, client address,
                 orders found, outcome), newest first
@@ -60,6 +66,8 @@ pub enum Command {
     ExportCustomer(String),
     Access(String),
     EraseCustomer { who: String, confirmed: bool },
+    Deliveries { failed_only: bool },
+    RetryDeliveries(belco::store::RetryWhich),
     Token,
     Secret,
     Help,
@@ -81,6 +89,17 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         [cmd] if cmd == "calls" => Ok(Command::Calls(None)),
         [cmd, base] if cmd == "calls" => Ok(Command::Calls(Some(base.clone()))),
         [cmd, who] if cmd == "access" => Ok(Command::Access(who.clone())),
+        [cmd] if cmd == "deliveries" => Ok(Command::Deliveries { failed_only: false }),
+        [cmd, flag] if cmd == "deliveries" && flag == "--failed" => Ok(Command::Deliveries { failed_only: true }),
+        [cmd, retry, flag] if cmd == "deliveries" && retry == "retry" && flag == "--failed" => {
+            Ok(Command::RetryDeliveries(belco::store::RetryWhich::AllFailed))
+        }
+        [cmd, retry, id] if cmd == "deliveries" && retry == "retry" && !id.starts_with('-') => {
+            Ok(Command::RetryDeliveries(belco::store::RetryWhich::One(id.clone())))
+        }
+        [cmd, ..] if cmd == "deliveries" => Err("usage: belco-panel deliveries [--failed], or belco-panel deliveries \
+                                                  retry ID|--failed"
+            .into()),
         [cmd] if cmd == "access" => {
             Err("access needs an email address or phone number: belco-panel access jan@example.nl".into())
         }
@@ -113,6 +132,8 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
         Command::Calls(base) => calls(&leptos_options, base.as_deref()).await?,
         Command::ExportCustomer(who) => export_customer(&config, &who).await?,
         Command::Access(who) => access(&config, &who).await?,
+        Command::Deliveries { failed_only } => deliveries(&config, failed_only).await?,
+        Command::RetryDeliveries(which) => retry_deliveries(&config, &which).await?,
         Command::EraseCustomer { who, confirmed } => erase_customer(&config, &who, confirmed).await?,
         Command::Doctor(base) => {
             let report = crate::doctor::examine(&config, leptos_options.site_addr, base.as_deref()).await;
@@ -167,6 +188,8 @@ pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) 
         }
         _ => (None, None),
     };
+    let deliverer = crate::deliveries::start(store.clone(), config.webhooks.clone());
+    let webhook_timeout = config.webhooks.timeout;
     let state = AppState { leptos_options, store: store.clone(), config: Arc::new(config), access };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -199,6 +222,8 @@ pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) 
     if let Some(writer) = writer {
         writer.finish(Duration::from_secs(5)).await;
     }
+    // Webhook attempts under way are settled, so a receiver that answered is not sent it again.
+    deliverer.finish(webhook_timeout + Duration::from_secs(2)).await;
     store.close().await;
     tracing::info!("storage closed");
     Ok(())
@@ -381,10 +406,11 @@ async fn export_customer(config: &Config, who: &str) -> CliResult {
     let export = export?;
     println!("{}", serde_json::to_string_pretty(&export)?);
     eprintln!(
-        "Exported {} orders, {} notes, {} form submissions and {} access records.",
+        "Exported {} orders, {} notes, {} form submissions, {} webhook deliveries and {} access records.",
         export.orders.len(),
         export.notes.len(),
         export.form_submissions.len(),
+        export.deliveries.len(),
         export.access_log.len()
     );
     Ok(())
@@ -416,6 +442,69 @@ async fn access(config: &Config, who: &str) -> CliResult {
     store.close().await;
     let records = records?;
     print!("{}", access_table(&records, config.access_retention));
+    Ok(())
+}
+
+/// `belco-panel deliveries [--failed]`: the newest 100.
+async fn deliveries(config: &Config, failed_only: bool) -> CliResult {
+    let store = connect(config).await?;
+    let state = failed_only.then_some(belco::store::DeliveryState::Failed);
+    let listed = store.deliveries(state, 100).await;
+    store.close().await;
+    print!("{}", deliveries_table(&listed?, failed_only));
+    Ok(())
+}
+
+/// The deliveries as `belco-panel deliveries` prints them.
+fn deliveries_table(deliveries: &[belco::store::Delivery], failed_only: bool) -> String {
+    let mut out = format!(
+        "{:<26} {:<20} {:<24} {:<9} {:>8}  {}\n",
+        "webhook-id", "form", "sent (UTC)", "state", "attempts", "last answer / next attempt"
+    );
+    for d in deliveries {
+        let status = d.last_status.map(|s| format!("{s} ")).unwrap_or_default();
+        let last = match (&d.last_error, d.state) {
+            (_, belco::store::DeliveryState::Delivered) => format!("{status}delivered"),
+            (None, _) => "not attempted yet".to_owned(),
+            (Some(error), _) => error.clone(),
+        };
+        let next = match d.state {
+            belco::store::DeliveryState::Pending => {
+                format!("; next attempt {}", belco::time::format_instant(d.next_attempt_at))
+            }
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "{:<26} {:<20} {:<24} {:<9} {:>8}  {last}{next}\n",
+            d.id,
+            d.form_id,
+            belco::time::format_instant(d.created_at),
+            d.state.as_str(),
+            d.attempts,
+        ));
+    }
+    if deliveries.is_empty() {
+        out.push_str(if failed_only { "(no failed deliveries)\n" } else { "(no form webhooks were sent)\n" });
+    }
+    out
+}
+
+/// `belco-panel deliveries retry ID|--failed`.
+async fn retry_deliveries(config: &Config, which: &belco::store::RetryWhich) -> CliResult {
+    let store = connect(config).await?;
+    let started = store.retry_deliveries(which, belco::store::now_millis()).await;
+    store.close().await;
+    match (started?, which) {
+        (0, belco::store::RetryWhich::One(id)) => {
+            return Err(format!("no delivery {id:?} waits for a retry (see belco-panel deliveries)").into());
+        }
+        (0, _) => println!("No failed deliveries to retry."),
+        (n, _) => println!(
+            "Started {n} deliveries over: a running belco-panel attempts them within a second, with up to {} attempts \
+             each.",
+            config.webhooks.schedule.attempts
+        ),
+    }
     Ok(())
 }
 
@@ -466,15 +555,15 @@ async fn erase(
     let hashed = crate::access::hashed(&signer, key);
     let held = store.export_customer(key, &hashed).await?;
     let (orders, notes, submissions) = (held.orders.len(), held.notes.len(), held.form_submissions.len());
-    let accesses = held.access_log.len();
+    let (accesses, deliveries) = (held.access_log.len(), held.deliveries.len());
     if orders + notes + submissions + accesses == 0 {
         println!("Nothing is held about {who}: nothing to erase.");
         return Ok(());
     }
     if !confirmed {
         eprint!(
-            "This deletes {orders} orders, {notes} notes, {submissions} form submissions and {accesses} access \
-             records of {who}, for good.\nType erase to go on: "
+            "This deletes {orders} orders, {notes} notes, {submissions} form submissions (and {deliveries} of their \
+             webhook deliveries) and {accesses} access records of {who}, for good.\nType erase to go on: "
         );
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;
@@ -484,9 +573,10 @@ async fn erase(
     }
     let erased = store.erase_customer(key, &hashed).await?;
     println!(
-        "Erased {} orders, {} notes, {} form submissions and {} access records of {who}. Kept: a record of the \
-         erasure, with the identifiers keyed-hashed. Orders your shop pushes or imports for them later are stored again.",
-        erased.orders, erased.notes, erased.submissions, erased.accesses
+        "Erased {} orders, {} notes, {} form submissions, {} webhook deliveries and {} access records of {who}. Kept: \
+         a record of the erasure, with the identifiers keyed-hashed. Orders your shop pushes or imports for them later \
+         are stored again.",
+        erased.orders, erased.notes, erased.submissions, erased.deliveries, erased.accesses
     );
     Ok(())
 }
@@ -574,6 +664,18 @@ mod tests {
             Ok(Command::EraseCustomer { who: "a@b.nl".into(), confirmed: true })
         );
         assert!(parse(&args(&["customer", "erase"])).unwrap_err().contains("export or erase"));
+        assert_eq!(parse(&args(&["deliveries"])), Ok(Command::Deliveries { failed_only: false }));
+        assert_eq!(parse(&args(&["deliveries", "--failed"])), Ok(Command::Deliveries { failed_only: true }));
+        assert_eq!(
+            parse(&args(&["deliveries", "retry", "--failed"])),
+            Ok(Command::RetryDeliveries(belco::store::RetryWhich::AllFailed))
+        );
+        assert_eq!(
+            parse(&args(&["deliveries", "retry", "msg_1"])),
+            Ok(Command::RetryDeliveries(belco::store::RetryWhich::One("msg_1".into())))
+        );
+        assert!(parse(&args(&["deliveries", "retry"])).unwrap_err().contains("usage"));
+        assert!(parse(&args(&["deliveries", "retry", "--all"])).unwrap_err().contains("usage"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use belco::capability::{Signer, parse_lifetime};
+use belco::deliveries::{Schedule, WebhookSigner};
 use belco::forms::FormSet;
 use belco::phone::{Region, parse_region};
 use belco::push::PushVerifier;
@@ -85,6 +86,58 @@ pub struct Config {
     pub access_log: bool,
     /// `BELCO_ACCESS_RETENTION`: how long an access record is kept.
     pub access_retention: Duration,
+    /// The forms' webhooks: their signing keys and how deliveries are attempted.
+    pub webhooks: Webhooks,
+}
+
+/// What the delivery task needs to send the forms' webhooks (`server/src/deliveries.rs`).
+#[derive(Clone, Debug)]
+pub struct Webhooks {
+    /// Each secret a form of the forms file names, read from the variable of that name, by name.
+    pub signers: Arc<std::collections::HashMap<String, WebhookSigner>>,
+    /// `BELCO_WEBHOOK_ATTEMPTS` and `BELCO_WEBHOOK_RETRY`: when failed deliveries are tried again.
+    pub schedule: Schedule,
+    /// `BELCO_WEBHOOK_TIMEOUT`: the longest one attempt may take, connecting included.
+    pub timeout: Duration,
+}
+
+/// How long one webhook attempt may take unless `BELCO_WEBHOOK_TIMEOUT` says otherwise.
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Webhooks {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>, forms: &FormSet) -> Result<Self, ConfigError> {
+        let mut signers = std::collections::HashMap::new();
+        for (form, target) in forms.webhooks() {
+            if signers.contains_key(&target.secret) {
+                continue;
+            }
+            let Some(secret) = get(&target.secret).filter(|value| !value.trim().is_empty()) else {
+                return Err(bad(
+                    "BELCO_FORMS",
+                    format!(
+                        "form {form:?} signs its webhook with the secret in {}, which is not set \
+                         (make one with `belco-panel secret`)",
+                        target.secret
+                    ),
+                ));
+            };
+            let signer = WebhookSigner::new(&Secret::new(secret)).map_err(|e| {
+                bad("BELCO_FORMS", format!("{} (the webhook secret of form {form:?}) {e}", target.secret))
+            })?;
+            signers.insert(target.secret.clone(), signer);
+        }
+        let defaults = Schedule::default();
+        let schedule = Schedule {
+            attempts: whole(get, "BELCO_WEBHOOK_ATTEMPTS", defaults.attempts as usize, 100)? as u32,
+            first_retry: duration(get, "BELCO_WEBHOOK_RETRY", defaults.first_retry)?,
+            max_delay: defaults.max_delay,
+        };
+        let timeout = duration(get, "BELCO_WEBHOOK_TIMEOUT", DEFAULT_WEBHOOK_TIMEOUT)?;
+        if timeout > Duration::from_secs(300) {
+            return Err(bad("BELCO_WEBHOOK_TIMEOUT", "must be at most 5 minutes"));
+        }
+        Ok(Self { signers: Arc::new(signers), schedule, timeout })
+    }
 }
 
 /// The limits that keep one client (or a storage outage) from holding the server
@@ -230,6 +283,8 @@ impl std::fmt::Debug for Config {
             .field("preview", &self.preview)
             .field("access_log", &self.access_log)
             .field("access_retention", &self.access_retention)
+            .field("webhook_secrets", &self.webhooks.signers.len())
+            .field("webhook_schedule", &self.webhooks.schedule)
             .finish_non_exhaustive()
     }
 }
@@ -360,6 +415,7 @@ impl Config {
             }
             None => (None, FormSet::empty()),
         };
+        let webhooks = Webhooks::from_lookup(&get, &forms)?;
 
         Ok(Self {
             database_url: Secret::new(database_url),
@@ -380,6 +436,7 @@ impl Config {
             preview,
             access_log,
             access_retention,
+            webhooks,
         })
     }
 }

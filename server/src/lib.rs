@@ -14,6 +14,7 @@
 //! - `metrics`: Prometheus metrics at `/metrics` (off unless configured);
 //! - `calls`: the integration inspector, Belco's last calls (`/api/inspector/calls`);
 //! - `access`: the access log's writer (every frame render and orders lookup, kept by customer);
+//! - `deliveries`: the task that sends the forms' webhooks from the outbox;
 //! - `limits`, `throttle`, `health`, `serve`: request limits, failed-token throttling, the
 //!   storage check behind `/readyz` and `/health` (`/healthz` needs none), and the accept loop with its header timeout;
 //! - `cli`, `demo` and `doctor`: the `belco-panel` subcommands.
@@ -23,6 +24,7 @@ pub mod api;
 pub mod calls;
 pub mod cli;
 pub mod config;
+pub mod deliveries;
 pub mod demo;
 pub mod doctor;
 pub mod frame;

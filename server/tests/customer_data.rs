@@ -8,7 +8,7 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use belco::forms::Answer;
+use belco::forms::{Answer, WebhookTarget};
 use belco::phone::customer_key;
 use belco::store::{HashedKey, RecordOwner};
 use common::*;
@@ -35,12 +35,21 @@ async fn seed(app: &TestApp) -> belco::identity::CustomerKey {
     let other = customer_key("other@example.com", "", region);
     app.store.add_note(&john, "Sam", "Prefers email.").await.expect("note");
     app.store.add_note(&other, "Sam", "Someone else's note.").await.expect("note");
+    // John's form goes to a webhook, so an outbox row of his is held too; the company's as well.
+    let hook = WebhookTarget { url: "https://shop.example/hooks".into(), secret: "HOOK_SECRET".into() };
     app.store
-        .add_submission(RecordOwner::Customer(&john), "return", "Return request", "Sam", answer("Too small"))
+        .add_submission(
+            RecordOwner::Customer(&john),
+            "return",
+            "Return request",
+            "Sam",
+            answer("Too small"),
+            Some(&hook),
+        )
         .await
         .expect("submission");
     app.store
-        .add_submission(RecordOwner::Company, "stock", "Stock check", "Sam", answer("Socks"))
+        .add_submission(RecordOwner::Company, "stock", "Stock check", "Sam", answer("Socks"), Some(&hook))
         .await
         .expect("company submission");
     john
@@ -81,6 +90,15 @@ async fn export_holds_everything_of_the_customer_and_nothing_else(app: TestApp) 
     assert_eq!(export["form_submissions"].as_array().map(Vec::len), Some(1), "{export}");
     assert_eq!(export["form_submissions"][0]["answers"][0]["value"], "Too small");
     assert_eq!(export["customer"]["email"], JOHN);
+    assert_eq!(export["deliveries"].as_array().map(Vec::len), Some(1), "{export}");
+    let delivery = &export["deliveries"][0];
+    assert_eq!(delivery["submissionId"], export["form_submissions"][0]["id"]);
+    assert_eq!(
+        (delivery["url"].as_str(), delivery["state"].as_str()),
+        (Some("https://shop.example/hooks"), Some("pending"))
+    );
+    assert_eq!(delivery["payload"]["data"]["customer"]["email"], JOHN, "the body sent, as JSON: {export}");
+    assert!(delivery["webhookId"].as_str().is_some_and(|id| id.starts_with("msg_")), "{export}");
     let routes: Vec<&str> = export["access_log"]
         .as_array()
         .expect("access log")
@@ -105,7 +123,11 @@ async fn erasure_removes_it_all_at_once_and_keeps_only_a_hashed_record(app: Test
     let before = app.row_counts().await;
     let hashed = hashed(&app, &john);
     let erased = app.store.erase_customer(&john, &hashed).await.expect("erase");
-    assert_eq!((erased.orders, erased.notes, erased.submissions, erased.accesses), (2, 1, 1, 2));
+    assert_eq!((erased.orders, erased.notes, erased.submissions, erased.deliveries, erased.accesses), (2, 1, 1, 1, 2));
+    // His delivery is gone, not sent after the erasure; the company's stays.
+    let outbox = app.store.deliveries(None, 10).await.expect("outbox");
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    assert!(outbox[0].payload.contains("Socks"), "{outbox:?}");
     let after = app.row_counts().await;
     assert_eq!(
         (after.orders, after.notes, after.submissions),
@@ -113,7 +135,7 @@ async fn erasure_removes_it_all_at_once_and_keeps_only_a_hashed_record(app: Test
     );
     let export = app.store.export_customer(&john, &hashed).await.expect("export");
     assert!(export.orders.is_empty() && export.notes.is_empty() && export.form_submissions.is_empty());
-    assert!(export.access_log.is_empty());
+    assert!(export.access_log.is_empty() && export.deliveries.is_empty());
     let other = customer_key("other@example.com", "", app.state.config.phone_region);
     assert_eq!(app.store.accesses(&self::hashed(&app, &other), 10).await.expect("accesses").len(), 1, "not John's");
     assert_eq!(app.order_ids("email=other@example.com").await, ["o1"], "another customer keeps theirs");

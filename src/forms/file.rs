@@ -11,10 +11,22 @@ use toml::Spanned;
 use super::types::{MAX_ID_CHARS, MAX_TITLE_CHARS};
 use super::{Field, FieldKind, Form, Scope};
 
-/// The forms of a shop, in the file's order.
+/// The forms of a shop, in the file's order, and where each form's submissions are sent.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FormSet {
     forms: Vec<Form>,
+    /// (form id, its webhook), for the forms that name one. Kept apart from [`Form`], which
+    /// the browser receives: the panel's page never carries a webhook's address.
+    webhooks: Vec<(String, WebhookTarget)>,
+}
+
+/// Where a form's submissions are delivered (`webhook = { url = …, secret = … }` in the file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookTarget {
+    /// An `https` URL, or `http` to localhost (`localhost`, `127.0.0.1`, `[::1]`).
+    pub url: String,
+    /// The name of the environment variable that holds the signing secret (never the secret).
+    pub secret: String,
 }
 
 /// A forms file that cannot be used. The message names the file and, for a problem in its
@@ -44,8 +56,8 @@ impl FormSet {
             // `from_str` errors always carry a span; pointing at 1:1 without one is a formality.
             invalid(error.span().unwrap_or(0..0), error.message().trim_end().to_owned())
         })?;
-        let forms = check_file(raw, text).map_err(|(span, problem)| invalid(span, problem))?;
-        Ok(Self { forms })
+        let (forms, webhooks) = check_file(raw, text).map_err(|(span, problem)| invalid(span, problem))?;
+        Ok(Self { forms, webhooks })
     }
 
     pub fn load(path: &Path) -> Result<Self, FormsError> {
@@ -56,6 +68,16 @@ impl FormSet {
 
     pub fn get(&self, id: &str) -> Option<&Form> {
         self.forms.iter().find(|form| form.id == id)
+    }
+
+    /// Where `form_id`'s submissions are delivered, if anywhere.
+    pub fn webhook(&self, form_id: &str) -> Option<&WebhookTarget> {
+        self.webhooks.iter().find(|(id, _)| id == form_id).map(|(_, target)| target)
+    }
+
+    /// Every form's webhook, as (form id, target), in the file's order.
+    pub fn webhooks(&self) -> &[(String, WebhookTarget)] {
+        &self.webhooks
     }
 
     /// All forms, in the file's order.
@@ -94,7 +116,16 @@ struct RawForm {
     #[serde(default)]
     description: Option<String>,
     #[serde(default)]
+    webhook: Option<RawWebhook>,
+    #[serde(default)]
     field: Vec<RawField>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhook {
+    url: Spanned<String>,
+    secret: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -120,9 +151,12 @@ struct RawField {
 /// A problem and the byte range of the file it is about.
 type Located = (Range<usize>, String);
 
-fn check_file(raw: RawFile, text: &str) -> Result<Vec<Form>, Located> {
+type Checked = (Vec<Form>, Vec<(String, WebhookTarget)>);
+
+fn check_file(raw: RawFile, text: &str) -> Result<Checked, Located> {
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let mut forms = Vec::with_capacity(raw.form.len());
+    let mut webhooks = Vec::new();
     for form in raw.form {
         let id_span = form.id.span();
         let id = form.id.into_inner();
@@ -147,9 +181,48 @@ fn check_file(raw: RawFile, text: &str) -> Result<Vec<Form>, Located> {
             }
             fields.push(check_field(field)?);
         }
+        if let Some(webhook) = form.webhook {
+            webhooks.push((id.clone(), check_webhook(webhook)?));
+        }
         forms.push(Form { id, title, scope: form.scope, description: optional_text(form.description), fields });
     }
-    Ok(forms)
+    Ok((forms, webhooks))
+}
+
+/// A webhook's URL is `https` (or `http` to this machine, for a receiver under development) with
+/// a host, and its secret the name of an environment variable (`[A-Z_][A-Z0-9_]*`), so that a
+/// secret pasted into the file is refused rather than kept there.
+fn check_webhook(raw: RawWebhook) -> Result<WebhookTarget, Located> {
+    let url_span = raw.url.span();
+    let url = raw.url.into_inner().trim().to_owned();
+    let uri = url.parse::<http::Uri>().map_err(|_| (url_span.clone(), format!("webhook url {url:?} is not a URL")))?;
+    let host = uri.host().unwrap_or_default();
+    let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
+    match uri.scheme_str() {
+        _ if host.is_empty() => return Err((url_span, format!("webhook url {url:?} has no host"))),
+        Some("https") => {}
+        Some("http") if local => {}
+        Some("http") => {
+            return Err((url_span, format!("webhook url {url:?} must be https (http only to localhost)")));
+        }
+        _ => return Err((url_span, format!("webhook url {url:?} must start with https://"))),
+    }
+    if uri.authority().is_some_and(|authority| authority.as_str().contains('@')) {
+        return Err((url_span, "webhook url cannot hold a user or password: the signature authenticates".to_owned()));
+    }
+    let secret_span = raw.secret.span();
+    let secret = raw.secret.into_inner();
+    let env_name = secret.bytes().next().is_some_and(|b| b.is_ascii_uppercase() || b == b'_')
+        && secret.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !env_name {
+        return Err((
+            secret_span,
+            "webhook secret is the NAME of the environment variable that holds the secret (such as \
+             RETURNS_WEBHOOK_SECRET), not the secret itself"
+                .to_owned(),
+        ));
+    }
+    Ok(WebhookTarget { url, secret })
 }
 
 fn check_field(raw: RawField) -> Result<Field, Located> {
@@ -295,6 +368,37 @@ mod tests {
         );
         assert_eq!(forms.in_scope(Scope::Company).count(), 1);
         assert!(forms.get("nope").is_none());
+    }
+
+    #[test]
+    fn a_form_may_name_its_webhook_and_the_variable_of_its_secret() {
+        let hooked = |webhook: &str| {
+            TWO_FORMS.replacen("scope = \"customer\"", &format!("scope = \"customer\"\nwebhook = {webhook}"), 1)
+        };
+        let forms =
+            parse(&hooked("{ url = \"https://shop.example/hooks/returns\", secret = \"RETURNS_SECRET\" }")).unwrap();
+        let target = forms.webhook("return-request").expect("a webhook");
+        assert_eq!(target.url, "https://shop.example/hooks/returns");
+        assert_eq!(target.secret, "RETURNS_SECRET");
+        assert_eq!(forms.webhook("warehouse"), None);
+        assert_eq!(forms.webhooks().len(), 1);
+        for local in ["http://localhost:8080/h", "http://127.0.0.1:9/h", "http://[::1]/h"] {
+            let text = hooked(&format!("{{ url = \"{local}\", secret = \"S\" }}"));
+            assert_eq!(parse(&text).unwrap().webhook("return-request").unwrap().url, local);
+        }
+        let refused = [
+            ("{ url = \"http://shop.example/h\", secret = \"S\" }", "must be https (http only to localhost)"),
+            ("{ url = \"ftp://shop.example/h\", secret = \"S\" }", "must start with https://"),
+            ("{ url = \"shop.example/h\", secret = \"S\" }", "must start with https://"),
+            ("{ url = \"https://user:pw@shop.example/h\", secret = \"S\" }", "cannot hold a user or password"),
+            ("{ url = \"https://shop.example/h\", secret = \"whsec_abc=\" }", "the NAME of the environment variable"),
+            ("{ url = \"https://shop.example/h\" }", "missing field `secret`"),
+            ("{ url = \"https://shop.example/h\", secret = \"S\", retries = 3 }", "unknown field `retries`"),
+        ];
+        for (webhook, problem) in refused {
+            let error = parse_err(&hooked(webhook));
+            assert!(error.starts_with("forms.toml:6:") && error.contains(problem), "{webhook}: {error}");
+        }
     }
 
     #[test]

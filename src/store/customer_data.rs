@@ -21,6 +21,9 @@ pub struct CustomerExport {
     pub orders: Vec<serde_json::Value>,
     pub notes: Vec<ExportedNote>,
     pub form_submissions: Vec<ExportedSubmission>,
+    /// The webhook deliveries of those submissions: where each went, the body it sent, how it
+    /// ended.
+    pub deliveries: Vec<ExportedDelivery>,
     /// Who looked them up, and when (the access log), newest first.
     pub access_log: Vec<ExportedAccess>,
 }
@@ -56,12 +59,29 @@ pub struct ExportedSubmission {
     pub sent_at: String,
 }
 
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedDelivery {
+    pub webhook_id: String,
+    pub submission_id: String,
+    pub url: String,
+    pub state: &'static str,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+    /// The body sent, as JSON.
+    pub payload: serde_json::Value,
+}
+
 /// What an erasure removed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Erased {
     pub orders: u64,
     pub notes: u64,
     pub submissions: u64,
+    pub deliveries: u64,
     pub accesses: u64,
 }
 
@@ -88,6 +108,7 @@ impl Store {
             orders: Vec::new(),
             notes: Vec::new(),
             form_submissions: Vec::new(),
+            deliveries: Vec::new(),
             access_log: Vec::new(),
         };
         if key.is_empty() {
@@ -120,6 +141,21 @@ impl Store {
                 fields.insert("customerName".into(), name.into());
             }
             export.orders.push(order);
+        }
+        for delivery in self.customer_deliveries(email, phone).await? {
+            export.deliveries.push(ExportedDelivery {
+                payload: serde_json::from_str(&delivery.payload)
+                    .map_err(|e| StoreError::Corrupt { id: delivery.id.clone(), reason: e.to_string() })?,
+                webhook_id: delivery.id,
+                submission_id: delivery.submission_id,
+                url: delivery.url,
+                state: delivery.state.as_str(),
+                attempts: delivery.attempts,
+                last_status: delivery.last_status,
+                last_error: delivery.last_error,
+                created_at: format_instant(delivery.created_at),
+                finished_at: delivery.finished_at.map(format_instant),
+            });
         }
         let mut notes = self.notes(key, i64::MAX).await?;
         notes.reverse();
@@ -165,6 +201,8 @@ impl Store {
         const ACCESSES: &str = "DELETE FROM access_log WHERE email_hash = $1 OR phone_hash = $2";
         const RECORD: &str = "INSERT INTO erasures (id, erased_at, email_hash, phone_hash, orders, notes, submissions) \
                               VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        // A pending delivery goes too: an erased customer's form is not sent after the erasure.
+        let deliveries_sql = super::deliveries::delete_of_customer();
         let sqlite = self.backend() == "SQLite";
         let erased = with_pool!(self, pool => {
             let mut conn = pool.acquire().await?;
@@ -176,6 +214,8 @@ impl Store {
             let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             let orders = sqlx::query(ORDERS).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
             let notes = sqlx::query(NOTES).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
+            let deliveries =
+                sqlx::query(&deliveries_sql).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
             let submissions = sqlx::query(SUBMISSIONS).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
             let accesses = sqlx::query(ACCESSES)
                 .bind(hashed.email.as_deref())
@@ -183,7 +223,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            let erased = Erased { orders, notes, submissions, accesses };
+            let erased = Erased { orders, notes, submissions, deliveries, accesses };
             if erased != Erased::default() {
                 sqlx::query(RECORD)
                     .bind(new_id())

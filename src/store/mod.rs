@@ -10,7 +10,8 @@
 //!   `summary`: the panel's header ([`CustomerSummary`]); `products`: an order's product lines.
 //! - `orders`: order writes (upserts, deletes with tombstones, pushes); `receipts`: the webhook
 //!   ids of pushes received.
-//! - `notes` and `submissions`: what agents write in the frame; `settings`: stored settings.
+//! - `notes` and `submissions`: what agents write in the frame; `deliveries`: the outbox of the
+//!   forms' webhooks; `settings`: stored settings.
 //! - `backup`: a consistent copy of a SQLite store while it serves; `examine`: what
 //!   `belco-panel doctor` asks of a database (migrations, writable), changing nothing.
 //!
@@ -29,6 +30,7 @@ mod access;
 mod backup;
 mod customer_data;
 mod customers;
+mod deliveries;
 mod examine;
 mod fast_read;
 mod notes;
@@ -46,6 +48,7 @@ pub use access::AccessRecord;
 pub use backup::BackupSummary;
 pub use customer_data::{CustomerExport, Erased, HashedKey};
 pub use customers::KnownCustomer;
+pub use deliveries::{Claimed, Delivery, DeliveryState, RetryWhich, Settled};
 pub use examine::{Examination, examine};
 pub use notes::Note;
 pub use orders::{Deletion, PushOutcome, StoredOrder, WriteCounts};

@@ -178,7 +178,10 @@ impl Store {
             Some(rows) => SummaryRow::summary(rows)?,
             None => CustomerSummary::of(&orders),
         };
-        let submissions = submissions.into_iter().map(Submission::try_from).collect::<Result<_, _>>()?;
+        let mut submissions = submissions.into_iter().map(Submission::try_from).collect::<Result<Vec<_>, _>>()?;
+        // Outside the snapshot: a delivery is written with its submission and only its state
+        // changes, so reading it a moment later shows it as it is now.
+        self.attach_deliveries(&mut submissions).await?;
         Ok(CustomerRecords { summary, orders, notes, submissions })
     }
 }

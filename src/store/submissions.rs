@@ -1,10 +1,12 @@
 //! Form submissions, a customer's or the company's, with the title and labels they were sent
 //! with. A customer's are read and written under the customer's key, as notes are.
 
+use super::deliveries::Delivery;
 use super::fast_read::{Newest, row_struct};
 use super::query::{Params, Query};
 use super::{Store, StoreError, new_id, now_millis, sql, with_pool};
-use crate::forms::{Answer, Scope};
+use crate::deliveries::{SentForm, payload};
+use crate::forms::{Answer, Scope, WebhookTarget};
 use crate::identity::CustomerKey;
 
 /// A valid form submission as stored, with the title and labels it was sent with.
@@ -16,6 +18,8 @@ pub struct Submission {
     pub author: String,
     pub answers: Vec<Answer>,
     pub created_at: i64,
+    /// Its webhook delivery, when its form names a webhook.
+    pub delivery: Option<Delivery>,
 }
 
 /// Whose records these are: one customer's, or the company's.
@@ -73,12 +77,14 @@ impl TryFrom<SubmissionRow> for Submission {
             author: row.author,
             answers,
             created_at: row.created_at,
+            delivery: None,
         })
     }
 }
 
 impl Store {
-    /// Stores a valid submission of `form` for `owner`.
+    /// Stores a valid submission of `form` for `owner`, and, when the form names a `webhook`, its
+    /// delivery in the outbox, in the same transaction: a submission is never stored without it.
     pub async fn add_submission(
         &self,
         owner: RecordOwner<'_>,
@@ -86,14 +92,16 @@ impl Store {
         form_title: &str,
         author: &str,
         answers: Vec<Answer>,
+        webhook: Option<&WebhookTarget>,
     ) -> Result<Submission, StoreError> {
-        let submission = Submission {
+        let mut submission = Submission {
             id: new_id(),
             form_id: form_id.to_owned(),
             form_title: form_title.to_owned(),
             author: author.to_owned(),
             answers,
             created_at: now_millis(),
+            delivery: None,
         };
         let answers_json = serde_json::to_string(&submission.answers)
             .map_err(|e| StoreError::Corrupt { id: submission.id.clone(), reason: e.to_string() })?;
@@ -104,7 +112,38 @@ impl Store {
         const SQL: &str = "INSERT INTO form_submissions \
                            (id, form_id, form_title, scope, email_norm, phone_norm, author, answers, created_at) \
                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+        const OUTBOX: &str = "INSERT INTO form_deliveries (id, submission_id, form_id, url, secret_name, payload, \
+                              state, attempts, next_attempt_at, lease_until, created_at) \
+                              VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, 0, $7)";
+        submission.delivery = webhook.map(|target| Delivery {
+            // Standard Webhooks' ids are conventionally `msg_…`.
+            id: format!("msg_{}", new_id()),
+            submission_id: submission.id.clone(),
+            form_id: submission.form_id.clone(),
+            url: target.url.clone(),
+            state: super::deliveries::DeliveryState::Pending,
+            attempts: 0,
+            next_attempt_at: submission.created_at,
+            last_status: None,
+            last_error: None,
+            created_at: submission.created_at,
+            finished_at: None,
+            payload: payload(&SentForm {
+                submission_id: &submission.id,
+                form_id: &submission.form_id,
+                form_title: &submission.form_title,
+                scope: owner.scope(),
+                customer: match owner {
+                    RecordOwner::Customer(key) => Some(key),
+                    RecordOwner::Company => None,
+                },
+                author: &submission.author,
+                answers: &submission.answers,
+                sent_at: submission.created_at,
+            }),
+        });
         with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query(SQL)
                 .bind(&submission.id)
                 .bind(&submission.form_id)
@@ -115,8 +154,21 @@ impl Store {
                 .bind(&submission.author)
                 .bind(&answers_json)
                 .bind(submission.created_at)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            if let (Some(delivery), Some(target)) = (&submission.delivery, webhook) {
+                sqlx::query(OUTBOX)
+                    .bind(&delivery.id)
+                    .bind(&submission.id)
+                    .bind(&submission.form_id)
+                    .bind(&target.url)
+                    .bind(&target.secret)
+                    .bind(&delivery.payload)
+                    .bind(submission.created_at)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
         });
         Ok(submission)
     }
@@ -127,6 +179,22 @@ impl Store {
             RecordOwner::Customer(key) => self.read(&CUSTOMER_SUBMISSIONS, Params::Newest(key, limit)).await?,
             RecordOwner::Company => self.read(&COMPANY_SUBMISSIONS, Params::Limit(limit)).await?,
         };
-        rows.into_iter().map(Submission::try_from).collect()
+        let mut submissions = rows.into_iter().map(Submission::try_from).collect::<Result<Vec<_>, _>>()?;
+        self.attach_deliveries(&mut submissions).await?;
+        Ok(submissions)
+    }
+
+    /// Gives each submission its webhook delivery, if it has one (one query, none for no
+    /// submissions).
+    pub(super) async fn attach_deliveries(&self, submissions: &mut [Submission]) -> Result<(), StoreError> {
+        if submissions.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = submissions.iter().map(|s| s.id.as_str()).collect();
+        let mut deliveries = self.deliveries_of(&ids).await?;
+        for submission in submissions {
+            submission.delivery = deliveries.remove(&submission.id);
+        }
+        Ok(())
     }
 }

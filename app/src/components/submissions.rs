@@ -5,6 +5,9 @@
 pub mod hooks {
     /// The class of the element that holds the list, which the island fills with a fresh one.
     pub const LIST: &str = "submissions__items";
+    /// A delivery still under way carries this attribute: while one does, the island asks for
+    /// the list again now and then, so the agent sees it arrive.
+    pub const UNDER_WAY: &str = "data-delivery-under-way";
 }
 
 #[cfg(feature = "ssr")]
@@ -13,7 +16,7 @@ pub use ssr::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     use belco::forms::Answer;
-    use belco::store::Submission;
+    use belco::store::{Delivery, DeliveryState, Submission};
     use belco::time::{format_instant, format_minute};
     use leptos::either::Either;
     use leptos::prelude::*;
@@ -27,6 +30,52 @@ mod ssr {
         pub sent: String,
         pub sent_iso: String,
         pub answers: Vec<Answer>,
+        /// Where its webhook delivery stands, when its form has one.
+        pub delivery: Option<DeliveryView>,
+    }
+
+    /// A webhook delivery as the agent reads it: delivered, on its way (with the next attempt's
+    /// time after a failure, and what the receiver said), or given up (and why).
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct DeliveryView {
+        /// `sending`, `retrying`, `delivered` or `failed`: the badge's modifier class.
+        pub state: &'static str,
+        pub text: String,
+        /// The next attempt, for `<time>`: (ISO 8601, for people).
+        pub next: Option<(String, String)>,
+    }
+
+    impl DeliveryView {
+        fn under_way(&self) -> bool {
+            matches!(self.state, "sending" | "retrying")
+        }
+    }
+
+    impl From<Delivery> for DeliveryView {
+        fn from(delivery: Delivery) -> Self {
+            let why = delivery.last_error.clone().unwrap_or_default();
+            let (state, text, next) = match delivery.state {
+                DeliveryState::Delivered => ("delivered", "Delivered to the shop".to_owned(), None),
+                DeliveryState::Failed => (
+                    "failed",
+                    format!(
+                        "Not delivered after {} attempts: {why}. An administrator can retry it \
+                         (belco-panel deliveries retry).",
+                        delivery.attempts
+                    ),
+                    None,
+                ),
+                DeliveryState::Pending if delivery.attempts == 0 => {
+                    ("sending", "Sending to the shop…".to_owned(), None)
+                }
+                DeliveryState::Pending => (
+                    "retrying",
+                    format!("Not delivered yet ({why}); next attempt "),
+                    Some((format_instant(delivery.next_attempt_at), format_minute(delivery.next_attempt_at))),
+                ),
+            };
+            Self { state, text, next }
+        }
     }
 
     impl From<Submission> for SubmissionView {
@@ -38,6 +87,7 @@ mod ssr {
                 form_title: submission.form_title,
                 author: submission.author,
                 answers: submission.answers,
+                delivery: submission.delivery.map(DeliveryView::from),
             }
         }
     }
@@ -56,7 +106,8 @@ mod ssr {
 
     #[component]
     fn SubmissionItem(submission: SubmissionView) -> impl IntoView {
-        let SubmissionView { form_title, author, sent, sent_iso, answers, .. } = submission;
+        let SubmissionView { form_title, author, sent, sent_iso, answers, delivery, .. } = submission;
+        let delivery = delivery.map(|delivery| view! { <DeliveryBadge delivery/> });
         let answers = answers
             .into_iter()
             .map(|answer| {
@@ -75,10 +126,28 @@ mod ssr {
                     <summary class="submission__summary">
                         <span class="submission__title">{form_title}</span>
                         <span class="submission__meta">{format!("{author} · ")}<time datetime=sent_iso>{sent}</time></span>
+                        {delivery}
                     </summary>
                     <dl class="facts submission__answers">{answers}</dl>
                 </details>
             </li>
+        }
+    }
+
+    /// The delivery's state, beside the submission's title; one still under way tells the
+    /// island to look again ([`super::hooks::UNDER_WAY`]).
+    #[component]
+    fn DeliveryBadge(delivery: DeliveryView) -> impl IntoView {
+        let under_way = delivery.under_way().then_some("");
+        let next = delivery.next.map(|(iso, shown)| view! { <time datetime=iso>{shown}</time> });
+        view! {
+            <span
+                class=format!("submission__delivery submission__delivery--{}", delivery.state)
+                data-delivery-under-way=under_way
+            >
+                {delivery.text}
+                {next}
+            </span>
         }
     }
 }

@@ -20,8 +20,14 @@ use super::{all, author, show};
 use crate::components::form_card::hooks::{
     FIELD_ERROR, FORM_ERROR, FORM_ID, FORM_TITLE, STATUS, class, field_error_id, field_id,
 };
-use crate::components::submissions::hooks::LIST;
-use crate::server_fns::{SubmitOutcome, submit_form};
+use crate::components::submissions::hooks::{LIST, UNDER_WAY};
+use crate::server_fns::{SubmitOutcome, sent_forms, submit_form};
+
+/// While a delivery is under way, the list is asked for again this often …
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+/// … this many times at most after the page loaded or a form was sent (a minute): a delivery
+/// retried for hours is not watched for hours.
+const REFRESHES: u32 = 20;
 
 #[island]
 pub fn Forms(capability: String, children: Children) -> impl IntoView {
@@ -42,6 +48,7 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
             for button in all(&root, "button[type=submit]") {
                 let _ = button.remove_attribute("disabled");
             }
+            watch_deliveries(root.into(), capability.get_value(), REFRESHES);
         }
     });
 
@@ -61,6 +68,7 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
         busy.set(true);
         show(&form, &class(STATUS), "");
         let capability = capability.get_value();
+        let watch_with = capability.clone();
         spawn_local(async move {
             match submit_form(capability, form_id.clone(), author.clone(), values).await {
                 Ok(SubmitOutcome::Saved(fresh)) => {
@@ -73,6 +81,7 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
                         && let Ok(Some(list)) = root.query_selector(&class(LIST))
                     {
                         list.set_inner_html(&fresh);
+                        watch_deliveries(root.into(), watch_with, REFRESHES);
                     }
                 }
                 Ok(SubmitOutcome::Invalid(errors)) => {
@@ -90,6 +99,28 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
     };
 
     view! { <div class="forms-island" node_ref=root on:submit=on_submit>{children()}</div> }
+}
+
+/// While the list shows a delivery under way, asks for it again every [`REFRESH_EVERY`], at
+/// most `left` more times, so "Sending…" turns into "Delivered" (or a retry) without a reload.
+fn watch_deliveries(root: web_sys::Element, capability: String, left: u32) {
+    let under_way = |root: &web_sys::Element| root.query_selector(&format!("[{UNDER_WAY}]")).ok().flatten().is_some();
+    if left == 0 || !under_way(&root) {
+        return;
+    }
+    set_timeout(
+        move || {
+            spawn_local(async move {
+                if let Ok(fresh) = sent_forms(capability.clone()).await
+                    && let Ok(Some(list)) = root.query_selector(&class(LIST))
+                {
+                    list.set_inner_html(&fresh);
+                }
+                watch_deliveries(root, capability, left - 1);
+            });
+        },
+        REFRESH_EVERY,
+    );
 }
 
 fn author_selector() -> String {

@@ -30,6 +30,13 @@ pub async fn submit_form(
     super::access::answer(ssr::submit(&capability, &form_id, &author, &values)).await
 }
 
+/// The capability's panel's list of sent forms, as HTML: the island asks for it again while a
+/// delivery is under way.
+#[server(prefix = "/fn", endpoint = "forms/sent", input = Json)]
+pub async fn sent_forms(capability: String) -> Result<String, PanelError> {
+    super::access::answer(ssr::sent(&capability)).await
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use belco::capability::Subject;
@@ -70,8 +77,18 @@ mod ssr {
             Ok(answers) => answers,
             Err(errors) => return Ok(SubmitOutcome::Invalid(errors)),
         };
-        store.add_submission(owner, &form.id, &form.title, &author, answers).await.map_err(unavailable)?;
+        let webhook = settings.forms.webhook(&form.id);
+        store.add_submission(owner, &form.id, &form.title, &author, answers, webhook).await.map_err(unavailable)?;
         Ok(SubmitOutcome::Saved(submissions_html(&store, owner).await?))
+    }
+
+    pub async fn sent(capability: &str) -> Result<String, PanelError> {
+        let (store, _, subject) = authorize(capability)?;
+        let owner = match &subject {
+            Subject::Customer(key) => RecordOwner::Customer(key),
+            Subject::Company => RecordOwner::Company,
+        };
+        submissions_html(&store, owner).await
     }
 
     /// The panel's list of sent forms, as HTML.
