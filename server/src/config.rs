@@ -595,6 +595,51 @@ mod tests {
     }
 
     #[test]
+    fn a_forms_webhook_needs_its_secret_set_and_well_formed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("forms.toml");
+        std::fs::write(
+            &path,
+            "[[form]]\nid = \"r\"\ntitle = \"R\"\nscope = \"customer\"\n\
+             webhook = { url = \"https://shop.example/h\", secret = \"HOOK_SECRET\" }\n\
+             [[form.field]]\nname = \"x\"\nlabel = \"X\"\ntype = \"text\"\n",
+        )
+        .unwrap();
+        let forms = path.to_str().unwrap();
+        let error = config(&[("BELCO_FORMS", forms)]).err().expect("no secret").to_string();
+        assert!(
+            error.starts_with(
+                "BELCO_FORMS: form \"r\" signs its webhook with the secret in HOOK_SECRET, which is not set"
+            ),
+            "{error}"
+        );
+        let error = config(&[("BELCO_FORMS", forms), ("HOOK_SECRET", "hunter2")]).err().expect("bad").to_string();
+        assert!(error.contains("HOOK_SECRET (the webhook secret of form \"r\") must be \"whsec_\""), "{error}");
+        assert!(!error.contains("hunter2"), "the secret is never repeated: {error}");
+        let secret = belco::push::generate_secret();
+        let c = config(&[("BELCO_FORMS", forms), ("HOOK_SECRET", &secret)]).unwrap();
+        assert!(c.webhooks.signers.contains_key("HOOK_SECRET"));
+        assert_eq!(c.webhooks.schedule, belco::deliveries::Schedule::default());
+        assert_eq!(c.webhooks.timeout, Duration::from_secs(10));
+        let c = config(&[
+            ("BELCO_FORMS", forms),
+            ("HOOK_SECRET", &secret),
+            ("BELCO_WEBHOOK_ATTEMPTS", "3"),
+            ("BELCO_WEBHOOK_RETRY", "1m"),
+            ("BELCO_WEBHOOK_TIMEOUT", "5s"),
+        ])
+        .unwrap();
+        assert_eq!((c.webhooks.schedule.attempts, c.webhooks.schedule.first_retry), (3, Duration::from_secs(60)));
+        assert_eq!(c.webhooks.timeout, Duration::from_secs(5));
+        for (var, value) in
+            [("BELCO_WEBHOOK_ATTEMPTS", "0"), ("BELCO_WEBHOOK_TIMEOUT", "1h"), ("BELCO_WEBHOOK_RETRY", "soon")]
+        {
+            let error = config(&[(var, value)]).err().expect(var).to_string();
+            assert!(error.starts_with(var), "{error}");
+        }
+    }
+
+    #[test]
     fn the_preview_is_on_only_where_it_is_asked_for() {
         assert_eq!(config(&[]).unwrap().preview_on(), cfg!(debug_assertions), "a release build: off");
         for on in ["on", "ON", "true", "1"] {

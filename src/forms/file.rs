@@ -195,7 +195,7 @@ fn check_file(raw: RawFile, text: &str) -> Result<Checked, Located> {
 fn check_webhook(raw: RawWebhook) -> Result<WebhookTarget, Located> {
     let url_span = raw.url.span();
     let url = raw.url.into_inner().trim().to_owned();
-    let uri = url.parse::<http::Uri>().map_err(|_| (url_span.clone(), format!("webhook url {url:?} is not a URL")))?;
+    let uri = url.parse::<http::Uri>().map_err(|_| (url_span.clone(), format!("webhook url {url:?} is not a URL such as https://shop.example/hooks/forms")))?;
     let host = uri.host().unwrap_or_default();
     let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
     match uri.scheme_str() {
@@ -389,7 +389,7 @@ mod tests {
         let refused = [
             ("{ url = \"http://shop.example/h\", secret = \"S\" }", "must be https (http only to localhost)"),
             ("{ url = \"ftp://shop.example/h\", secret = \"S\" }", "must start with https://"),
-            ("{ url = \"shop.example/h\", secret = \"S\" }", "must start with https://"),
+            ("{ url = \"shop.example/h\", secret = \"S\" }", "is not a URL such as https://"),
             ("{ url = \"https://user:pw@shop.example/h\", secret = \"S\" }", "cannot hold a user or password"),
             ("{ url = \"https://shop.example/h\", secret = \"whsec_abc=\" }", "the NAME of the environment variable"),
             ("{ url = \"https://shop.example/h\" }", "missing field `secret`"),
