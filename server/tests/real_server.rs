@@ -433,7 +433,7 @@ async fn the_doctor_passes_a_good_deployment_and_names_what_is_wrong_with_a_brok
     }
     assert!(said.contains("  SKIP  https ") && said.contains("0 failed"), "{said}");
     assert!(said.contains(&format!("Custom frame:  {base}/frame?token={TOKEN}")), "{said}");
-    assert!(said.contains("migrated (5 of 5) and writable (SQLite)"), "{said}");
+    assert!(said.contains("migrated (6 of 6) and writable (SQLite)"), "{said}");
 
     let failed = |said: &str, check: &str| said.lines().any(|l| l.starts_with(&format!("  FAIL  {check} ")));
     let (ok, said, stderr) = doctor(&base, &[("BELCO_TOKENS", "someone-elses-token-0123"), settings[1]]);
@@ -470,7 +470,7 @@ async fn the_doctor_passes_a_good_deployment_and_names_what_is_wrong_with_a_brok
     assert!(said.contains("cannot write to it") && said.contains("permission denied"), "{said}");
     assert!(said.contains("fix: give the database user INSERT, UPDATE and DELETE"), "{said}");
     let (ok, said, _) = doctor(&pg_server.url(""), &[settings[0], settings[1], ("DATABASE_URL", &pg_url)]);
-    assert!(ok && said.contains("migrated (5 of 5) and writable (PostgreSQL)"), "{said}");
+    assert!(ok && said.contains("migrated (6 of 6) and writable (PostgreSQL)"), "{said}");
     drop_role(&pg_url, &read_only).await;
 }
 

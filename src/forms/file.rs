@@ -195,7 +195,9 @@ fn check_file(raw: RawFile, text: &str) -> Result<Checked, Located> {
 fn check_webhook(raw: RawWebhook) -> Result<WebhookTarget, Located> {
     let url_span = raw.url.span();
     let url = raw.url.into_inner().trim().to_owned();
-    let uri = url.parse::<http::Uri>().map_err(|_| (url_span.clone(), format!("webhook url {url:?} is not a URL such as https://shop.example/hooks/forms")))?;
+    let uri = url.parse::<http::Uri>().map_err(|_| {
+        (url_span.clone(), format!("webhook url {url:?} is not a URL such as https://shop.example/hooks/forms"))
+    })?;
     let host = uri.host().unwrap_or_default();
     let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
     match uri.scheme_str() {
