@@ -15,6 +15,8 @@
 //!   `belco_lookup_orders_total{source}`: the orders they returned
 //! - `belco_db_connections{state}`: the pool's connections, idle and in use, read at each scrape
 //! - `belco_db_errors_total{kind}`: storage failures ([`belco::store::StoreError::kind`])
+//! - `belco_webhook_attempts_total{outcome}`: the forms' webhook attempts, `delivered`, `retry`
+//!   (failed, tried again) or `failed` (the last attempt failed); see `deliveries.rs`
 //! - `belco_build_info{version,storage}`: 1
 
 use std::sync::{Arc, OnceLock};

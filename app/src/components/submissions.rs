@@ -170,6 +170,7 @@ mod tests {
             sent: "3 Jan 2024, 14:05 UTC".into(),
             sent_iso: "2024-01-03T14:05:00Z".into(),
             answers: vec![answer("Why?", "Too <small>"), answer("Notes", "")],
+            delivery: None,
         };
         let html = render_html(move || view! { <SubmissionsList submissions=vec![sent]/> });
         assert!(html.starts_with("<ul class=\"submissions__list\"><li class=\"submission\">"), "{html}");
@@ -179,5 +180,67 @@ mod tests {
         assert!(html.contains("<dt>Notes</dt><dd class=\"submission__value\">—</dd>"), "{html}");
         let none = render_html(|| view! { <SubmissionsList submissions=vec![]/> });
         assert_eq!(none, "<p class=\"submissions__empty\">Nothing sent yet.</p>");
+        assert!(!html.contains("submission__delivery"), "no webhook, no badge: {html}");
+    }
+
+    #[test]
+    fn a_delivery_reads_as_sending_retrying_delivered_or_failed() {
+        use belco::store::{Delivery, DeliveryState};
+        let delivery = |state, attempts, error: Option<&str>| Delivery {
+            id: "msg_1".into(),
+            submission_id: "s1".into(),
+            form_id: "f".into(),
+            url: "https://shop.example/h".into(),
+            state,
+            attempts,
+            next_attempt_at: 1_704_290_700_000,
+            last_status: error.map(|_| 500),
+            last_error: error.map(str::to_owned),
+            created_at: 0,
+            finished_at: None,
+            payload: "{}".into(),
+        };
+        let badge = |d: Delivery| {
+            let sent = SubmissionView {
+                id: "s1".into(),
+                form_title: "Return".into(),
+                author: "Sam".into(),
+                sent: "now".into(),
+                sent_iso: "now".into(),
+                answers: vec![],
+                delivery: Some(DeliveryView::from(d)),
+            };
+            let html = render_html(move || view! { <SubmissionsList submissions=vec![sent]/> });
+            let class = html.find("submission__delivery ").unwrap_or_else(|| panic!("a badge: {html}"));
+            let start = html[..class].rfind("<span").expect("its element");
+            html[start..html.find("</summary>").expect("in the summary")].replace("<!>", "")
+        };
+        let sending = badge(delivery(DeliveryState::Pending, 0, None));
+        assert!(sending.contains("data-delivery-under-way=\"\""), "{sending}");
+        assert!(
+            sending
+                .contains("class=\"submission__delivery submission__delivery--sending\">Sending to the shop…</span>")
+        );
+        let retrying = badge(delivery(DeliveryState::Pending, 2, Some("the receiver answered 500 <Internal>")));
+        assert!(retrying.contains("data-delivery-under-way") && retrying.contains("--retrying\">"), "{retrying}");
+        assert!(
+            retrying.contains(
+                "Not delivered yet (the receiver answered 500 &lt;Internal&gt;); next attempt \
+                 <time datetime=\"2024-01-03T14:05:00Z\">3 Jan 2024, 14:05 UTC</time>"
+            ),
+            "{retrying}"
+        );
+        let delivered = badge(delivery(DeliveryState::Delivered, 1, None));
+        assert_eq!(
+            delivered,
+            "<span class=\"submission__delivery submission__delivery--delivered\">Delivered to the shop</span>",
+            "no longer under way"
+        );
+        let failed = badge(delivery(DeliveryState::Failed, 15, Some("no answer within 10 s")));
+        assert!(failed.contains("submission__delivery--failed\">") && !failed.contains("under-way"), "{failed}");
+        assert!(
+            failed.contains("Not delivered after 15 attempts: no answer within 10 s. An administrator"),
+            "{failed}"
+        );
     }
 }
