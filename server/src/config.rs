@@ -606,14 +606,14 @@ mod tests {
         )
         .unwrap();
         let forms = path.to_str().unwrap();
-        let error = config(&[("BELCO_FORMS", forms)]).err().expect("no secret").to_string();
+        let error = config(&[("BELCO_FORMS", forms)]).expect_err("no secret").to_string();
         assert!(
             error.starts_with(
                 "BELCO_FORMS: form \"r\" signs its webhook with the secret in HOOK_SECRET, which is not set"
             ),
             "{error}"
         );
-        let error = config(&[("BELCO_FORMS", forms), ("HOOK_SECRET", "hunter2")]).err().expect("bad").to_string();
+        let error = config(&[("BELCO_FORMS", forms), ("HOOK_SECRET", "hunter2")]).expect_err("bad").to_string();
         assert!(error.contains("HOOK_SECRET (the webhook secret of form \"r\") must be \"whsec_\""), "{error}");
         assert!(!error.contains("hunter2"), "the secret is never repeated: {error}");
         let secret = belco::push::generate_secret();
@@ -634,7 +634,7 @@ mod tests {
         for (var, value) in
             [("BELCO_WEBHOOK_ATTEMPTS", "0"), ("BELCO_WEBHOOK_TIMEOUT", "1h"), ("BELCO_WEBHOOK_RETRY", "soon")]
         {
-            let error = config(&[(var, value)]).err().expect(var).to_string();
+            let error = config(&[(var, value)]).expect_err(var).to_string();
             assert!(error.starts_with(var), "{error}");
         }
     }

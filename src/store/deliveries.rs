@@ -31,9 +31,12 @@ impl DeliveryState {
             Self::Failed => "failed",
         }
     }
+}
 
-    fn parse(text: &str) -> Self {
-        match text {
+/// How `form_deliveries.state` reads back (a row of the table's own making holds one of the three).
+impl From<String> for DeliveryState {
+    fn from(text: String) -> Self {
+        match text.as_str() {
             "delivered" => Self::Delivered,
             "failed" => Self::Failed,
             _ => Self::Pending,
@@ -41,14 +44,15 @@ impl DeliveryState {
     }
 }
 
-/// A delivery as the panel, the CLI and the export show it.
-#[derive(Clone, Debug, PartialEq)]
+/// A delivery as the panel, the CLI and the export show it: a row of `form_deliveries`.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Delivery {
     /// The `webhook-id` of every attempt.
     pub id: String,
     pub submission_id: String,
     pub form_id: String,
     pub url: String,
+    #[sqlx(try_from = "String")]
     pub state: DeliveryState,
     /// Attempts made so far.
     pub attempts: i64,
@@ -105,40 +109,6 @@ pub enum RetryWhich {
 
 const COLUMNS: &str = "id, submission_id, form_id, url, state, attempts, next_attempt_at, last_status, last_error, \
                        created_at, finished_at, payload";
-
-type DeliveryRow =
-    (String, String, String, String, String, i64, i64, Option<i64>, Option<String>, i64, Option<i64>, String);
-
-fn delivery(row: DeliveryRow) -> Delivery {
-    let (
-        id,
-        submission_id,
-        form_id,
-        url,
-        state,
-        attempts,
-        next_attempt_at,
-        last_status,
-        last_error,
-        created_at,
-        finished_at,
-        payload,
-    ) = row;
-    Delivery {
-        id,
-        submission_id,
-        form_id,
-        url,
-        state: DeliveryState::parse(&state),
-        attempts,
-        next_attempt_at,
-        last_status,
-        last_error,
-        created_at,
-        finished_at,
-        payload,
-    }
-}
 
 /// `$first, $first+1, …` for `n` values.
 fn placeholders(first: usize, n: usize) -> String {
@@ -220,9 +190,9 @@ impl Store {
              ORDER BY created_at DESC, id DESC LIMIT $2"
         );
         let state = state.map(|s| s.as_str());
-        let rows: Vec<DeliveryRow> =
+        let deliveries: Vec<Delivery> =
             with_pool!(self, pool => sqlx::query_as(&sql).bind(state).bind(limit).fetch_all(pool).await?);
-        Ok(rows.into_iter().map(delivery).collect())
+        Ok(deliveries)
     }
 
     /// Starts failed deliveries over, due now, with a full schedule of attempts: all of them, or
@@ -253,14 +223,14 @@ impl Store {
             "SELECT {COLUMNS} FROM form_deliveries WHERE submission_id IN ({})",
             placeholders(1, submission_ids.len())
         );
-        let rows: Vec<DeliveryRow> = with_pool!(self, pool => {
+        let deliveries: Vec<Delivery> = with_pool!(self, pool => {
             let mut query = sqlx::query_as(&sql);
             for id in submission_ids {
                 query = query.bind(*id);
             }
             query.fetch_all(pool).await?
         });
-        Ok(rows.into_iter().map(delivery).map(|d| (d.submission_id.clone(), d)).collect())
+        Ok(deliveries.into_iter().map(|d| (d.submission_id.clone(), d)).collect())
     }
 }
 
@@ -275,9 +245,9 @@ impl Store {
         phone: Option<&str>,
     ) -> Result<Vec<Delivery>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM form_deliveries WHERE {OF_CUSTOMER} ORDER BY created_at, id");
-        let rows: Vec<DeliveryRow> =
+        let deliveries: Vec<Delivery> =
             with_pool!(self, pool => sqlx::query_as(&sql).bind(email).bind(phone).fetch_all(pool).await?);
-        Ok(rows.into_iter().map(delivery).collect())
+        Ok(deliveries)
     }
 }
 
