@@ -204,7 +204,10 @@ impl Attempt {
         match self.store.settle_delivery(delivery, &settled, now_millis()).await {
             Ok(true) => {}
             Ok(false) => {
-                tracing::warn!(webhook_id = %delivery.id, "a webhook's claim ran out before its attempt was settled")
+                tracing::warn!(
+                    webhook_id = %delivery.id,
+                    "a webhook's claim was gone when its attempt ended (its lease ran out, or it was erased)"
+                )
             }
             // It stays claimed until the lease runs out, then it is attempted again: at least
             // once, so a receiver that answered 2xx may see it twice (by the same webhook-id).

@@ -251,6 +251,13 @@ async fn a_receiver_that_fails_then_hangs_then_recovers_gets_every_form_once(bac
     let html = panel(&app, &alice).await;
     assert_eq!(html.matches("Delivered to the shop").count(), 2, "{html}");
     assert!(!html.contains("data-delivery-under-way"), "{html}");
+    // What the panel asks for while a delivery is under way: the same list, for its capability only.
+    let (status, _, list) = app.send(fn_call("forms/sent", &json!({"capability": capability_in(&html)}))).await;
+    let list: Value = serde_json::from_slice(&list).expect("JSON");
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list.as_str().map(|l| l.matches("Delivered to the shop").count()), Some(2), "{list}");
+    let (status, _, _) = app.send(fn_call("forms/sent", &json!({"capability": "v1.forged"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 /// The receiver's check is a real one: a body signed with another secret is refused by it.
