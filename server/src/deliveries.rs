@@ -30,6 +30,10 @@ const BATCH: i64 = 16;
 /// still allowed to be under way.
 const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
+/// Recording an attempt's outcome is retried after 0.25 s, 0.5 s … up to this wait (7.75 s in
+/// all) before it is given up.
+const SETTLE_PATIENCE: Duration = Duration::from_secs(4);
+
 /// The running task; [`Deliverer::finish`] stops it.
 pub struct Deliverer {
     task: tokio::task::JoinHandle<()>,
@@ -199,19 +203,34 @@ impl Attempt {
         }
     }
 
+    /// Records the outcome; a database that is briefly unable to (a SQLite import holding the
+    /// write lock, a PostgreSQL failover) is asked again for a few seconds, since a delivery left
+    /// unrecorded is sent again.
     async fn settle(&self, delivery: &Claimed, settled: Settled, outcome: &'static str) {
         metrics::counter!("belco_webhook_attempts_total", "outcome" => outcome).increment(1);
-        match self.store.settle_delivery(delivery, &settled, now_millis()).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(
-                    webhook_id = %delivery.id,
-                    "a webhook's claim was gone when its attempt ended (its lease ran out, or it was erased)"
-                )
+        let mut wait = Duration::from_millis(250);
+        loop {
+            match self.store.settle_delivery(delivery, &settled, now_millis()).await {
+                Ok(true) => return,
+                Ok(false) => {
+                    tracing::warn!(
+                        webhook_id = %delivery.id,
+                        "a webhook's claim was gone when its attempt ended (its lease ran out, or it was erased)"
+                    );
+                    return;
+                }
+                Err(_) if wait <= SETTLE_PATIENCE => {
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                // It stays claimed until the lease runs out, then it is attempted again: at least
+                // once, so a receiver that answered 2xx may see it twice (by the same webhook-id).
+                Err(error) => {
+                    tracing::error!(webhook_id = %delivery.id, %error, "cannot record a webhook attempt");
+                    crate::metrics::storage_failed(&error);
+                    return;
+                }
             }
-            // It stays claimed until the lease runs out, then it is attempted again: at least
-            // once, so a receiver that answered 2xx may see it twice (by the same webhook-id).
-            Err(error) => tracing::error!(webhook_id = %delivery.id, %error, "cannot record a webhook attempt"),
         }
     }
 }

@@ -359,6 +359,46 @@ async fn a_failed_delivery_is_shown_listed_and_retried_by_the_cli() {
     assert!(none.contains("(no failed deliveries)"), "{none}");
 }
 
+/// A 200 whose recording meets a locked database (a SQLite writer holding the lock past the busy
+/// timeout) is recorded once the lock is released, and not sent again when its claim runs out.
+#[tokio::test]
+async fn a_delivery_whose_outcome_meets_a_locked_database_is_not_sent_twice() {
+    let receiver = Receiver::start();
+    receiver.answer("slow").await;
+    let forms_dir = tempfile::tempdir().expect("dir");
+    let app = TestApp::with(Backend::Sqlite, |vars| {
+        hooked(vars, &receiver, forms_dir.path(), 8);
+        vars.insert("BELCO_WEBHOOK_TIMEOUT".into(), "3s".into());
+    })
+    .await;
+    let deliverer = server::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
+    let sent = send_form(&app, &format!("email={ALICE}"), "return-request", "Locked parcel").await;
+    until(Duration::from_secs(10), "the attempt", || async { !receiver.attempts_of(&sent).await.is_empty() }).await;
+    // While the receiver takes its time, another writer takes the lock for 7 s (the busy timeout is 5 s).
+    let file = app.dir.path().join("belco.db");
+    let locker = std::thread::spawn(move || {
+        let db = hold_write_lock(&file);
+        std::thread::sleep(Duration::from_secs(7));
+        db.execute_batch("COMMIT").expect("release the lock");
+    });
+    until(Duration::from_secs(20), "the delivery to be recorded", || async {
+        state_of(&app.store, &sent).await.state == DeliveryState::Delivered
+    })
+    .await;
+    locker.join().expect("the locker");
+    // Past the claim's lease (3 s + 5 s from the claim): no second attempt.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    deliverer.finish(Duration::from_secs(5)).await;
+    assert_one_delivery(&receiver.attempts_of(&sent).await, &["slow"]);
+}
+
+/// A connection to the SQLite file that holds its write lock (`BEGIN IMMEDIATE`) until committed.
+fn hold_write_lock(file: &std::path::Path) -> rusqlite::Connection {
+    let db = rusqlite::Connection::open(file).expect("open the database");
+    db.execute_batch("BEGIN IMMEDIATE").expect("take the write lock");
+    db
+}
+
 /// Submitted to the real binary: one form whose attempt failed, one whose attempt is under way
 /// (the receiver holds it) when the process is killed with SIGKILL. After a restart both arrive,
 /// each once with a 200.

@@ -5,8 +5,9 @@ checks every delivery's signature with Standard Webhooks' official Python librar
     python webhook_receiver.py SECRET      prints its port on the first line, then serves
 
 POST /hook      a delivery: verified, recorded, answered by the mode
-POST /mode      the body sets the mode: ok (200), fail (500), hang (no answer for 3 s, then
-                503), redirect (307 to /elsewhere, which records a "followed" entry if reached)
+POST /mode      the body sets the mode: ok (200), slow (200 after 1.5 s), fail (500), hang (no
+                answer for 3 s, then 503), redirect (307 to /elsewhere, which records a
+                "followed" entry if reached)
 GET  /received  every request received so far, as JSON, oldest first
 """
 
@@ -74,6 +75,8 @@ class Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 return None  # belco-panel gave up waiting, as it should
 
+        if mode == "slow":
+            time.sleep(1.5)
         if mode == "fail":
             return self.reply(500, b'{"error":"down for maintenance"}')
         if mode == "redirect":
