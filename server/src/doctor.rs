@@ -7,11 +7,13 @@
 //! `BELCO_TOKENS`, once more with a made-up token, and an unsigned push. Nothing is written
 //! (the database check's write is rolled back); the two refused calls count against this
 //! machine's failed-token budget like any others (two of `BELCO_TOKEN_FAILURES_PER_MINUTE`).
+//! With the database checked, it says whether any form webhook delivery has failed.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use belco::secret::generate_token;
+use belco::store::{DeliveryState, Store};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
@@ -392,7 +394,48 @@ impl Doctor<'_> {
                 ),
             },
         };
+        let migrated = matches!(verdict, Verdict::Pass(_));
         self.check("database", verdict);
+        if migrated {
+            let verdict = self.webhooks().await;
+            self.check("form webhooks", verdict);
+        }
+    }
+
+    /// The forms' webhook deliveries in the database checked above: none failed.
+    async fn webhooks(&self) -> Verdict {
+        let forms = self.config.forms.webhooks().len();
+        let store =
+            match Store::connect_with(self.config.database_url.expose(), self.config.limits.store_options()).await {
+                Ok(store) => store,
+                Err(e) => return fail(format!("cannot open DATABASE_URL: {}", e.kind()), "see `database`"),
+            };
+        let found = async {
+            let failed = store.deliveries(Some(DeliveryState::Failed), 1000).await?;
+            let pending = store.deliveries(Some(DeliveryState::Pending), 1000).await?;
+            Ok::<_, belco::store::StoreError>((failed, pending))
+        }
+        .await;
+        store.close().await;
+        match found {
+            Err(e) => fail(format!("cannot read the deliveries: {}", e.kind()), "see `database`"),
+            Ok((failed, _)) if !failed.is_empty() => fail(
+                format!(
+                    "{} deliveries failed; the newest to {}: {}",
+                    failed.len(),
+                    failed[0].form_id,
+                    failed[0].last_error.as_deref().unwrap_or("no answer")
+                ),
+                "fix the receiver (belco-panel deliveries --failed lists them), then run belco-panel deliveries retry --failed",
+            ),
+            Ok((_, pending)) if forms == 0 && pending.is_empty() => {
+                Verdict::Skip("no form of the forms file names a webhook".into())
+            }
+            Ok((_, pending)) => Verdict::Pass(format!(
+                "{forms} forms send to a webhook; {} deliveries on their way, none failed",
+                pending.len()
+            )),
+        }
     }
 }
 

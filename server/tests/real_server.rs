@@ -434,6 +434,7 @@ async fn the_doctor_passes_a_good_deployment_and_names_what_is_wrong_with_a_brok
     assert!(said.contains("  SKIP  https ") && said.contains("0 failed"), "{said}");
     assert!(said.contains(&format!("Custom frame:  {base}/frame?token={TOKEN}")), "{said}");
     assert!(said.contains("migrated (6 of 6) and writable (SQLite)"), "{said}");
+    assert!(said.contains("  SKIP  form webhooks        no form of the forms file names a webhook"), "{said}");
 
     let failed = |said: &str, check: &str| said.lines().any(|l| l.starts_with(&format!("  FAIL  {check} ")));
     let (ok, said, stderr) = doctor(&base, &[("BELCO_TOKENS", "someone-elses-token-0123"), settings[1]]);

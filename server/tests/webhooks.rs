@@ -294,7 +294,8 @@ async fn postgres_a_receiver_that_fails_then_hangs_then_recovers_gets_every_form
 
 /// A redirect is a failed attempt (never followed); after the last one the delivery has failed,
 /// the panel says why, and the CLI lists it and starts it over.
-#[tokio::test]
+// Multi-threaded: the CLI runs as a blocking child process while this runtime serves the app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_delivery_is_shown_listed_and_retried_by_the_cli() {
     let receiver = Receiver::start();
     receiver.answer("redirect").await;
@@ -340,6 +341,18 @@ async fn a_failed_delivery_is_shown_listed_and_retried_by_the_cli() {
     assert!(ok, "{err}");
     let line = listed.lines().find(|l| l.starts_with(&failed.id)).unwrap_or_else(|| panic!("{listed}"));
     assert!(line.contains("return-request") && line.contains("failed") && line.contains("307"), "{line}");
+    // The doctor, asked about the running server, says so and how to fix it.
+    let addr = app.spawn().await.to_string();
+    let (ok, said, _) = cli(&["doctor", &format!("http://{addr}")]);
+    assert!(!ok, "{said}");
+    assert!(said.contains("  PASS  database "), "{said}");
+    assert!(
+        said.contains(
+            "  FAIL  form webhooks        1 deliveries failed; the newest to return-request: the receiver answered 307"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("fix: fix the receiver (belco-panel deliveries --failed lists them)"), "{said}");
     let (ok, _, err) = cli(&["deliveries", "retry", "msg_nonexistent"]);
     assert!(!ok && err.contains("no delivery \"msg_nonexistent\""), "{err}");
 
@@ -357,6 +370,12 @@ async fn a_failed_delivery_is_shown_listed_and_retried_by_the_cli() {
     assert!(listed.lines().any(|l| l.starts_with(&failed.id) && l.contains("delivered")), "{listed}");
     let (_, none, _) = cli(&["deliveries", "--failed"]);
     assert!(none.contains("(no failed deliveries)"), "{none}");
+    let (ok, said, _) = cli(&["doctor", &format!("http://{addr}")]);
+    assert!(
+        ok && said
+            .contains("  PASS  form webhooks        2 forms send to a webhook; 0 deliveries on their way, none failed"),
+        "{said}"
+    );
 }
 
 /// A 200 whose recording meets a locked database (a SQLite writer holding the lock past the busy
