@@ -104,7 +104,9 @@ async fn run(store: Store, webhooks: Webhooks, mut stopped: tokio::sync::watch::
             };
             attempts.spawn(async move { job.run(delivery).await });
         }
-        // Each ends within the timeout; a shutdown waits for them (see `Deliverer::finish`).
+        // Each ends within the timeout and the few seconds its record may take; no claim is made
+        // meanwhile, so on one instance nothing else can take a delivery whose record is late. A
+        // shutdown waits for them (see `Deliverer::finish`).
         while attempts.join_next().await.is_some() {}
         if full {
             continue;
