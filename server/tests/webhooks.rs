@@ -143,6 +143,11 @@ async fn until<F: std::future::Future<Output = bool>>(within: Duration, what: &s
     panic!("{what} did not happen within {within:?}");
 }
 
+/// Waits (up to `within`) until the submission's delivery is in `state`.
+async fn until_state(store: &Store, submission_id: &str, state: DeliveryState, within: Duration, what: &str) {
+    until(within, what, || async { state_of(store, submission_id).await.state == state }).await;
+}
+
 async fn state_of(store: &Store, submission_id: &str) -> belco::store::Delivery {
     let all = store.deliveries(None, 1000).await.expect("deliveries");
     all.into_iter().find(|d| d.submission_id == submission_id).expect("a delivery")
@@ -173,10 +178,7 @@ async fn a_receiver_that_fails_then_hangs_then_recovers_gets_every_form_once(bac
 
     // 200 at once.
     let first = send_form(&app, &alice, "return-request", "First parcel").await;
-    until(Duration::from_secs(10), "the first delivery", || async {
-        state_of(&app.store, &first).await.state == DeliveryState::Delivered
-    })
-    .await;
+    until_state(&app.store, &first, DeliveryState::Delivered, Duration::from_secs(10), "the first delivery").await;
     let delivered = state_of(&app.store, &first).await;
     assert_eq!((delivered.attempts, delivered.last_status), (1, Some(200)));
     let body: Value = serde_json::from_str(&delivered.payload).expect("JSON");
@@ -212,16 +214,11 @@ async fn a_receiver_that_fails_then_hangs_then_recovers_gets_every_form_once(bac
 
     // Then it recovers: delivered, once.
     receiver.answer("ok").await;
-    until(Duration::from_secs(20), "the second delivery", || async {
-        state_of(&app.store, &second).await.state == DeliveryState::Delivered
-    })
-    .await;
+    until_state(&app.store, &second, DeliveryState::Delivered, Duration::from_secs(20), "the second delivery").await;
     // A company form, too.
     let company = send_form(&app, "", "warehouse-problem", "Shelf B4 is empty").await;
-    until(Duration::from_secs(10), "the company form's delivery", || async {
-        state_of(&app.store, &company).await.state == DeliveryState::Delivered
-    })
-    .await;
+    until_state(&app.store, &company, DeliveryState::Delivered, Duration::from_secs(10), "the company form's delivery")
+        .await;
     // Time for a duplicate to show, if one were coming.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     deliverer.finish(Duration::from_secs(5)).await;
@@ -309,10 +306,7 @@ async fn a_failed_delivery_is_shown_listed_and_retried_by_the_cli() {
     let deliverer = server::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
     let alice = format!("email={ALICE}");
     let sent = send_form(&app, &alice, "return-request", "Redirected parcel").await;
-    until(Duration::from_secs(10), "the delivery to fail", || async {
-        state_of(&app.store, &sent).await.state == DeliveryState::Failed
-    })
-    .await;
+    until_state(&app.store, &sent, DeliveryState::Failed, Duration::from_secs(10), "the delivery to fail").await;
     let failed = state_of(&app.store, &sent).await;
     assert_eq!((failed.attempts, failed.last_status), (2, Some(307)));
     assert!(receiver.received().await.iter().all(|r| r["path"] == "/hook"), "the redirect was not followed");
@@ -359,10 +353,7 @@ async fn a_failed_delivery_is_shown_listed_and_retried_by_the_cli() {
     receiver.answer("ok").await;
     let (ok, retried, err) = cli(&["deliveries", "retry", "--failed"]);
     assert!(ok && retried.contains("Started 1 deliveries over"), "{retried}{err}");
-    until(Duration::from_secs(10), "the retried delivery", || async {
-        state_of(&app.store, &sent).await.state == DeliveryState::Delivered
-    })
-    .await;
+    until_state(&app.store, &sent, DeliveryState::Delivered, Duration::from_secs(10), "the retried delivery").await;
     deliverer.finish(Duration::from_secs(5)).await;
     let attempts = receiver.attempts_of(&sent).await;
     assert_one_delivery(&attempts, &["redirect", "redirect", "ok"]);
@@ -400,10 +391,8 @@ async fn a_delivery_whose_outcome_meets_a_locked_database_is_not_sent_twice() {
         std::thread::sleep(Duration::from_secs(7));
         db.execute_batch("COMMIT").expect("release the lock");
     });
-    until(Duration::from_secs(20), "the delivery to be recorded", || async {
-        state_of(&app.store, &sent).await.state == DeliveryState::Delivered
-    })
-    .await;
+    until_state(&app.store, &sent, DeliveryState::Delivered, Duration::from_secs(20), "the delivery to be recorded")
+        .await;
     locker.join().expect("the locker");
     // Past the claim's lease (3 s + 5 s from the claim): no second attempt.
     tokio::time::sleep(Duration::from_secs(4)).await;

@@ -5,6 +5,7 @@ use super::deliveries::Delivery;
 use super::fast_read::{Newest, row_struct};
 use super::query::{Params, Query};
 use super::{Store, StoreError, new_id, now_millis, sql, with_pool};
+use crate::capability::Subject;
 use crate::deliveries::{SentForm, payload};
 use crate::forms::{Answer, Scope, WebhookTarget};
 use crate::identity::CustomerKey;
@@ -29,7 +30,15 @@ pub enum RecordOwner<'a> {
     Company,
 }
 
-impl RecordOwner<'_> {
+impl<'a> RecordOwner<'a> {
+    /// Whose records a panel's capability reaches: its customer's, or the company's.
+    pub fn of(subject: &'a Subject) -> Self {
+        match subject {
+            Subject::Customer(key) => RecordOwner::Customer(key),
+            Subject::Company => RecordOwner::Company,
+        }
+    }
+
     pub fn scope(&self) -> Scope {
         match self {
             RecordOwner::Customer(_) => Scope::Customer,

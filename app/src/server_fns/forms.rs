@@ -39,7 +39,6 @@ pub async fn sent_forms(capability: String) -> Result<String, PanelError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use belco::capability::Subject;
     use belco::forms::FieldError;
     use belco::notes::AUTHOR_FIELD;
     use belco::store::{RecordOwner, Store};
@@ -58,10 +57,7 @@ mod ssr {
         values: &[(String, String)],
     ) -> Result<SubmitOutcome, PanelError> {
         let (store, settings, subject) = authorize(capability)?;
-        let owner = match &subject {
-            Subject::Customer(key) => RecordOwner::Customer(key),
-            Subject::Company => RecordOwner::Company,
-        };
+        let owner = RecordOwner::of(&subject);
         // A form of the other panel's scope is as unknown here as a form that does not exist.
         let Some(form) = settings.forms.get(form_id).filter(|form| form.scope == owner.scope()) else {
             return Err(PanelError::Refused);
@@ -84,10 +80,7 @@ mod ssr {
 
     pub async fn sent(capability: &str) -> Result<String, PanelError> {
         let (store, _, subject) = authorize(capability)?;
-        let owner = match &subject {
-            Subject::Customer(key) => RecordOwner::Customer(key),
-            Subject::Company => RecordOwner::Company,
-        };
+        let owner = RecordOwner::of(&subject);
         submissions_html(&store, owner).await
     }
 
