@@ -44,11 +44,27 @@ impl std::fmt::Debug for BelcoQuery<'_> {
 
 impl<'a> BelcoQuery<'a> {
     pub fn new(raw: Option<&'a str>) -> Result<Self, QueryError> {
+        Self::within(raw, MAX_QUERY_LEN)
+    }
+
+    /// A query string of at most `limit` bytes. Only the token is read from one longer than
+    /// [`MAX_QUERY_LEN`] (so that a call without one gets the same refusal however long it is);
+    /// the caller checks [`BelcoQuery::len`] before it reads anything else.
+    pub fn within(raw: Option<&'a str>, limit: usize) -> Result<Self, QueryError> {
         let raw = raw.unwrap_or("");
-        if raw.len() > MAX_QUERY_LEN {
+        if raw.len() > limit {
             return Err(QueryError::TooLong);
         }
         Ok(Self { raw })
+    }
+
+    /// The raw query string's length in bytes.
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
     }
 
     /// The one non-empty value of `name`, as raw decoded bytes (tokens are compared as bytes);

@@ -28,7 +28,7 @@ mod shell;
 #[cfg(feature = "ssr")]
 pub use components::belco_orders::{OrdersAnswer, belco_orders_html};
 #[cfg(feature = "ssr")]
-pub use components::calls::{Call, calls_html};
+pub use components::calls::{Call, CallsListing, calls_html};
 #[cfg(feature = "ssr")]
 pub use components::form_card::FormCards;
 #[cfg(feature = "ssr")]

@@ -21,11 +21,6 @@ pub const SUBMISSIONS_LIMIT: i64 = 50;
 pub struct PanelSettings {
     /// `BELCO_ORIGIN`: the origin that frames the page and receives its messages.
     pub belco_origin: String,
-    /// `/preview` is on: this server's own pages may frame the panel too (`'self'` in
-    /// `frame-ancestors`), and the resize messages go to them when they are the parent.
-    pub preview: bool,
-    /// The frame's `frame-ancestors` sources: Belco's origin, and `'self'` with the preview.
-    pub frame_ancestors: String,
     pub phone_region: Region,
     /// How many orders the panel lists, newest first.
     pub orders_limit: i64,
@@ -45,13 +40,9 @@ impl PanelSettings {
         orders_limit: i64,
         signer: Option<Arc<Signer>>,
         forms: Arc<FormSet>,
-        preview: bool,
     ) -> Self {
         let form_cards = FormCards::render(&forms);
-        let frame_ancestors = if preview { format!("{belco_origin} 'self'") } else { belco_origin.clone() };
         Self {
-            preview,
-            frame_ancestors,
             belco_origin,
             phone_region,
             orders_limit,

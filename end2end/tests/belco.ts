@@ -13,6 +13,8 @@ export const BELCO = "https://app.belco.io";
 export const SHOP = "https://shop.example";
 export const LOCAL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 export const TOKEN = process.env.BELCO_E2E_TOKEN ?? "";
+/** The preview's own token (BELCO_PREVIEW_TOKEN), never one of the shop's. */
+export const PREVIEW_TOKEN = process.env.BELCO_E2E_PREVIEW_TOKEN ?? "";
 
 /** Why a spec that needs the server's token and database cannot run (or "" when it can). */
 export const NOT_CONFIGURED =

@@ -2,7 +2,7 @@ import path from "node:path";
 
 import { type Page, expect, test } from "@playwright/test";
 
-import { LOCAL, NOT_CONFIGURED, SCREENSHOTS, TOKEN, importOrders, watchProblems } from "./belco";
+import { LOCAL, NOT_CONFIGURED, PREVIEW_TOKEN, SCREENSHOTS, TOKEN, importOrders, watchProblems } from "./belco";
 
 // The local Belco preview (`/preview`, on in this run with BELCO_PREVIEW=on): the frame loaded
 // from the server's own origin inside an imitation of Belco's customer card, through the same
@@ -60,11 +60,13 @@ async function settledHeight(page: Page): Promise<number> {
   return height;
 }
 
-test("the preview needs the shop's token", async ({ page }) => {
-  const response = await page.goto(`${LOCAL}/preview?token=not-the-token`);
-  expect(response?.status()).toBe(401);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Not authorized");
-  await expect(page.getByText(ANNA)).toHaveCount(0);
+test("the preview needs its own token, never the shop's", async ({ page }) => {
+  for (const query of ["preview_token=not-the-token", `token=${TOKEN}`, `preview_token=${TOKEN}`]) {
+    const response = await page.goto(`${LOCAL}/preview?${query}`);
+    expect(response?.status()).toBe(401);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Not authorized");
+    await expect(page.getByText(ANNA)).toHaveCount(0);
+  }
 });
 
 test("pick a customer: the frame loads as Belco loads it, resizes, and the orders and the log show", async ({
@@ -72,7 +74,7 @@ test("pick a customer: the frame loads as Belco loads it, resizes, and the order
 }) => {
   const problems = watchProblems(page);
   await page.setViewportSize({ width: 1200, height: 900 });
-  await page.goto(`${LOCAL}/preview?token=${TOKEN}`);
+  await page.goto(`${LOCAL}/preview?preview_token=${PREVIEW_TOKEN}`);
   await expect(page.getByRole("button", { name: "Open" })).toBeEnabled();
 
   // The newest customer comes first and is loaded at once.
@@ -85,7 +87,7 @@ test("pick a customer: the frame loads as Belco loads it, resizes, and the order
   await expect(frame).toHaveAttribute("height", String(height));
   expect(await sidebarFrame(page).locator("body").evaluate((b) => b.scrollHeight)).toBe(height);
   expect(await frame.evaluate((f) => f.getBoundingClientRect().width)).toBe(350 - 2 * 12 - 2);
-  await expect(page.locator(".preview__url")).toHaveText(/\/frame\?token=\S+•••&email=preview-anna@example\.com&phoneNumber=$/);
+  await expect(page.locator(".preview__url")).toHaveText(/\/frame\?token=•••&email=preview-anna@example\.com&phoneNumber=$/);
 
   // The orders block lists what the orders API answered, newest first.
   const orders = page.locator(".belco-orders");
@@ -102,7 +104,7 @@ test("pick a customer: the frame loads as Belco loads it, resizes, and the order
   // spaces as they are).
   await picker.selectOption({ label: `Ben Preview · ${BEN} · ${BEN_PHONE}` });
   await expect(sidebarFrame(page).getByRole("heading", { level: 1 })).toHaveText("Ben Preview");
-  await expect(frame).toHaveAttribute("src", `/frame?token=${TOKEN}&email=${BEN}&phoneNumber=${BEN_PHONE}`);
+  await expect(frame).toHaveAttribute("src", `/frame?preview_token=${PREVIEW_TOKEN}&email=${BEN}&phoneNumber=${BEN_PHONE}`);
   await expect(orders.locator(".belco-orders__number")).toHaveText(["#PV-3"]);
   await settledHeight(page);
   expect(await logged(page)).toContainEqual(expect.stringContaining(`Loading ${BEN}, ${BEN_PHONE}`));
@@ -111,20 +113,25 @@ test("pick a customer: the frame loads as Belco loads it, resizes, and the order
   await page.getByLabel("email", { exact: true }).fill("");
   await page.getByLabel("phoneNumber", { exact: true }).fill("+31622223333");
   await page.getByRole("button", { name: "Open" }).click();
-  await expect(frame).toHaveAttribute("src", `/frame?token=${TOKEN}&email=&phoneNumber=+31622223333`);
+  await expect(frame).toHaveAttribute("src", `/frame?preview_token=${PREVIEW_TOKEN}&email=&phoneNumber=+31622223333`);
   await expect(sidebarFrame(page).getByRole("heading", { level: 1 })).toHaveText("Ben Preview");
   await expect(orders.locator(".belco-orders__number")).toHaveText(["#PV-3"]);
 
   // Nobody at all: the company panel.
   await picker.selectOption({ value: "company" });
   await expect(sidebarFrame(page).getByRole("heading", { level: 1 })).toHaveText("Company");
-  await expect(frame).toHaveAttribute("src", `/frame?token=${TOKEN}`);
+  await expect(frame).toHaveAttribute("src", `/frame?preview_token=${PREVIEW_TOKEN}`);
   await settledHeight(page);
 
-  // The inspector lists the frame loads, newest first, with the customers masked.
-  const calls = page.locator(".calls__table tbody tr");
+  // The inspector lists the frame loads (and the preview's lookups), newest first, with the
+  // customers masked.
+  const calls = page
+    .locator(".calls__table")
+    .first()
+    .locator("tbody tr")
+    .filter({ has: page.locator("td:nth-child(2)", { hasText: /^frame$/ }) });
   await expect.poll(async () => calls.count()).toBeGreaterThan(2);
-  await expect(calls.first()).toContainText("frame");
+  await expect(calls.first()).toContainText("preview");
   await expect(calls.first()).toContainText("answered the company panel");
   await expect(page.locator(".calls__table")).toContainText("p•••@e•••.com");
   await expect(page.locator(".calls__table")).not.toContainText(ANNA);

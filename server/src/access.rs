@@ -9,20 +9,15 @@
 //! than `BELCO_ACCESS_RETENTION` are deleted at start and every hour. On shutdown the queue is
 //! written out before the store closes.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
 use axum::http::StatusCode;
-use axum::middleware::Next;
-use axum::response::Response;
 use belco::capability::Signer;
 use belco::identity::CustomerKey;
 use belco::store::{AccessRecord, HashedKey, Store};
 use tokio::sync::mpsc;
-
-use crate::calls::CallNote;
 
 /// Records waiting to be written, at most.
 const QUEUE: usize = 65_536;
@@ -34,13 +29,12 @@ const GATHER: Duration = Duration::from_millis(200);
 /// How often old records are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-/// What the middleware needs; one per server, shared by every request.
+/// The queue's sending end; one per server, shared by every request.
 pub struct AccessLog {
     queue: mpsc::Sender<Pending>,
-    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
-/// A call as the middleware queues it: what it knows, not yet hashed or worded.
+/// A call as the observation layer queues it: what it knows, not yet hashed or worded.
 struct Pending {
     at: i64,
     route: &'static str,
@@ -94,16 +88,11 @@ pub fn hashed(signer: &Signer, key: &CustomerKey) -> HashedKey {
 }
 
 /// Starts the writer on `store`.
-pub fn start(
-    store: Store,
-    signer: Arc<Signer>,
-    retention: Duration,
-    trusted_proxies: Vec<ipnet::IpNet>,
-) -> (Arc<AccessLog>, Writer) {
+pub fn start(store: Store, signer: Arc<Signer>, retention: Duration) -> (Arc<AccessLog>, Writer) {
     let (queue, records) = mpsc::channel(QUEUE);
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let task = tokio::spawn(write(store, signer, records, retention, stopped));
-    (Arc::new(AccessLog { queue, trusted_proxies }), Writer { task, stop })
+    (Arc::new(AccessLog { queue }), Writer { task, stop })
 }
 
 async fn write(
@@ -172,31 +161,26 @@ async fn prune(store: &Store, retention: Duration) {
     }
 }
 
-/// The middleware, inside the inspector's (whose [`CallNote`] it reads): one record per call a
-/// handler answered. A call refused before (429 after failed tokens, 503 when busy) is not one.
-pub async fn record(State(log): State<Arc<AccessLog>>, request: Request, next: Next) -> Response {
-    let Some(route) = crate::calls::inspected(request.method(), request.uri()) else {
-        return next.run(request).await;
-    };
-    let client = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| crate::throttle::client_address(*peer, request.headers(), &log.trusted_proxies));
-    let mut response = next.run(request).await;
-    let status = response.status();
-    let Some(note) = response.extensions_mut().get_mut::<CallNote>() else { return response };
-    let pending = Pending {
-        at: belco::store::now_millis(),
-        route,
-        // Taken: the inspector, further out, has no use for it.
-        key: note.key.take(),
-        orders: note.orders,
-        client,
-        status,
-        reason: note.reason.clone(),
-    };
-    if log.queue.send(pending).await.is_err() {
-        tracing::warn!("a call answered after the access log stopped was not recorded");
+impl AccessLog {
+    /// Queues one call whose token was accepted (the observation layer, `observe`, calls it).
+    pub async fn record(
+        &self,
+        route: crate::observe::CallRoute,
+        note: &crate::observe::CallNote,
+        status: StatusCode,
+        client: Option<IpAddr>,
+    ) {
+        let pending = Pending {
+            at: belco::store::now_millis(),
+            route: route.as_str(),
+            key: note.key.clone(),
+            orders: note.orders,
+            client,
+            status,
+            reason: note.reason.clone(),
+        };
+        if self.queue.send(pending).await.is_err() {
+            tracing::warn!("a call answered after the access log stopped was not recorded");
+        }
     }
-    response
 }

@@ -1,71 +1,41 @@
-//! The integration inspector: the last [`CAPACITY`] calls Belco made, frame loads and orders
-//! lookups, with what a developer needs to see why one failed: the time, the route, the status,
-//! the latency, whether the token was accepted, how many orders matched, and the reason for a
-//! refusal. Emails and phone numbers are masked (`j•••@e•••.com`, `+31•••78`); no token is ever
-//! kept. Kept in memory per instance (a call costs a lock and a push, no database write). A
-//! call refused before any handler read it (429, or 503 when busy) is only counted.
+//! The integration inspector: the last [`CAPACITY`] calls Belco made whose token was accepted
+//! (frame loads and orders lookups, the preview's too), with what a developer needs to see why
+//! one failed: the time, the route, the status, the latency, how many orders matched, and the
+//! reason when there was no data. Calls whose token was not accepted are kept apart, the last
+//! [`REFUSED_CAPACITY`] and a count: a wrong token pasted into Belco's settings shows there, and
+//! no caller without a token can push Belco's real calls out of the list. Emails and phone
+//! numbers are masked (`j•••@e•••.com`, `+31•••78`); no token is ever kept. Kept in memory per
+//! instance (a call costs a lock and a push, no database write).
 //!
-//! The handlers describe their call in a [`CallNote`] in the response's extensions; [`record`],
-//! around the router, adds what only the outside sees (the final status, the time taken, the
-//! request id) and keeps it. `GET /api/inspector/calls?token=…` answers the list as JSON, and
-//! `belco-panel calls` prints it.
+//! The observation layer (`observe`) hands each call here with its note. `GET
+//! /api/inspector/calls?token=…` answers the lists as JSON, and `belco-panel calls` prints them.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, Uri};
-use axum::middleware::Next;
+use axum::extract::{FromRef, State};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use belco::query::BelcoQuery;
-use serde_json::json;
 
+use crate::belco_call::{Authorized, ShopToken, TokenCheck};
 use crate::config::Config;
-use crate::http::ApiError;
-use crate::token::TokenCheck;
+use crate::observe::{CallNote, CallRoute};
 
-/// Calls kept; the oldest goes first.
+/// Accepted calls kept; the oldest goes first.
 pub const CAPACITY: usize = 500;
-
-/// What a handler knows of the call it answered.
-#[derive(Clone, Debug)]
-pub struct CallNote {
-    /// `orders_api` or `frame`.
-    pub source: &'static str,
-    pub token: TokenCheck,
-    /// The identifiers the call gave, masked.
-    pub customer: Option<String>,
-    /// The orders the lookup found (none when nothing was looked up).
-    pub orders: Option<usize>,
-    /// Why the call was not answered with data, in a sentence.
-    pub reason: Option<String>,
-    /// The customer looked up, normalized, for the access log (which keeps it keyed-hashed).
-    pub key: Option<belco::identity::CustomerKey>,
-}
-
-impl CallNote {
-    pub fn new(source: &'static str) -> Self {
-        Self { source, token: TokenCheck::Missing, customer: None, orders: None, reason: None, key: None }
-    }
-
-    /// The identifiers Belco appended, masked.
-    pub fn identifiers(&mut self, email: Option<&str>, phone: Option<&str>) {
-        let parts: Vec<String> = [email.map(mask_email), phone.map(mask_phone)].into_iter().flatten().collect();
-        self.customer = (!parts.is_empty()).then(|| parts.join(", "));
-    }
-}
+/// Refused calls kept, apart; the oldest goes first.
+pub const REFUSED_CAPACITY: usize = 50;
 
 /// One call, as the inspector lists it (and the preview shows it: hence `app`'s).
-pub use app::Call;
+pub use app::{Call, CallsListing};
 
 /// A call as it is kept: what it costs a call to note, the rest worked out when it is listed.
 #[derive(Debug)]
 struct Kept {
     at_millis: i64,
-    request_id: Option<axum::http::HeaderValue>,
+    request_id: Option<HeaderValue>,
     route: &'static str,
     status: StatusCode,
     latency: std::time::Duration,
@@ -91,13 +61,15 @@ impl Kept {
     }
 }
 
-/// The calls kept, newest first.
+/// The calls kept, newest first, accepted and refused apart.
 #[derive(Default)]
 pub struct Inspector {
     calls: Mutex<VecDeque<Kept>>,
-    /// Calls answered before any handler read them (429 after too many failed tokens from one
-    /// address, 503 when the server was busy): counted, not kept, so that no caller without a
-    /// token can push Belco's real calls out of the list.
+    refused: Mutex<VecDeque<Kept>>,
+    /// Calls whose token was not accepted, since the start.
+    refused_total: AtomicU64,
+    /// Calls answered before their token was read (429 after too many failed tokens from one
+    /// address, 503 when the server was busy): counted only.
     unchecked: AtomicU64,
 }
 
@@ -106,61 +78,58 @@ impl Inspector {
         Arc::new(Self::default())
     }
 
-    fn keep(&self, call: Kept) {
-        if let Ok(mut calls) = self.calls.lock() {
-            if calls.len() == CAPACITY {
-                calls.pop_back();
+    /// Keeps one call, in the list its token decides.
+    pub fn keep(
+        &self,
+        route: CallRoute,
+        note: &CallNote,
+        status: StatusCode,
+        latency: std::time::Duration,
+        request_id: Option<HeaderValue>,
+    ) {
+        let kept = Kept {
+            at_millis: belco::store::now_millis(),
+            request_id,
+            route: route.as_str(),
+            status,
+            latency,
+            token: note.token,
+            customer: note.customer.clone(),
+            orders: note.orders,
+            reason: note.reason.clone(),
+        };
+        let (list, capacity) = if note.token.accepted() {
+            (&self.calls, CAPACITY)
+        } else {
+            self.refused_total.fetch_add(1, Ordering::Relaxed);
+            (&self.refused, REFUSED_CAPACITY)
+        };
+        if let Ok(mut list) = list.lock() {
+            if list.len() >= capacity {
+                list.pop_back();
             }
-            calls.push_front(call);
+            list.push_front(kept);
         }
     }
 
-    pub fn calls(&self) -> Vec<Call> {
-        self.calls.lock().map(|calls| calls.iter().map(Kept::call).collect()).unwrap_or_default()
+    /// Counts a call refused before its token was read.
+    pub fn refused_before_the_check(&self) {
+        self.unchecked.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// How many calls were refused before their token was read, since the start.
-    pub fn unchecked(&self) -> u64 {
-        self.unchecked.load(Ordering::Relaxed)
+    /// Both lists, newest first, and the counts.
+    pub fn listing(&self) -> CallsListing {
+        let read = |list: &Mutex<VecDeque<Kept>>| {
+            list.lock().map(|list| list.iter().map(Kept::call).collect()).unwrap_or_default()
+        };
+        CallsListing {
+            capacity: CAPACITY as u32,
+            calls: read(&self.calls),
+            refused: read(&self.refused),
+            refused_total: self.refused_total.load(Ordering::Relaxed),
+            refused_before_the_token_check: self.unchecked.load(Ordering::Relaxed),
+        }
     }
-}
-
-/// Which requests are Belco's calls.
-pub(crate) fn inspected(method: &Method, uri: &Uri) -> Option<&'static str> {
-    match (method, uri.path()) {
-        (&Method::GET, "/api/v1.0/orders") => Some("orders_api"),
-        (&Method::GET, "/frame") => Some("frame"),
-        _ => None,
-    }
-}
-
-/// The middleware that keeps Belco's calls (outside the one that sets `X-Request-Id`).
-pub async fn record(State(inspector): State<Arc<Inspector>>, request: Request, next: Next) -> Response {
-    let Some(route) = inspected(request.method(), request.uri()) else {
-        return next.run(request).await;
-    };
-    let started = Instant::now();
-    let mut response = next.run(request).await;
-    let latency = started.elapsed();
-    let Some(note) = response.extensions_mut().remove::<CallNote>() else {
-        inspector.unchecked.fetch_add(1, Ordering::Relaxed);
-        return response;
-    };
-    let CallNote { source, token, customer, orders, reason, .. } = note;
-    inspector.keep(Kept {
-        at_millis: belco::store::now_millis(),
-        request_id: response.headers().get(&crate::http::REQUEST_ID).cloned(),
-        route,
-        status: response.status(),
-        latency,
-        token,
-        customer,
-        orders,
-        reason,
-    });
-    // What the metrics, further out, read of it.
-    response.extensions_mut().insert(CallNote { source, token, customer: None, orders, reason: None, key: None });
-    response
 }
 
 /// What happened to a call, in a sentence: the handler's reason, or what its status and the
@@ -186,16 +155,15 @@ pub struct Listing {
     pub inspector: Arc<Inspector>,
 }
 
-/// `GET /api/inspector/calls?token=…`: the calls kept, newest first, to a holder of a shop token.
-pub async fn list(State(listing): State<Listing>, uri: Uri) -> Result<Response, ApiError> {
-    let query = BelcoQuery::new(uri.query()).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    if crate::token::check(listing.config.tokens.as_ref(), &query) != TokenCheck::Accepted {
-        return Err(ApiError::unauthorized());
+impl FromRef<Listing> for Arc<Config> {
+    fn from_ref(listing: &Listing) -> Self {
+        listing.config.clone()
     }
-    let calls = listing.inspector.calls();
-    let unchecked = listing.inspector.unchecked();
-    let listing = json!({ "capacity": CAPACITY, "calls": calls, "refused_before_the_token_check": unchecked });
-    Ok(crate::http::no_store(Json(listing).into_response()))
+}
+
+/// `GET /api/inspector/calls?token=…`: the calls kept, newest first, to a holder of a shop token.
+pub async fn list(_: Authorized<ShopToken>, State(listing): State<Listing>) -> Response {
+    crate::http::no_store(Json(listing.inspector.listing()).into_response())
 }
 
 /// `john.doe@example.com` → `j•••@e•••.com`: enough to tell customers apart, not to read one.
@@ -264,30 +232,51 @@ mod tests {
         assert_eq!(mask_email("nobody"), "n•••");
         assert_eq!(mask_phone("+31 6 1234 5678"), "+31•••78");
         assert_eq!(mask_phone("0612"), "•••");
-        let mut note = CallNote::new("frame");
-        note.identifiers(Some("ann@shop.nl"), Some("+31612345678"));
-        assert_eq!(note.customer.as_deref(), Some("a•••@s•••.nl, +31•••78"));
+    }
+
+    fn note(token: TokenCheck) -> CallNote {
+        CallNote {
+            token,
+            customer: None,
+            orders: None,
+            reason: token.refusal::<ShopToken>().map(Into::into),
+            key: None,
+        }
+    }
+
+    fn keep(inspector: &Inspector, token: TokenCheck, id: usize) {
+        let (status, latency) = (StatusCode::OK, std::time::Duration::from_millis(1));
+        inspector.keep(CallRoute::Frame, &note(token), status, latency, HeaderValue::from_str(&id.to_string()).ok());
     }
 
     #[test]
     fn the_oldest_call_goes_first() {
         let inspector = Inspector::new();
         for n in 0..CAPACITY + 3 {
-            inspector.keep(Kept {
-                at_millis: 0,
-                request_id: axum::http::HeaderValue::from_str(&n.to_string()).ok(),
-                route: "frame",
-                status: StatusCode::OK,
-                latency: std::time::Duration::from_millis(1),
-                token: TokenCheck::Accepted,
-                customer: None,
-                orders: None,
-                reason: None,
-            });
+            keep(&inspector, TokenCheck::Accepted, n);
         }
-        let calls = inspector.calls();
+        let calls = inspector.listing().calls;
         assert_eq!(calls.len(), CAPACITY);
         assert_eq!(calls[0].request_id, (CAPACITY + 2).to_string(), "newest first");
         assert_eq!(calls[CAPACITY - 1].request_id, "3");
+    }
+
+    #[test]
+    fn refusals_never_push_accepted_calls_out() {
+        let inspector = Inspector::new();
+        keep(&inspector, TokenCheck::Accepted, 1);
+        keep(&inspector, TokenCheck::Preview, 2);
+        for n in 0..3_000 {
+            let token = [TokenCheck::Missing, TokenCheck::Unread, TokenCheck::Wrong][n % 3];
+            keep(&inspector, token, 10 + n);
+        }
+        inspector.refused_before_the_check();
+        let listing = inspector.listing();
+        let ids: Vec<&str> = listing.calls.iter().map(|c| c.request_id.as_str()).collect();
+        assert_eq!(ids, ["2", "1"], "Belco's calls stay");
+        assert_eq!(listing.refused.len(), REFUSED_CAPACITY);
+        assert_eq!(listing.refused[0].request_id, (10 + 2_999).to_string());
+        assert_eq!(listing.refused[0].outcome, "refused: the token is not one of BELCO_TOKENS");
+        assert_eq!((listing.refused_total, listing.refused_before_the_token_check), (3_000, 1));
     }
 }

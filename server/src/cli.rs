@@ -153,9 +153,15 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
                             instance must share it. Make one with `belco-panel token`."
                     .into());
             }
+            if config.preview == Some(true) && config.preview_token.is_none() {
+                return Err("BELCO_PREVIEW_TOKEN is not set: BELCO_PREVIEW=on shows customers' names, emails and \
+                            phone numbers, so the preview asks for a token of its own, never one of BELCO_TOKENS. \
+                            Make one with `belco-panel token`."
+                    .into());
+            }
             log_forms(&config);
             let store = connect(&config).await?;
-            print_urls(&config, &leptos_options, None);
+            print_urls(&config, &leptos_options, None, None);
             serve(config, store, leptos_options).await?;
         }
         Command::Demo => demo(config, leptos_options).await?,
@@ -178,12 +184,7 @@ pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) 
     let header_timeout = config.limits.header_timeout;
     let (access, writer) = match (&config.signer, config.access_log) {
         (Some(signer), true) => {
-            let (log, writer) = crate::access::start(
-                store.clone(),
-                signer.clone(),
-                config.access_retention,
-                config.limits.trusted_proxies.clone(),
-            );
+            let (log, writer) = crate::access::start(store.clone(), signer.clone(), config.access_retention);
             (Some(log), Some(writer))
         }
         _ => (None, None),
@@ -259,8 +260,17 @@ async fn demo(mut config: Config, leptos_options: LeptosOptions) -> CliResult {
             Some(token)
         }
     };
-    // The demo is for trying things out: the preview is on unless BELCO_PREVIEW=off.
+    // The demo is for trying things out: the preview is on unless BELCO_PREVIEW=off, with a token
+    // of its own, kept like the demo's shop token.
     config.preview.get_or_insert(true);
+    let demo_preview_token = match (&config.preview_token, config.preview) {
+        (None, Some(true)) => {
+            let token = store.setting_or_insert("demo.preview_token", &generate_token()).await?;
+            config.preview_token = Some(TokenSet::parse(&token)?);
+            Some(token)
+        }
+        _ => None,
+    };
     if config.signer.is_none() {
         let key = store.setting_or_insert("demo.signing_key", &generate_token()).await?;
         config.signer = Some(Arc::new(Signer::new(&Secret::new(key), config.capability_lifetime)?));
@@ -278,7 +288,7 @@ async fn demo(mut config: Config, leptos_options: LeptosOptions) -> CliResult {
     if added > 0 {
         println!("Added {added} demo orders for {} customers.", crate::demo::CUSTOMERS.len());
     }
-    print_urls(&config, &leptos_options, demo_token.as_deref());
+    print_urls(&config, &leptos_options, demo_token.as_deref(), demo_preview_token.as_deref());
     if let Some(secret) = demo_secret {
         println!("Push API secret (BELCO_PUSH_SECRET) of this demo: {secret}");
         println!(
@@ -301,9 +311,9 @@ fn log_forms(config: &Config) {
     }
 }
 
-/// Prints the two URLs to paste into Belco. The token is printed only when `demo` made it; for
-/// configured tokens the URL shows where it goes.
-fn print_urls(config: &Config, leptos_options: &LeptosOptions, token: Option<&str>) {
+/// Prints the two URLs to paste into Belco, and the preview's. A token is printed only when
+/// `demo` made it; for configured tokens the URL shows where it goes.
+fn print_urls(config: &Config, leptos_options: &LeptosOptions, token: Option<&str>, preview_token: Option<&str>) {
     let base = match &config.public_url {
         Some(url) => url.clone(),
         None => {
@@ -324,7 +334,8 @@ fn print_urls(config: &Config, leptos_options: &LeptosOptions, token: Option<&st
         let local = crate::doctor::base_url(leptos_options.site_addr, None);
         println!();
         println!("See the panel as Belco shows it (BELCO_PREVIEW is on):");
-        println!("  Preview:       {local}/preview?token={token}");
+        let preview_token = preview_token.unwrap_or("<BELCO_PREVIEW_TOKEN>");
+        println!("  Preview:       {local}/preview?preview_token={preview_token}");
     }
     println!();
 }
@@ -598,17 +609,19 @@ async fn calls(leptos_options: &LeptosOptions, base: Option<&str>) -> CliResult 
         404 => return Err(format!("{base} has no inspector (an older belco-panel, or not belco-panel)").into()),
         status => return Err(format!("{base} answered {status}").into()),
     }
-    #[derive(serde::Deserialize)]
-    struct Listing {
-        calls: Vec<crate::calls::Call>,
-        #[serde(default)]
-        refused_before_the_token_check: u64,
-    }
-    let listing: Listing = response
+    let listing: crate::calls::CallsListing = response
         .json()
         .await
         .map_err(|e| format!("{base} answered something else than the calls: {}", e.without_url()))?;
     print!("{}", crate::calls::table(&listing.calls, listing.refused_before_the_token_check));
+    if !listing.refused.is_empty() {
+        println!(
+            "\nRefused, the token missing or wrong: {} since the server started, the newest {}:",
+            listing.refused_total,
+            listing.refused.len()
+        );
+        print!("{}", crate::calls::table(&listing.refused, 0));
+    }
     Ok(())
 }
 

@@ -82,6 +82,9 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// `BELCO_PREVIEW` (`on`/`off`), `None` when unset: see [`Config::preview_on`].
     pub preview: Option<bool>,
+    /// `BELCO_PREVIEW_TOKEN`: the preview's own token, never one of the shop's; `serve` refuses
+    /// `BELCO_PREVIEW=on` without it, `demo` makes one.
+    pub preview_token: Option<TokenSet>,
     /// `BELCO_ACCESS_LOG` (on unless `off`): every frame render and orders lookup is recorded.
     pub access_log: bool,
     /// `BELCO_ACCESS_RETENTION`: how long an access record is kept.
@@ -281,6 +284,7 @@ impl std::fmt::Debug for Config {
             .field("metrics_token", &self.metrics_token)
             .field("metrics_addr", &self.metrics_addr)
             .field("preview", &self.preview)
+            .field("preview_token", &self.preview_token)
             .field("access_log", &self.access_log)
             .field("access_retention", &self.access_retention)
             .field("webhook_secrets", &self.webhooks.signers.len())
@@ -292,8 +296,14 @@ impl std::fmt::Debug for Config {
 impl Config {
     /// Whether `/preview` is served: as `BELCO_PREVIEW` says, else in a development (debug)
     /// build and not in a release build; `belco-panel demo` turns it on unless it is `off`.
+    /// Never without its own token (`BELCO_PREVIEW_TOKEN`).
     pub fn preview_on(&self) -> bool {
-        self.preview.unwrap_or(cfg!(debug_assertions))
+        self.preview.unwrap_or(cfg!(debug_assertions)) && self.preview_token.is_some()
+    }
+
+    /// The preview's token, while the preview is on.
+    pub fn preview_tokens(&self) -> Option<&TokenSet> {
+        self.preview_token.as_ref().filter(|_| self.preview_on())
     }
 
     pub fn from_process_env() -> Result<Self, ConfigError> {
@@ -389,6 +399,8 @@ impl Config {
             })
             .transpose()?;
 
+        let preview_token = get("BELCO_PREVIEW_TOKEN").map(|raw| preview_token(&raw, tokens.as_ref())).transpose()?;
+
         let access_log = match get("BELCO_ACCESS_LOG").map(|raw| raw.to_ascii_lowercase()).as_deref() {
             None | Some("on" | "true" | "1" | "yes") => true,
             Some("off" | "false" | "0" | "no") => false,
@@ -434,11 +446,26 @@ impl Config {
             metrics_token,
             metrics_addr,
             preview,
+            preview_token,
             access_log,
             access_retention,
             webhooks,
         })
     }
+}
+
+/// `BELCO_PREVIEW_TOKEN`: one token, as a shop token is written, and none of the shop's: whoever
+/// holds a shop token (it is in every agent's iframe URL) must not open the preview with it.
+fn preview_token(raw: &str, shop: Option<&TokenSet>) -> Result<TokenSet, ConfigError> {
+    const VAR: &str = "BELCO_PREVIEW_TOKEN";
+    if raw.contains(',') {
+        return Err(bad(VAR, "holds one token, not a list"));
+    }
+    let token = TokenSet::parse(raw).map_err(|e| bad(VAR, e.to_string()))?;
+    if shop.is_some_and(|shop| shop.accepts(Some(raw.as_bytes()))) {
+        return Err(bad(VAR, "is one of BELCO_TOKENS: give the preview a token of its own (belco-panel token)"));
+    }
+    Ok(token)
 }
 
 /// Whole days, `90d` or `90`, from 1 to 3650.
@@ -641,16 +668,35 @@ mod tests {
 
     #[test]
     fn the_preview_is_on_only_where_it_is_asked_for() {
-        assert_eq!(config(&[]).unwrap().preview_on(), cfg!(debug_assertions), "a release build: off");
+        const PREVIEW: (&str, &str) = ("BELCO_PREVIEW_TOKEN", "preview-token-cccccccccccc");
+        assert_eq!(config(&[PREVIEW]).unwrap().preview_on(), cfg!(debug_assertions), "a release build: off");
         for on in ["on", "ON", "true", "1"] {
-            assert!(config(&[("BELCO_PREVIEW", on)]).unwrap().preview_on(), "{on}");
+            assert!(config(&[("BELCO_PREVIEW", on), PREVIEW]).unwrap().preview_on(), "{on}");
         }
         for off in ["off", "false", "0"] {
-            assert!(!config(&[("BELCO_PREVIEW", off)]).unwrap().preview_on(), "{off}");
+            assert!(!config(&[("BELCO_PREVIEW", off), PREVIEW]).unwrap().preview_on(), "{off}");
         }
         let error = config(&[("BELCO_PREVIEW", "maybe")]).unwrap_err();
         assert_eq!(error.var, "BELCO_PREVIEW");
         assert!(error.problem.contains("maybe"), "{error}");
+        // Never without a token of its own (`serve` refuses to start so; `demo` makes one).
+        let tokenless = config(&[("BELCO_PREVIEW", "on")]).unwrap();
+        assert!(!tokenless.preview_on() && tokenless.preview_tokens().is_none());
+    }
+
+    #[test]
+    fn the_preview_token_is_never_a_shop_token() {
+        let shop = ("BELCO_TOKENS", "aaaaaaaaaaaaaaaa,bbbbbbbbbbbbbbbb");
+        let error = config(&[shop, ("BELCO_PREVIEW_TOKEN", "bbbbbbbbbbbbbbbb")]).unwrap_err();
+        assert_eq!(error.var, "BELCO_PREVIEW_TOKEN");
+        assert!(error.problem.contains("BELCO_TOKENS"), "{error}");
+        assert!(!error.to_string().contains("bbbbbbbbbbbbbbbb"), "never repeated: {error}");
+        for bad in ["short", "cccccccccccccccc,dddddddddddddddd", "has spaces in it, sadly"] {
+            assert_eq!(config(&[shop, ("BELCO_PREVIEW_TOKEN", bad)]).unwrap_err().var, "BELCO_PREVIEW_TOKEN");
+        }
+        let c = config(&[shop, ("BELCO_PREVIEW", "on"), ("BELCO_PREVIEW_TOKEN", "cccccccccccccccc")]).unwrap();
+        assert!(c.preview_tokens().is_some_and(|t| t.accepts(Some(b"cccccccccccccccc"))));
+        assert!(!c.tokens.unwrap().accepts(Some(b"cccccccccccccccc")));
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl SecurityHeaders {
 
 /// `Content-Security-Policy` for the frame: only this server's scripts and the ones carrying
 /// `nonce` (the page's inline scripts), wasm allowed to compile, framed only by `ancestors`
-/// (Belco's origin, and `'self'` when the preview is on: `PanelSettings::frame_ancestors`).
+/// (Belco's origin, and `'self'` for a load by the preview: `frame::Frame`).
 pub fn frame_policy(nonce: &str, ancestors: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \

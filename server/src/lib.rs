@@ -8,7 +8,11 @@
 //! - `frame`: `GET /frame`, Belco's Custom Frame (token, status, headers; `app` renders it);
 //! - `preview`: `GET /preview`, Belco's customer card imitated around the frame (off in
 //!   production unless `BELCO_PREVIEW=on`);
-//! - `token`: the token check the orders API and the frame share;
+//! - `belco_call`: the one check every token-guarded call goes through (the token first, then
+//!   the identifiers, then the customer's key), an extractor the orders API, the frame, the
+//!   preview and the inspector share;
+//! - `observe`: the one observation layer, which gives each call's note to the inspector, the
+//!   access log and the metrics;
 //! - `web`: the Leptos pages and server functions;
 //! - `http`: JSON errors, security headers, redacted request logs with request ids, `/healthz`;
 //! - `metrics`: Prometheus metrics at `/metrics` (off unless configured);
@@ -21,6 +25,7 @@
 
 pub mod access;
 pub mod api;
+pub mod belco_call;
 pub mod calls;
 pub mod cli;
 pub mod config;
@@ -32,12 +37,12 @@ pub mod health;
 pub mod http;
 pub mod limits;
 pub mod metrics;
+pub mod observe;
 pub mod openapi;
 pub mod preview;
 pub mod serve;
 pub mod state;
 pub mod throttle;
-pub mod token;
 pub mod web;
 
 use axum::Router;
@@ -47,12 +52,11 @@ pub use state::AppState;
 
 /// The whole application, ready to serve (or to drive with `tower::ServiceExt::oneshot` in tests).
 ///
-/// From the outside in: the metrics (every answer counted, refusals included), the inspector
-/// (Belco's calls, with their request ids), the access log (when `state.access` is set), security headers
-/// and the log (so every answer below gets them), the concurrency limit and request timeout,
-/// then the failed-token throttle.
+/// From the outside in: the observation layer (every answer, refusals included, to the
+/// inspector, the access log and the metrics; see `observe`), security headers and the log (so
+/// every answer below gets them), the concurrency limit and request timeout, then the
+/// failed-token throttle.
 pub fn app(state: AppState) -> Router {
-    let access = state.access.clone();
     let limits = &state.config.limits;
     let throttle = throttle::Throttle::new(limits.token_failures_per_minute, limits.trusted_proxies.clone());
     let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout);
@@ -67,6 +71,12 @@ pub fn app(state: AppState) -> Router {
         metrics::record_build_info(state.store.backend());
     }
     let inspector = calls::Inspector::new();
+    let observer = std::sync::Arc::new(observe::Observer {
+        inspector: inspector.clone(),
+        access: state.access.clone(),
+        metrics: metrics_on,
+        trusted_proxies: limits.trusted_proxies.clone(),
+    });
     let listing = calls::Listing { config: state.config.clone(), inspector: inspector.clone() };
     let inspect = Router::new().route("/api/inspector/calls", get(calls::list)).with_state(listing);
     // On the main address only when it has no address of its own.
@@ -75,13 +85,13 @@ pub fn app(state: AppState) -> Router {
         _ => None,
     };
     let preview = state.config.preview_on().then(|| {
-        preview::router(std::sync::Arc::new(preview::Preview {
+        preview::router(preview::Preview {
             config: state.config.clone(),
             store: state.store.clone(),
             settings: std::sync::Arc::new(web::panel_settings(&state.config)),
             options: state.leptos_options.clone(),
-            inspector: inspector.clone(),
-        }))
+            inspector,
+        })
     });
     let mut router = Router::new()
         .merge(api::router())
@@ -93,16 +103,11 @@ pub fn app(state: AppState) -> Router {
     for part in [scrape, preview].into_iter().flatten() {
         router = router.merge(part);
     }
-    let mut router = router
+    router
         .layer(axum::middleware::from_fn_with_state(throttle, throttle::failed_tokens))
         .layer(axum::middleware::from_fn_with_state(request_limits, limits::limit))
-        .layer(axum::middleware::from_fn_with_state(security, http::headers_and_log));
-    if let Some(access) = access {
-        router = router.layer(axum::middleware::from_fn_with_state(access, access::record));
-    }
-    let router = router.layer(axum::middleware::from_fn_with_state(inspector, calls::record));
-    // Off, nothing is recorded (a recorder nobody scrapes would keep every latency sample).
-    if metrics_on { router.layer(axum::middleware::from_fn(metrics::track)) } else { router }
+        .layer(axum::middleware::from_fn_with_state(security, http::headers_and_log))
+        .layer(axum::middleware::from_fn_with_state(observer, observe::observe))
 }
 
 /// `GET /metrics` alone (for `BELCO_METRICS_ADDR`, or merged into [`app`] with a token).

@@ -11,8 +11,9 @@
 //!
 //! - `belco_http_requests_total{route,method,status}`, `belco_http_request_duration_seconds{route}`
 //! - `belco_token_refusals_total{route}`: answers 401 (a missing or wrong token or signature)
-//! - `belco_lookups_total{source,matched}`: customer lookups by the orders API and the frame, and
-//!   `belco_lookup_orders_total{source}`: the orders they returned
+//! - `belco_lookups_total{source,matched}`: customer lookups by calls whose token was accepted
+//!   (`orders_api`, `frame`, `preview_orders`), and `belco_lookup_orders_total{source}`: the
+//!   orders they returned
 //! - `belco_db_connections{state}`: the pool's connections, idle and in use, read at each scrape
 //! - `belco_db_errors_total{kind}`: storage failures ([`belco::store::StoreError::kind`])
 //! - `belco_webhook_attempts_total{outcome}`: the forms' webhook attempts, `delivered`, `retry`
@@ -20,18 +21,14 @@
 //! - `belco_build_info{version,storage}`: 1
 
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use belco::secret::TokenSet;
 use belco::store::{Store, StoreError};
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
-use crate::calls::CallNote;
 
 /// Latency buckets, in seconds: half a millisecond (a cached lookup) to ten seconds.
 const BUCKETS: &[f64] = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -74,26 +71,23 @@ pub fn storage_failed(error: &StoreError) {
     counter!("belco_db_errors_total", "kind" => error.kind()).increment(1);
 }
 
-/// The middleware around every route: requests, latency, refusals and lookups.
-pub async fn track(request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
-    let method = method_label(request.method());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let status = response.status();
-    histogram!("belco_http_request_duration_seconds", "route" => route.clone()).record(started.elapsed().as_secs_f64());
+/// One request answered: counted, its latency recorded, a 401 counted as a refusal. Called by
+/// the observation layer (`observe`) with the router's pattern for `route`.
+pub fn request(route: String, method: &Method, status: StatusCode, latency: std::time::Duration) {
+    histogram!("belco_http_request_duration_seconds", "route" => route.clone()).record(latency.as_secs_f64());
     if status == StatusCode::UNAUTHORIZED {
         counter!("belco_token_refusals_total", "route" => route.clone()).increment(1);
     }
+    let method = method_label(method);
     counter!("belco_http_requests_total", "route" => route, "method" => method, "status" => status.as_u16().to_string())
         .increment(1);
-    // A customer lookup, as the handler that made it describes its call.
-    if let Some((source, orders)) = response.extensions().get::<CallNote>().and_then(|n| Some((n.source, n.orders?))) {
-        let matched = if orders > 0 { "true" } else { "false" };
-        counter!("belco_lookups_total", "source" => source, "matched" => matched).increment(1);
-        counter!("belco_lookup_orders_total", "source" => source).increment(orders as u64);
-    }
-    response
+}
+
+/// A customer lookup by a call whose token was accepted, and the orders it found.
+pub fn lookup(source: &'static str, orders: usize) {
+    let matched = if orders > 0 { "true" } else { "false" };
+    counter!("belco_lookups_total", "source" => source, "matched" => matched).increment(1);
+    counter!("belco_lookup_orders_total", "source" => source).increment(orders as u64);
 }
 
 fn method_label(method: &Method) -> &'static str {

@@ -1,18 +1,22 @@
-//! `GET /preview?token=…`: the local imitation of Belco's customer card (`app`'s
-//! [`PreviewPage`]), and the two parts its island asks for: `GET /preview/orders?token=…&email=…
-//! &phoneNumber=…` (the orders API's answer to that lookup, as Belco lists it) and
-//! `GET /preview/calls?token=…` (the inspector's last calls).
+//! `GET /preview?preview_token=…`: the local imitation of Belco's customer card (`app`'s
+//! [`PreviewPage`]), and the two parts its island asks for: `GET /preview/orders?preview_token=…
+//! &email=…&phoneNumber=…` (the orders API's answer to that lookup, as Belco lists it) and
+//! `GET /preview/calls?preview_token=…` (the inspector's last calls). The frame it shows is
+//! loaded with the same token (`/frame?preview_token=…`).
 //!
 //! Served only when the preview is on (`Config::preview_on`: `BELCO_PREVIEW`, `demo`, or a
-//! development build); otherwise these paths are unknown (404). Behind the shop's token either
-//! way, checked first as the frame checks it, and counted by the failed-token throttle.
+//! development build, and never without `BELCO_PREVIEW_TOKEN`); otherwise these paths are unknown
+//! (404). The preview lists customers' names, emails and phone numbers, so it takes a token of
+//! its own, never a shop token (those are in every agent's iframe URL): checked first, by the
+//! Belco-call check (`belco_call`, the preview's gate), and counted by the failed-token throttle.
+//! Its orders lookups go to the access log and the metrics as Belco's do (`observe`).
 
 use std::sync::Arc;
 
 use app::{OrdersAnswer, PanelSettings, PreviewContent, PreviewPage, PreviewView};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -22,16 +26,17 @@ use leptos::config::LeptosOptions;
 use leptos::nonce::Nonce;
 use leptos::prelude::*;
 
+use crate::belco_call::{Authorized, BelcoCall, PreviewToken, Refusal};
 use crate::calls::Inspector;
 use crate::config::Config;
-use crate::token::TokenCheck;
 
 /// How many customers the picker offers.
 const CUSTOMERS: usize = 50;
 /// The largest orders answer the preview shows (the API's own limit keeps it far below).
 const MAX_ANSWER: usize = 16 * 1024 * 1024;
 
-/// What the preview's handlers need, built once.
+/// What the preview's handlers need, built once (cheap to clone: shared parts).
+#[derive(Clone)]
 pub struct Preview {
     pub config: Arc<Config>,
     pub store: Store,
@@ -40,7 +45,7 @@ pub struct Preview {
     pub inspector: Arc<Inspector>,
 }
 
-pub fn router(preview: Arc<Preview>) -> Router {
+pub fn router(preview: Preview) -> Router {
     Router::new()
         .route("/preview", get(page))
         .route("/preview/orders", get(orders))
@@ -48,20 +53,28 @@ pub fn router(preview: Arc<Preview>) -> Router {
         .with_state(preview)
 }
 
-impl Preview {
-    fn accepts(&self, uri: &Uri) -> bool {
-        BelcoQuery::new(uri.query())
-            .is_ok_and(|query| crate::token::check(self.config.tokens.as_ref(), &query) == TokenCheck::Accepted)
+impl FromRef<Preview> for Arc<Config> {
+    fn from_ref(preview: &Preview) -> Self {
+        preview.config.clone()
     }
+}
 
+impl Preview {
     /// Where Belco reaches this server: `BELCO_PUBLIC_URL`, else this machine's address.
     fn base(&self) -> String {
         crate::doctor::base_url(self.options.site_addr, self.config.public_url.as_deref())
     }
 }
 
-async fn page(State(preview): State<Arc<Preview>>, request: Request) -> Response {
-    let (status, content) = read(&preview, request.uri()).await;
+async fn page(
+    authorized: Result<Authorized<PreviewToken>, Refusal>,
+    State(preview): State<Preview>,
+    request: Request,
+) -> Response {
+    let (status, content) = match authorized {
+        Ok(_) => read(&preview, request.uri()).await,
+        Err(_) => (StatusCode::UNAUTHORIZED, PreviewContent::UNAUTHORIZED),
+    };
     let nonce = Nonce::new();
     let options = preview.options.clone();
     let page = move |content| view! { <PreviewPage options=options.clone() content/> };
@@ -78,14 +91,16 @@ async fn page(State(preview): State<Arc<Preview>>, request: Request) -> Response
     response
 }
 
-/// The token first, then the link's customer, then storage.
+/// The link's customer, then storage (the token was accepted).
 async fn read(preview: &Preview, uri: &Uri) -> (StatusCode, PreviewContent) {
-    let query = match BelcoQuery::new(uri.query()) {
-        Ok(query) if crate::token::check(preview.config.tokens.as_ref(), &query) == TokenCheck::Accepted => query,
-        _ => return (StatusCode::UNAUTHORIZED, PreviewContent::UNAUTHORIZED),
-    };
-    let Some(token) = query.text("token").ok().flatten().map(|t| t.into_owned()) else {
+    // Read by the check already, so within its bound.
+    let Ok(query) = BelcoQuery::within(uri.query(), crate::belco_call::MAX_TOKEN_SCAN) else {
         return (StatusCode::UNAUTHORIZED, PreviewContent::UNAUTHORIZED);
+    };
+    let given = |name: &'static str| query.text(name).ok().flatten().map(|v| v.into_owned()).unwrap_or_default();
+    let token = match given("preview_token") {
+        token if token.is_empty() => given("token"),
+        token => token,
     };
     let customers = match preview.store.recent_customers(CUSTOMERS).await {
         Ok(customers) => customers,
@@ -95,7 +110,6 @@ async fn read(preview: &Preview, uri: &Uri) -> (StatusCode, PreviewContent) {
             return (StatusCode::SERVICE_UNAVAILABLE, PreviewContent::UNAVAILABLE);
         }
     };
-    let given = |name: &'static str| query.text(name).ok().flatten().map(|v| v.into_owned()).unwrap_or_default();
     let (mut email, mut phone) = (given("email"), given("phoneNumber"));
     if email.is_empty()
         && phone.is_empty()
@@ -106,10 +120,9 @@ async fn read(preview: &Preview, uri: &Uri) -> (StatusCode, PreviewContent) {
         (email, phone) = (newest.email.clone(), newest.phone.clone());
     }
     let base = preview.base();
-    let masked = mask_token(&token);
     let view = PreviewView {
-        frame_url: format!("{base}/frame?token={masked}"),
-        orders_url: format!("{base}/api/v1.0/orders?token={masked}"),
+        frame_url: format!("{base}/frame?token={SHOP_TOKEN}"),
+        orders_url: format!("{base}/api/v1.0/orders?token={SHOP_TOKEN}"),
         belco_origin: preview.config.belco_origin.clone(),
         token,
         customers,
@@ -119,19 +132,19 @@ async fn read(preview: &Preview, uri: &Uri) -> (StatusCode, PreviewContent) {
     (StatusCode::OK, PreviewContent::Ready(Box::new(view)))
 }
 
-/// `GET /preview/orders?token=…&email=…&phoneNumber=…`: asks the orders API exactly what Belco
-/// would (the same query string, through the API's own handler), and answers its reply as
+/// Where the URLs to paste into Belco take a shop token (the preview never knows one).
+const SHOP_TOKEN: &str = "•••";
+
+/// `GET /preview/orders?preview_token=…&email=…&phoneNumber=…`: asks exactly what Belco would of
+/// the orders API (the same identifiers, through the API's own lookup), and answers its reply as
 /// Belco lists it, with the JSON beneath.
-async fn orders(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
-    if !preview.accepts(&uri) {
-        return refused();
-    }
-    let raw = uri.query().unwrap_or_default();
-    let lookup: Uri = match format!("/api/v1.0/orders?{raw}").parse() {
-        Ok(lookup) => lookup,
-        Err(_) => return fragment(StatusCode::BAD_REQUEST, "<p>This lookup is not a URL.</p>".into()),
+async fn orders(call: Result<BelcoCall<PreviewToken>, Refusal>, State(preview): State<Preview>, uri: Uri) -> Response {
+    let answer = match call {
+        Ok(call) => crate::api::orders::lookup(&preview.config, &preview.store, &call).await,
+        Err(Refusal::Token(_)) => return refused(),
+        Err(Refusal::Ambiguous) => crate::http::json_no_store(belco::contract::orders_response(std::iter::empty())),
+        Err(refusal) => refusal.into_response(),
     };
-    let answer = crate::api::orders::list(State(preview.config.clone()), State(preview.store.clone()), lookup).await;
     let status = answer.status().as_u16();
     let body = match axum::body::to_bytes(answer.into_body(), MAX_ANSWER).await {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
@@ -143,26 +156,24 @@ async fn orders(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
         .ok()
         .and_then(|value| serde_json::to_string_pretty(&value).ok())
         .unwrap_or(body.clone());
-    let token = BelcoQuery::new(Some(raw))
-        .ok()
-        .and_then(|q| q.text("token").ok().flatten().map(|t| t.into_owned()))
-        .unwrap_or_default();
+    // The identifiers as the island appended them, after its token.
+    let raw = uri.query().unwrap_or_default();
     let rest = raw.split_once('&').map(|(_, rest)| format!("&{rest}")).unwrap_or_default();
-    let url = format!("{}/api/v1.0/orders?token={}{rest}", preview.base(), mask_token(&token));
+    let url = format!("{}/api/v1.0/orders?token={SHOP_TOKEN}{rest}", preview.base());
     let html = app::belco_orders_html(OrdersAnswer { url, status, body: shown, problem });
     fragment(StatusCode::OK, html)
 }
 
-/// `GET /preview/calls?token=…`: the inspector's table, newest first.
-async fn calls(State(preview): State<Arc<Preview>>, uri: Uri) -> Response {
-    if !preview.accepts(&uri) {
+/// `GET /preview/calls?preview_token=…`: the inspector's tables, newest first.
+async fn calls(authorized: Result<Authorized<PreviewToken>, Refusal>, State(preview): State<Preview>) -> Response {
+    if authorized.is_err() {
         return refused();
     }
-    fragment(StatusCode::OK, app::calls_html(preview.inspector.calls(), preview.inspector.unchecked()))
+    fragment(StatusCode::OK, app::calls_html(preview.inspector.listing()))
 }
 
 fn refused() -> Response {
-    fragment(StatusCode::UNAUTHORIZED, "<p>Not authorized: the preview's token is not one of BELCO_TOKENS.</p>".into())
+    fragment(StatusCode::UNAUTHORIZED, "<p>Not authorized: the preview's token is not BELCO_PREVIEW_TOKEN.</p>".into())
 }
 
 /// A part of the preview's page, for its island to put in place.
@@ -172,21 +183,4 @@ fn fragment(status: StatusCode, html: String) -> Response {
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-/// `s3cr3t-token` → `s3•••`: enough to tell tokens apart on screen, not to use one.
-pub fn mask_token(token: &str) -> String {
-    let head: String = token.chars().take(2).collect();
-    format!("{head}•••")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_shown_token_is_masked() {
-        assert_eq!(mask_token("abcdefgh"), "ab•••");
-        assert_eq!(mask_token(""), "•••");
-    }
 }

@@ -33,12 +33,8 @@ use crate::state::AppState;
 pub fn routes(state: AppState) -> Router<AppState> {
     let store = state.store.clone();
     let settings = Arc::new(panel_settings(&state.config));
-    let frame = Arc::new(Frame {
-        tokens: state.config.tokens.clone(),
-        store: store.clone(),
-        settings: settings.clone(),
-        options: state.leptos_options.clone(),
-    });
+    let frame =
+        Arc::new(Frame::new(state.config.clone(), store.clone(), settings.clone(), state.leptos_options.clone()));
     let frame_page = move |request: Request| async move { frame.respond(request).await };
     let storage_check = Arc::new(StorageCheckCache::new());
     let provide_store = move || {
@@ -165,6 +161,5 @@ pub fn panel_settings(config: &Config) -> PanelSettings {
         config.orders_limit,
         config.signer.clone(),
         config.forms.clone(),
-        config.preview_on(),
     )
 }

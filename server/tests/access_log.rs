@@ -104,7 +104,7 @@ async fn the_writer_prunes_at_start_and_nothing_is_recorded_when_off() {
     };
     app.store.record_accesses(&[old]).await.expect("write");
     let signer = app.state.config.signer.clone().expect("key");
-    let (log, writer) = server::access::start(app.store.clone(), signer, Duration::from_secs(30 * 86_400), Vec::new());
+    let (log, writer) = server::access::start(app.store.clone(), signer, Duration::from_secs(30 * 86_400));
     drop(log);
     writer.finish(Duration::from_secs(5)).await;
     assert!(app.store.accesses(&hashed(&app, JOHN), 10).await.expect("pruned").is_empty(), "older than 30 days");

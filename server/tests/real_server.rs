@@ -358,8 +358,10 @@ async fn the_inspector_lists_belcos_calls_and_why_they_failed() {
     for private in [TOKEN, "guessed-token", "john@example.com", "31687654321"] {
         assert!(!text.contains(private), "the inspector shows {private:?}: {text}");
     }
-    let calls = listing["calls"].as_array().expect("calls");
-    assert_eq!(calls.len(), calls_made.len(), "Belco's calls only, not the inspector's own: {text}");
+    // Belco's calls only, not the inspector's own; those whose token was not accepted apart.
+    let (calls, refused) =
+        (listing["calls"].as_array().expect("calls"), listing["refused"].as_array().expect("refused"));
+    assert_eq!((calls.len(), refused.len(), listing["refused_total"].as_u64()), (4, 2, Some(2)), "{text}");
     let field = |i: usize, name: &str| calls[calls.len() - 1 - i][name].clone();
     assert_eq!(
         (field(0, "route"), field(0, "status"), field(0, "token")),
@@ -367,17 +369,21 @@ async fn the_inspector_lists_belcos_calls_and_why_they_failed() {
     );
     assert_eq!((field(0, "orders"), field(0, "customer")), (1.into(), "j•••@e•••.com".into()));
     assert_eq!(field(0, "outcome"), "found 1 order");
-    assert_eq!((field(1, "token"), field(1, "outcome")), ("missing".into(), "refused: the URL has no token".into()));
-    assert_eq!(field(2, "token"), "wrong");
-    assert_eq!(field(2, "outcome"), "refused: the token is not one of BELCO_TOKENS");
-    assert!(field(3, "outcome").as_str().expect("text").contains("more than one customer"), "{text}");
+    let refusal = |i: usize, name: &str| refused[refused.len() - 1 - i][name].clone();
     assert_eq!(
-        (field(4, "route"), field(4, "customer"), field(4, "orders")),
+        (refusal(0, "token"), refusal(0, "outcome")),
+        ("missing".into(), "refused: the URL has no token".into())
+    );
+    assert_eq!(refusal(1, "token"), "wrong");
+    assert_eq!(refusal(1, "outcome"), "refused: the token is not one of BELCO_TOKENS");
+    assert!(field(1, "outcome").as_str().expect("text").contains("more than one customer"), "{text}");
+    assert_eq!(
+        (field(2, "route"), field(2, "customer"), field(2, "orders")),
         ("frame".into(), "+31•••21".into(), 0.into())
     );
-    assert_eq!(field(4, "outcome"), "no orders for this customer");
-    assert!(field(5, "outcome").as_str().expect("text").contains("company panel"), "{text}");
-    for call in calls {
+    assert_eq!(field(2, "outcome"), "no orders for this customer");
+    assert!(field(3, "outcome").as_str().expect("text").contains("company panel"), "{text}");
+    for call in calls.iter().chain(refused) {
         let id = call["request_id"].as_str().expect("id");
         assert!(id.len() == 16 && call["latency_ms"].as_f64().is_some() && call["at"].as_str().is_some(), "{call}");
     }
@@ -385,10 +391,12 @@ async fn the_inspector_lists_belcos_calls_and_why_they_failed() {
     let out = belco_panel(&dir, &["calls", &server.url("")], &[("BELCO_TOKENS", TOKEN)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let printed = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(printed.lines().count(), 1 + calls_made.len(), "{printed}");
-    assert!(printed.lines().nth(1).is_some_and(|newest| newest.contains("company panel")), "newest first: {printed}");
+    let (accepted, refusals) = printed.split_once("Refused, the token missing or wrong").expect("two tables");
+    assert_eq!(accepted.trim().lines().count(), 1 + 4, "{printed}");
+    assert_eq!(refusals.trim().lines().count(), 1 + 1 + 2, "{printed}");
+    assert!(accepted.lines().nth(1).is_some_and(|newest| newest.contains("company panel")), "newest first: {printed}");
     assert!(
-        printed.contains("refused: the token is not one of BELCO_TOKENS") && !printed.contains("john@"),
+        refusals.contains("refused: the token is not one of BELCO_TOKENS") && !printed.contains("john@"),
         "{printed}"
     );
     let out = belco_panel(&dir, &["calls", &server.url("")], &[("BELCO_TOKENS", "someone-elses-token-0123")]);

@@ -44,10 +44,10 @@ pub mod hooks {
 
 #[island]
 pub fn Preview(
-    /// One of the shop's tokens: the page was opened with it, and the frame and the preview's own
-    /// calls need it.
+    /// The preview's own token (`BELCO_PREVIEW_TOKEN`): the page was opened with it, and the
+    /// frame and the preview's own calls are asked with it.
     token: String,
-    /// What Belco loads, as it is pasted, with the token masked (for people to read).
+    /// What Belco loads, as it is pasted, with the shop token masked (for people to read).
     pasted_url: String,
     children: Children,
 ) -> impl IntoView {
@@ -56,7 +56,7 @@ pub fn Preview(
 
     let refresh_calls = move || {
         let Some(root) = root.get_untracked() else { return };
-        let url = format!("/preview/calls?token={}", state.with_value(|s| s.token.clone()));
+        let url = format!("/preview/calls?preview_token={}", state.with_value(|s| s.token.clone()));
         spawn_local(async move { swap_in(&root, hooks::CALLS, fetch_text(&url).await) });
     };
 
@@ -210,13 +210,14 @@ struct State {
     resizes: u32,
 }
 
-/// The query Belco appends to the pasted URL: the token was pasted; the identifiers are added
-/// as they are (not encoded), both named when either is known, neither for the company panel.
+/// The query the frame is loaded with: the preview's token where Belco's URL has the shop's,
+/// then the identifiers as Belco appends them, as they are (not encoded), both named when either
+/// is known, neither for the company panel.
 fn belco_query(token: &str, email: &str, phone: &str) -> String {
     if email.is_empty() && phone.is_empty() {
-        format!("token={token}")
+        format!("preview_token={token}")
     } else {
-        format!("token={token}&email={email}&phoneNumber={phone}")
+        format!("preview_token={token}&email={email}&phoneNumber={phone}")
     }
 }
 
@@ -273,8 +274,8 @@ mod tests {
 
     #[test]
     fn belco_appends_the_identifiers_as_they_are() {
-        assert_eq!(belco_query("t0k", "", ""), "token=t0k");
-        assert_eq!(belco_query("t0k", "a+b@x.nl", ""), "token=t0k&email=a+b@x.nl&phoneNumber=");
-        assert_eq!(belco_query("t0k", "", "+31 6 12"), "token=t0k&email=&phoneNumber=+31 6 12");
+        assert_eq!(belco_query("t0k", "", ""), "preview_token=t0k");
+        assert_eq!(belco_query("t0k", "a+b@x.nl", ""), "preview_token=t0k&email=a+b@x.nl&phoneNumber=");
+        assert_eq!(belco_query("t0k", "", "+31 6 12"), "preview_token=t0k&email=&phoneNumber=+31 6 12");
     }
 }

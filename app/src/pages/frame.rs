@@ -144,9 +144,16 @@ fn capability(settings: &PanelSettings, subject: &Subject) -> Option<String> {
 }
 
 /// The whole frame document: the head every page has, the panel, and the resize script.
+/// `preview`: the preview loaded it (with its own token), so a parent of this server's origin
+/// may receive the resize messages.
 #[component]
-pub fn FramePage(options: LeptosOptions, settings: Arc<PanelSettings>, panel: FramePanel) -> impl IntoView {
-    let resize = resize_script(&script_string(&settings.belco_origin), settings.preview);
+pub fn FramePage(
+    options: LeptosOptions,
+    settings: Arc<PanelSettings>,
+    panel: FramePanel,
+    #[prop(optional)] preview: bool,
+) -> impl IntoView {
+    let resize = resize_script(&script_string(&settings.belco_origin), preview);
     let body = view! {
         <Panel settings panel/>
         <script nonce=leptos::nonce::use_nonce()>{resize}</script>

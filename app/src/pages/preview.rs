@@ -27,7 +27,8 @@ pub enum PreviewContent {
 impl PreviewContent {
     pub const UNAUTHORIZED: Self = Self::Message {
         title: "Not authorized",
-        text: "Open the preview with one of the shop's tokens: /preview?token=… (one of BELCO_TOKENS).",
+        text: "Open the preview with its own token: /preview?preview_token=… (BELCO_PREVIEW_TOKEN; \
+               belco-panel demo prints the URL). A shop token does not open it.",
     };
     pub const UNAVAILABLE: Self = Self::Message {
         title: "Storage is unavailable",
@@ -37,9 +38,9 @@ impl PreviewContent {
 
 #[derive(Debug)]
 pub struct PreviewView {
-    /// The token the preview was opened with: the frame's URL carries it, as Belco's does.
+    /// The preview's token, which it was opened with: its frame and its parts are asked with it.
     pub token: String,
-    /// The two URLs to paste into Belco, with the token masked.
+    /// The two URLs to paste into Belco, with a placeholder for the shop token.
     pub frame_url: String,
     pub orders_url: String,
     pub belco_origin: String,

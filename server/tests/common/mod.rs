@@ -135,15 +135,9 @@ impl TestApp {
         let leptos_options = LeptosOptions::builder().output_name("belco-panel").build();
         // As `belco-panel serve` starts it (the writer runs on, detached, until the test ends).
         let access = match (&config.signer, config.access_log) {
-            (Some(signer), true) => Some(
-                server::access::start(
-                    store.clone(),
-                    signer.clone(),
-                    config.access_retention,
-                    config.limits.trusted_proxies.clone(),
-                )
-                .0,
-            ),
+            (Some(signer), true) => {
+                Some(server::access::start(store.clone(), signer.clone(), config.access_retention).0)
+            }
             _ => None,
         };
         let state = AppState { leptos_options, store: store.clone(), config: Arc::new(config), access };

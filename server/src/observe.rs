@@ -1,0 +1,186 @@
+//! The one observation layer: every request passes it once, and what it learns goes to the
+//! three places that keep it: the inspector (`calls`), the access log (`access`) and the metrics
+//! (`metrics`). One classifier ([`CallRoute::of`]) says which requests are calls on a customer's
+//! data; for those the layer hands the request a [`Note`], which the Belco-call check
+//! (`belco_call`) and the handler fill in, and takes it back, once, when the answer is ready.
+//!
+//! - A call whose token was accepted goes to the inspector's list, the access log and the
+//!   lookup metrics.
+//! - A call whose token was not accepted goes to the inspector's list of refusals only (kept
+//!   apart, so that no caller without a token can push Belco's real calls out) and is counted.
+//! - A call refused before its token was read (429 from the throttle, 503 when busy) has an empty
+//!   note: the inspector counts it.
+//!
+//! Nothing here depends on where other layers stand, except that the request id it lists is the
+//! one `http::headers_and_log` puts on the response, so this layer sits outside that one.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use belco::identity::CustomerKey;
+
+use crate::access::AccessLog;
+use crate::belco_call::TokenCheck;
+use crate::calls::Inspector;
+
+/// The calls on a customer's data: Belco's two, and the preview's orders lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallRoute {
+    /// `GET /api/v1.0/orders`, Belco's Custom Orders call.
+    OrdersApi,
+    /// `GET /frame`, Belco's Custom Frame (or the preview's load of it).
+    Frame,
+    /// `GET /preview/orders`, the preview asking the orders API's question for its developer.
+    PreviewOrders,
+}
+
+impl CallRoute {
+    /// The classifier: which requests are calls.
+    pub fn of(method: &Method, path: &str) -> Option<Self> {
+        match (method, path) {
+            (&Method::GET, "/api/v1.0/orders") => Some(Self::OrdersApi),
+            (&Method::GET, "/frame") => Some(Self::Frame),
+            (&Method::GET, "/preview/orders") => Some(Self::PreviewOrders),
+            _ => None,
+        }
+    }
+
+    /// As the inspector, the access log and the metrics name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OrdersApi => "orders_api",
+            Self::Frame => "frame",
+            Self::PreviewOrders => "preview_orders",
+        }
+    }
+}
+
+/// What the check and the handler found of one call.
+#[derive(Clone, Debug)]
+pub struct CallNote {
+    pub token: TokenCheck,
+    /// The identifiers the call gave, masked (for the inspector).
+    pub customer: Option<String>,
+    /// The orders the lookup found (none when nothing was looked up).
+    pub orders: Option<usize>,
+    /// Why the call was not answered with data, in a sentence.
+    pub reason: Option<String>,
+    /// The customer looked up, normalized (for the access log, which keeps it keyed-hashed).
+    pub key: Option<CustomerKey>,
+}
+
+impl CallNote {
+    /// The identifiers Belco appended, masked.
+    pub fn identifiers(&mut self, email: Option<&str>, phone: Option<&str>) {
+        let masked = [email.map(crate::calls::mask_email), phone.map(crate::calls::mask_phone)];
+        let parts: Vec<String> = masked.into_iter().flatten().collect();
+        self.customer = (!parts.is_empty()).then(|| parts.join(", "));
+    }
+}
+
+/// A call's note, shared by the layer (which takes it back) and the request (where the check
+/// and the handler write it). Empty until the check has read the token.
+#[derive(Clone, Default)]
+pub struct Note(Arc<Mutex<Option<CallNote>>>);
+
+impl Note {
+    pub fn update(&self, change: impl FnOnce(&mut CallNote)) {
+        if let Ok(mut slot) = self.0.lock() {
+            let note = slot.get_or_insert_with(|| CallNote {
+                token: TokenCheck::Missing,
+                customer: None,
+                orders: None,
+                reason: None,
+                key: None,
+            });
+            change(note);
+        }
+    }
+
+    /// The note, once: `None` when the token was never read.
+    pub fn take(&self) -> Option<CallNote> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// Where the layer sends what it learns; one per router.
+pub struct Observer {
+    pub inspector: Arc<Inspector>,
+    /// `None` when the access log is off.
+    pub access: Option<Arc<AccessLog>>,
+    /// Off, nothing is recorded (a recorder nobody scrapes would keep every latency sample).
+    pub metrics: bool,
+    /// For the client address the access log keeps (`BELCO_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// The layer (see the module docs).
+pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request, next: Next) -> Response {
+    let call = CallRoute::of(request.method(), request.uri().path());
+    if call.is_none() && !observer.metrics {
+        return next.run(request).await;
+    }
+    // The router's pattern, never the raw path: no client can mint new series.
+    let pattern = observer
+        .metrics
+        .then(|| request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned());
+    let method = request.method().clone();
+    let note = call.map(|_| {
+        let note = Note::default();
+        request.extensions_mut().insert(note.clone());
+        note
+    });
+    let client = match (call, &observer.access) {
+        (Some(_), Some(_)) => request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| {
+            crate::throttle::client_address(*peer, request.headers(), &observer.trusted_proxies)
+        }),
+        _ => None,
+    };
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let latency = started.elapsed();
+    let note = note.and_then(|note| note.take());
+    if let Some(route) = call {
+        let request_id = response.headers().get(&crate::http::REQUEST_ID).cloned();
+        observer.keep(route, note.as_ref(), response.status(), request_id, latency, client).await;
+    }
+    if let Some(pattern) = pattern {
+        crate::metrics::request(pattern, &method, response.status(), latency);
+        if let (Some(route), Some(note)) = (call, &note)
+            && note.token.accepted()
+            && let Some(orders) = note.orders
+        {
+            crate::metrics::lookup(route.as_str(), orders);
+        }
+    }
+    response
+}
+
+impl Observer {
+    /// The call to the inspector, and, when its token was accepted, to the access log.
+    async fn keep(
+        &self,
+        route: CallRoute,
+        note: Option<&CallNote>,
+        status: StatusCode,
+        request_id: Option<HeaderValue>,
+        latency: std::time::Duration,
+        client: Option<IpAddr>,
+    ) {
+        let Some(note) = note else {
+            self.inspector.refused_before_the_check();
+            return;
+        };
+        self.inspector.keep(route, note, status, latency, request_id);
+        if note.token.accepted()
+            && let Some(access) = &self.access
+        {
+            access.record(route, note, status, client).await;
+        }
+    }
+}
