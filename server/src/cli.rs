@@ -12,6 +12,7 @@ use belco::secret::{Secret, TokenSet, generate_token};
 use belco::store::{Store, WriteCounts};
 use leptos::config::LeptosOptions;
 
+use crate::calls::printable;
 use crate::config::Config;
 use crate::state::AppState;
 
@@ -455,7 +456,8 @@ async fn deliveries(config: &Config, failed_only: bool) -> CliResult {
     Ok(())
 }
 
-/// The deliveries as `belco-panel deliveries` prints them.
+/// The deliveries as `belco-panel deliveries` prints them; the last answer is the receiver's
+/// text, so it is made printable.
 fn deliveries_table(deliveries: &[belco::store::Delivery], failed_only: bool) -> String {
     let mut out = format!(
         "{:<26} {:<20} {:<24} {:<9} {:>8}  {}\n",
@@ -466,7 +468,7 @@ fn deliveries_table(deliveries: &[belco::store::Delivery], failed_only: bool) ->
         let last = match (&d.last_error, d.state) {
             (_, belco::store::DeliveryState::Delivered) => format!("{status}delivered"),
             (None, _) => "not attempted yet".to_owned(),
-            (Some(error), _) => error.clone(),
+            (Some(error), _) => printable(error),
         };
         let next = match d.state {
             belco::store::DeliveryState::Pending => {
@@ -476,8 +478,8 @@ fn deliveries_table(deliveries: &[belco::store::Delivery], failed_only: bool) ->
         };
         out.push_str(&format!(
             "{:<26} {:<20} {:<24} {:<9} {:>8}  {last}{next}\n",
-            d.id,
-            d.form_id,
+            printable(&d.id),
+            printable(&d.form_id),
             belco::time::format_instant(d.created_at),
             d.state.as_str(),
             d.attempts,
@@ -508,7 +510,8 @@ async fn retry_deliveries(config: &Config, which: &belco::store::RetryWhich) -> 
     Ok(())
 }
 
-/// The records as `belco-panel access` prints them.
+/// The records as `belco-panel access` prints them; their texts came with requests, so they are
+/// made printable.
 fn access_table(records: &[belco::store::AccessRecord], retention: Duration) -> String {
     let mut out = format!(
         "{:<24} {:<10} {:>6} {:<39} {:>6}  {}\n",
@@ -518,11 +521,11 @@ fn access_table(records: &[belco::store::AccessRecord], retention: Duration) -> 
         out.push_str(&format!(
             "{:<24} {:<10} {:>6} {:<39} {:>6}  {}\n",
             belco::time::format_instant(r.at),
-            r.route,
+            printable(&r.route),
             r.status,
-            r.client,
+            printable(&r.client),
             r.orders.map_or("-".into(), |n| n.to_string()),
-            r.outcome
+            printable(&r.outcome)
         ));
     }
     if records.is_empty() {
@@ -692,5 +695,23 @@ mod tests {
             done.starts_with("Imported 12 orders from orders.json in 1.5 s.") && done.contains("Skipped 3"),
             "{done}"
         );
+    }
+
+    #[test]
+    fn the_access_table_prints_no_controls_from_a_request() {
+        let hostile = "\u{1b}[2J\u{1b}]8;;http://evil\u{7}x\u{9b}\u{202E}\r\n\t";
+        let record = belco::store::AccessRecord {
+            at: 0,
+            route: hostile.into(),
+            email_hash: None,
+            phone_hash: None,
+            orders: None,
+            client: hostile.into(),
+            status: 400,
+            outcome: hostile.into(),
+        };
+        let out = access_table(&[record], Duration::from_secs(86_400));
+        assert_eq!(out.lines().count(), 2, "{out:?}");
+        assert!(out.chars().all(|c| c == '\n' || (!c.is_control() && c != '\u{202E}')), "{out:?}");
     }
 }

@@ -18,6 +18,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+use crate::calls::printable;
 use crate::config::Config;
 
 /// A customer nobody has: the orders API must answer it with an empty list.
@@ -57,12 +58,13 @@ impl Report {
             }
             out.push('\n');
         }
+        // A verdict may quote the server's answers or a receiver's error: made printable.
         for (name, verdict) in &self.checks {
             let _ = match verdict {
-                Verdict::Pass(what) => writeln!(out, "  PASS  {name:<20} {what}"),
-                Verdict::Skip(why) => writeln!(out, "  SKIP  {name:<20} {why}"),
+                Verdict::Pass(what) => writeln!(out, "  PASS  {name:<20} {}", printable(what)),
+                Verdict::Skip(why) => writeln!(out, "  SKIP  {name:<20} {}", printable(why)),
                 Verdict::Fail { reason, fix } => {
-                    writeln!(out, "  FAIL  {name:<20} {reason}\n        {:<20} fix: {fix}", "")
+                    writeln!(out, "  FAIL  {name:<20} {}\n        {:<20} fix: {fix}", printable(reason), "")
                 }
             };
         }
