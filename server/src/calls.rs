@@ -167,19 +167,21 @@ pub async fn list(_: Authorized<ShopToken>, State(listing): State<Listing>) -> R
 }
 
 /// `john.doe@example.com` → `j•••@e•••.com`: enough to tell customers apart, not to read one.
+/// What is kept is the caller's text, so it is made [`printable`].
 pub fn mask_email(email: &str) -> String {
     let email = email.trim();
     let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
     match email.rsplit_once('@') {
         Some((local, domain)) => {
             let tld = domain.rsplit_once('.').map(|(_, tld)| format!(".{tld}")).unwrap_or_default();
-            format!("{}•••@{}•••{tld}", first(local), first(domain))
+            printable(&format!("{}•••@{}•••{tld}", first(local), first(domain)))
         }
-        None => format!("{}•••", first(email)),
+        None => printable(&format!("{}•••", first(email))),
     }
 }
 
-/// `+31612345678` → `+31•••78`: the first three and last two characters of what was sent.
+/// `+31612345678` → `+31•••78`: the first three and last two characters of what was sent,
+/// made [`printable`].
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.trim().chars().filter(|c| !c.is_whitespace()).collect();
     if chars.len() <= 5 {
@@ -187,11 +189,12 @@ pub fn mask_phone(phone: &str) -> String {
     }
     let head: String = chars[..3].iter().collect();
     let tail: String = chars[chars.len() - 2..].iter().collect();
-    format!("{head}•••{tail}")
+    printable(&format!("{head}•••{tail}"))
 }
 
 /// The calls as `belco-panel calls` prints them, newest first, and how many were refused before
-/// their token was read.
+/// their token was read. Every text is made [`printable`]: it came from a caller, or from a
+/// server that may not be this version of belco-panel.
 pub fn table(calls: &[Call], unchecked: u64) -> String {
     let mut out = format!(
         "{:<24} {:<10} {:>6} {:>9} {:<11} {:<30} {:>6}  {}\n",
@@ -200,14 +203,14 @@ pub fn table(calls: &[Call], unchecked: u64) -> String {
     for call in calls {
         out.push_str(&format!(
             "{:<24} {:<10} {:>6} {:>9.2} {:<11} {:<30} {:>6}  {}\n",
-            call.at,
-            call.route,
+            printable(&call.at),
+            printable(&call.route),
             call.status,
             call.latency_ms,
-            call.token,
-            call.customer.as_deref().unwrap_or("-"),
+            printable(&call.token),
+            printable(call.customer.as_deref().unwrap_or("-")),
             call.orders.map_or("-".into(), |n| n.to_string()),
-            call.outcome
+            printable(&call.outcome)
         ));
     }
     if calls.is_empty() {
@@ -220,6 +223,38 @@ pub fn table(calls: &[Call], unchecked: u64) -> String {
         ));
     }
     out
+}
+
+/// `text` as it may be shown on a terminal (or a page): each character that could act instead of
+/// being read is replaced by `�`. Those are the controls (C0 with TAB, CR and LF, DEL, C1: the
+/// start of escape sequences such as `ESC [ 31 m` or OSC 8 links), the bidi controls that reorder
+/// what follows (U+202A–U+202E, U+2066–U+2069, and the marks), and the invisible ones (zero
+/// width, soft hyphen, BOM, tags), which can make two different texts look the same.
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if acts(c) { '\u{FFFD}' } else { c }).collect()
+}
+
+/// Whether `c` is a control, a bidi control or an invisible format character.
+fn acts(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
 }
 
 #[cfg(test)]
@@ -278,5 +313,59 @@ mod tests {
         assert_eq!(listing.refused[0].request_id, (10 + 2_999).to_string());
         assert_eq!(listing.refused[0].outcome, "refused: the token is not one of BELCO_TOKENS");
         assert_eq!((listing.refused_total, listing.refused_before_the_token_check), (3_000, 1));
+    }
+
+    #[test]
+    fn nothing_that_acts_on_a_terminal_is_printed() {
+        assert_eq!(printable("Jan de Vries, café ✓ •••"), "Jan de Vries, café ✓ •••");
+        assert_eq!(printable("a\u{1b}[31mred"), "a\u{FFFD}[31mred");
+        assert_eq!(
+            printable("\u{1b}]8;;http://evil\u{07}x\u{1b}]8;;\u{1b}\\"),
+            "\u{FFFD}]8;;http://evil\u{FFFD}x\u{FFFD}]8;;\u{FFFD}\\"
+        );
+        assert_eq!(printable("\u{9b}31m\u{85}\u{9d}"), "\u{FFFD}31m\u{FFFD}\u{FFFD}");
+        assert_eq!(printable("a\tb\r\nc\u{7f}\u{0}"), "a\u{FFFD}b\u{FFFD}\u{FFFD}c\u{FFFD}\u{FFFD}");
+        for c in [
+            '\u{202A}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{200E}',
+            '\u{200B}',
+            '\u{200D}',
+            '\u{FEFF}',
+            '\u{2028}',
+            '\u{E0041}',
+        ] {
+            assert_eq!(printable(&format!("x{c}y")), "x\u{FFFD}y", "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn a_hostile_identifier_is_masked_printable() {
+        let masked = mask_email("\u{1b}[31m@\u{202E}x.c\u{1b}]8;;http://evil\u{07}.com\u{9b}");
+        assert_eq!(masked, "\u{FFFD}•••@\u{FFFD}•••.com\u{FFFD}");
+        assert_eq!(mask_email("a\u{1b}[31m"), "a•••");
+        assert_eq!(mask_email("\u{202E}moc.x"), "\u{FFFD}•••");
+        assert_eq!(mask_phone("\u{1b}[2J+316123\u{07}8"), "\u{FFFD}[2•••\u{FFFD}8");
+    }
+
+    #[test]
+    fn the_table_prints_no_controls_from_a_call_or_a_server() {
+        let hostile = "\u{1b}[2J\u{9b}\u{202E}\r\n\t\u{200B}";
+        let call = Call {
+            at: hostile.into(),
+            request_id: hostile.into(),
+            route: hostile.into(),
+            status: 200,
+            latency_ms: 1.0,
+            token: hostile.into(),
+            customer: Some(hostile.into()),
+            orders: None,
+            outcome: hostile.into(),
+        };
+        let out = table(&[call], 0);
+        assert_eq!(out.lines().count(), 2, "{out:?}");
+        assert!(out.chars().all(|c| c == '\n' || !acts(c)), "{out:?}");
     }
 }

@@ -12,6 +12,7 @@ use belco::secret::{Secret, TokenSet, generate_token};
 use belco::store::{Store, WriteCounts};
 use leptos::config::LeptosOptions;
 
+use crate::calls::printable;
 use crate::config::Config;
 use crate::state::AppState;
 
@@ -466,7 +467,8 @@ async fn deliveries(config: &Config, failed_only: bool) -> CliResult {
     Ok(())
 }
 
-/// The deliveries as `belco-panel deliveries` prints them.
+/// The deliveries as `belco-panel deliveries` prints them; the last answer is the receiver's
+/// text, so it is made printable.
 fn deliveries_table(deliveries: &[belco::store::Delivery], failed_only: bool) -> String {
     let mut out = format!(
         "{:<26} {:<20} {:<24} {:<9} {:>8}  {}\n",
@@ -477,7 +479,7 @@ fn deliveries_table(deliveries: &[belco::store::Delivery], failed_only: bool) ->
         let last = match (&d.last_error, d.state) {
             (_, belco::store::DeliveryState::Delivered) => format!("{status}delivered"),
             (None, _) => "not attempted yet".to_owned(),
-            (Some(error), _) => error.clone(),
+            (Some(error), _) => printable(error),
         };
         let next = match d.state {
             belco::store::DeliveryState::Pending => {
@@ -487,8 +489,8 @@ fn deliveries_table(deliveries: &[belco::store::Delivery], failed_only: bool) ->
         };
         out.push_str(&format!(
             "{:<26} {:<20} {:<24} {:<9} {:>8}  {last}{next}\n",
-            d.id,
-            d.form_id,
+            printable(&d.id),
+            printable(&d.form_id),
             belco::time::format_instant(d.created_at),
             d.state.as_str(),
             d.attempts,
@@ -519,7 +521,8 @@ async fn retry_deliveries(config: &Config, which: &belco::store::RetryWhich) -> 
     Ok(())
 }
 
-/// The records as `belco-panel access` prints them.
+/// The records as `belco-panel access` prints them; their texts came with requests, so they are
+/// made printable.
 fn access_table(records: &[belco::store::AccessRecord], retention: Duration) -> String {
     let mut out = format!(
         "{:<24} {:<10} {:>6} {:<39} {:>6}  {}\n",
@@ -529,11 +532,11 @@ fn access_table(records: &[belco::store::AccessRecord], retention: Duration) -> 
         out.push_str(&format!(
             "{:<24} {:<10} {:>6} {:<39} {:>6}  {}\n",
             belco::time::format_instant(r.at),
-            r.route,
+            printable(&r.route),
             r.status,
-            r.client,
+            printable(&r.client),
             r.orders.map_or("-".into(), |n| n.to_string()),
-            r.outcome
+            printable(&r.outcome)
         ));
     }
     if records.is_empty() {
@@ -597,9 +600,16 @@ async fn calls(leptos_options: &LeptosOptions, base: Option<&str>) -> CliResult 
     let Some(token) = crate::doctor::first_token() else {
         return Err("BELCO_TOKENS is not set: `calls` asks the server with one of its tokens".into());
     };
+    let local = base.is_none();
     let base = crate::doctor::base_url(leptos_options.site_addr, base);
     let url = url::Url::parse_with_params(&format!("{base}/api/inspector/calls"), [("token", token.as_str())])
         .map_err(|e| format!("{base} is not a URL: {e}"))?;
+    // This machine's own address (the default) is asked as it is; any other only where the token
+    // does not cross a network in clear.
+    if !local {
+        crate::doctor::token_may_go_to(&url)
+            .map_err(|why| format!("not asking {base}: {why}, or run `belco-panel calls` on the server's machine"))?;
+    }
     // Errors name the base, never the URL: it carries the token.
     let client = crate::doctor::http_client()?;
     let response = client.get(url).send().await.map_err(|e| format!("cannot reach {base}: {}", e.without_url()))?;
@@ -705,5 +715,23 @@ mod tests {
             done.starts_with("Imported 12 orders from orders.json in 1.5 s.") && done.contains("Skipped 3"),
             "{done}"
         );
+    }
+
+    #[test]
+    fn the_access_table_prints_no_controls_from_a_request() {
+        let hostile = "\u{1b}[2J\u{1b}]8;;http://evil\u{7}x\u{9b}\u{202E}\r\n\t";
+        let record = belco::store::AccessRecord {
+            at: 0,
+            route: hostile.into(),
+            email_hash: None,
+            phone_hash: None,
+            orders: None,
+            client: hostile.into(),
+            status: 400,
+            outcome: hostile.into(),
+        };
+        let out = access_table(&[record], Duration::from_secs(86_400));
+        assert_eq!(out.lines().count(), 2, "{out:?}");
+        assert!(out.chars().all(|c| c == '\n' || (!c.is_control() && c != '\u{202E}')), "{out:?}");
     }
 }

@@ -4,7 +4,8 @@
 //! so run it where the server runs, with the server's settings.
 //!
 //! It sends what Belco sends: the orders API and the frame with the first token of
-//! `BELCO_TOKENS`, once more with a made-up token, and an unsigned push. Nothing is written
+//! `BELCO_TOKENS` (only over https or to this machine: see [`token_may_go_to`]), once more with
+//! a made-up token, and an unsigned push. Nothing is written
 //! (the database check's write is rolled back); the two refused calls count against this
 //! machine's failed-token budget like any others (two of `BELCO_TOKEN_FAILURES_PER_MINUTE`).
 //! With the database checked, it says whether any form webhook delivery has failed.
@@ -18,6 +19,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+use crate::calls::printable;
 use crate::config::Config;
 
 /// A customer nobody has: the orders API must answer it with an empty list.
@@ -57,12 +59,13 @@ impl Report {
             }
             out.push('\n');
         }
+        // A verdict may quote the server's answers or a receiver's error: made printable.
         for (name, verdict) in &self.checks {
             let _ = match verdict {
-                Verdict::Pass(what) => writeln!(out, "  PASS  {name:<20} {what}"),
-                Verdict::Skip(why) => writeln!(out, "  SKIP  {name:<20} {why}"),
+                Verdict::Pass(what) => writeln!(out, "  PASS  {name:<20} {}", printable(what)),
+                Verdict::Skip(why) => writeln!(out, "  SKIP  {name:<20} {}", printable(why)),
                 Verdict::Fail { reason, fix } => {
-                    writeln!(out, "  FAIL  {name:<20} {reason}\n        {:<20} fix: {fix}", "")
+                    writeln!(out, "  FAIL  {name:<20} {}\n        {:<20} fix: {fix}", printable(reason), "")
                 }
             };
         }
@@ -114,6 +117,29 @@ pub fn base_url(site_addr: std::net::SocketAddr, base: Option<&str>) -> String {
 pub fn first_token() -> Option<String> {
     let list = std::env::var("BELCO_TOKENS").ok()?;
     list.split(',').map(str::trim).find(|t| !t.is_empty()).map(str::to_owned)
+}
+
+/// Whether the shop token may be sent to `url`: over https to anywhere, and over plain http only
+/// to this machine (127.0.0.0/8, ::1 or `localhost`), where it does not cross a network. Decided
+/// on the host as the `url` crate parsed it, the one the request goes to, so that
+/// `127.0.0.1.evil.example` or `127.0.0.1@evil.example` is another machine. Otherwise the sentence
+/// says why not. The default base, this machine's `LEPTOS_SITE_ADDR`, needs no asking.
+pub fn token_may_go_to(url: &url::Url) -> Result<(), String> {
+    let this_machine = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name == "localhost",
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if this_machine => Ok(()),
+        "http" => Err(format!(
+            "the token would cross the network in clear over http to {}; give the https URL",
+            url.host_str().unwrap_or("another machine")
+        )),
+        scheme => Err(format!("{scheme}: is not http or https; give the https URL")),
+    }
 }
 
 /// The CLI's HTTP client: a 10 s timeout, no redirects. Certificates are checked against the
@@ -175,7 +201,9 @@ impl Doctor<'_> {
             return;
         };
         let https = url.scheme() == "https";
-        let loopback = local || matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        // The token goes only where it does not cross a network in clear.
+        let token_gate = if local { Ok(()) } else { token_may_go_to(&url) };
+        let loopback = !https && token_gate.is_ok();
 
         // Reachable, and over https with a valid certificate when the URL says so.
         match self.get("/healthz").await {
@@ -234,7 +262,7 @@ impl Doctor<'_> {
                 Verdict::Skip("http on this machine; Belco needs the https address (BELCO_PUBLIC_URL)".into())
             } else {
                 fail(
-                    "plain http: Belco's page is https, so the browser blocks an http frame, and the token crosses the network in clear",
+                    "plain http: Belco's page is https, so the browser blocks an http frame, and the token would cross the network in clear (the doctor does not send it)",
                     "put belco-panel behind a TLS proxy (README, Deployment) and give its https URL",
                 )
             },
@@ -268,6 +296,9 @@ impl Doctor<'_> {
             );
             return self.push_and_database(local).await;
         };
+        if let Err(why) = token_gate {
+            return self.token_not_sent(&why, local).await;
+        }
         let orders = self.get(&format!("/api/v1.0/orders?token={}&email={NOBODY}", encode(token))).await;
         match &orders {
             Ok(answer) if answer.status == StatusCode::OK => {
@@ -283,20 +314,7 @@ impl Doctor<'_> {
             Ok(answer) => self.check("token accepted", fail(format!("the orders API answered {}", answer.status.as_u16()), "see the server's log")),
             Err(e) => self.check("token accepted", fail(e.clone(), "see `reachable`")),
         }
-        let made_up = generate_token();
-        match self.get(&format!("/api/v1.0/orders?token={made_up}&email={NOBODY}")).await {
-            Ok(answer) if answer.status == StatusCode::UNAUTHORIZED => {
-                self.check("wrong token refused", Verdict::Pass("a made-up token gets 401".into()));
-            }
-            Ok(answer) => self.check(
-                "wrong token refused",
-                fail(
-                    format!("a made-up token got {}: anyone could read the orders", answer.status.as_u16()),
-                    "set BELCO_TOKENS on the server",
-                ),
-            ),
-            Err(e) => self.check("wrong token refused", fail(e, "see `reachable`")),
-        }
+        self.wrong_token_refused().await;
 
         // The orders answer, in Belco's shape.
         match orders {
@@ -332,6 +350,41 @@ impl Doctor<'_> {
             Err(e) => self.check("frame headers", fail(e, "see `reachable`")),
         }
         self.push_and_database(local).await;
+    }
+
+    /// The checks that would send the token, when it may not go to this base: the token's one
+    /// fails with why (Belco could not use this URL either), the ones that need it are skipped;
+    /// the made-up token, the push and the database are checked as usual.
+    async fn token_not_sent(&mut self, why: &str, local: bool) {
+        self.check(
+            "token accepted",
+            fail(
+                format!("not sent: {why}"),
+                "put belco-panel behind a TLS proxy (README, Deployment) and give its https URL, or run the doctor on the server's machine without a URL",
+            ),
+        );
+        self.wrong_token_refused().await;
+        self.check("orders shape", Verdict::Skip("needs an accepted token".into()));
+        self.check("frame headers", Verdict::Skip("not asked: the frame's URL carries the token".into()));
+        self.push_and_database(local).await;
+    }
+
+    /// A made-up token (never the shop's, so it may go anywhere) is refused.
+    async fn wrong_token_refused(&mut self) {
+        let made_up = generate_token();
+        match self.get(&format!("/api/v1.0/orders?token={made_up}&email={NOBODY}")).await {
+            Ok(answer) if answer.status == StatusCode::UNAUTHORIZED => {
+                self.check("wrong token refused", Verdict::Pass("a made-up token gets 401".into()));
+            }
+            Ok(answer) => self.check(
+                "wrong token refused",
+                fail(
+                    format!("a made-up token got {}: anyone could read the orders", answer.status.as_u16()),
+                    "set BELCO_TOKENS on the server",
+                ),
+            ),
+            Err(e) => self.check("wrong token refused", fail(e, "see `reachable`")),
+        }
     }
 
     async fn push_and_database(&mut self, local: bool) {
@@ -538,5 +591,49 @@ mod tests {
         );
         assert!(orders_shape(r#"{"order":[]}"#).is_err());
         assert!(orders_shape("<html>").unwrap_err().contains("not JSON"));
+    }
+
+    fn may_go(url: &str) -> Result<(), String> {
+        token_may_go_to(&url::Url::parse(url).expect("a URL"))
+    }
+
+    #[test]
+    fn the_token_goes_over_https_or_to_this_machine_only() {
+        for ok in [
+            "http://127.0.0.1:3000",
+            "http://127.5.6.7",
+            "http://[::1]:3000/",
+            "http://localhost:3000",
+            "http://LOCALHOST",
+            "http://0x7f.1",
+            "https://panel.shop.example",
+            "https://192.0.2.7:8443",
+            "https://[2001:db8::1]",
+        ] {
+            assert_eq!(may_go(ok), Ok(()), "{ok}");
+        }
+        for refused in [
+            "http://panel.shop.example",
+            "http://192.0.2.7:3000",
+            "http://[2001:db8::1]",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example",
+            "http://[::ffff:127.0.0.1]",
+            "http://127.0.0.1@evil.example",
+            "http://localhost:x@evil.example:3000",
+            "http://evil.example#@127.0.0.1",
+            "http://evil.example?@localhost",
+            "http://0.0.0.0:3000",
+            "ftp://127.0.0.1",
+        ] {
+            let why = may_go(refused).expect_err(refused);
+            assert!(why.contains("give the https URL"), "{refused}: {why}");
+        }
+        assert!(may_go("http://127.0.0.1@evil.example").is_err_and(|why| why.contains(" to evil.example;")));
+        let why = may_go("http://panel.shop.example:3000").expect_err("http");
+        assert_eq!(
+            why,
+            "the token would cross the network in clear over http to panel.shop.example; give the https URL"
+        );
     }
 }
