@@ -181,7 +181,7 @@ pub async fn record(State(log): State<Arc<AccessLog>>, request: Request, next: N
     let client = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| crate::throttle::client_address(*peer, request.headers(), &log.trusted_proxies));
+        .and_then(|ConnectInfo(peer)| crate::throttle::client_address(*peer, request.headers(), &log.trusted_proxies));
     let mut response = next.run(request).await;
     let status = response.status();
     let Some(note) = response.extensions_mut().get_mut::<CallNote>() else { return response };
