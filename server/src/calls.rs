@@ -184,6 +184,8 @@ pub(crate) fn outcome(status: StatusCode, orders: Option<usize>, reason: Option<
 pub struct Listing {
     pub config: Arc<Config>,
     pub inspector: Arc<Inspector>,
+    /// Requests forwarded by a proxy not in `BELCO_TRUSTED_PROXIES` (for `belco-panel doctor`).
+    pub untrusted_proxy: Arc<crate::throttle::ProxySightings>,
 }
 
 /// `GET /api/inspector/calls?token=…`: the calls kept, newest first, to a holder of a shop token.
@@ -194,7 +196,14 @@ pub async fn list(State(listing): State<Listing>, uri: Uri) -> Result<Response, 
     }
     let calls = listing.inspector.calls();
     let unchecked = listing.inspector.unchecked();
-    let listing = json!({ "capacity": CAPACITY, "calls": calls, "refused_before_the_token_check": unchecked });
+    let untrusted_proxy = listing
+        .untrusted_proxy
+        .seen()
+        .map(|(peer, requests)| json!({ "peer": peer.to_string(), "requests": requests }));
+    let listing = json!({
+        "capacity": CAPACITY, "calls": calls, "refused_before_the_token_check": unchecked,
+        "untrusted_proxy": untrusted_proxy,
+    });
     Ok(crate::http::no_store(Json(listing).into_response()))
 }
 

@@ -49,13 +49,16 @@ pub use state::AppState;
 ///
 /// From the outside in: the metrics (every answer counted, refusals included), the inspector
 /// (Belco's calls, with their request ids), the access log (when `state.access` is set), security headers
-/// and the log (so every answer below gets them), the concurrency limit and request timeout,
-/// then the failed-token throttle.
+/// and the log (so every answer below gets them), the concurrency limits (per client address,
+/// then in all) and request timeout, then the failed-token throttle. The throttle and the
+/// per-client limit share one [`throttle::Throttle`], so they name clients alike; it also notes
+/// requests forwarded by an untrusted proxy, which the inspector's listing shows.
 pub fn app(state: AppState) -> Router {
     let access = state.access.clone();
     let limits = &state.config.limits;
     let throttle = throttle::Throttle::new(limits.token_failures_per_minute, limits.trusted_proxies.clone());
-    let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout);
+    let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout)
+        .per_client(limits.max_requests_per_client, throttle.clone());
     let security = http::SecurityHeaders::new(&state.config.belco_origin);
     let health = Router::new()
         .route("/health", get(http::health))
@@ -67,7 +70,11 @@ pub fn app(state: AppState) -> Router {
         metrics::record_build_info(state.store.backend());
     }
     let inspector = calls::Inspector::new();
-    let listing = calls::Listing { config: state.config.clone(), inspector: inspector.clone() };
+    let listing = calls::Listing {
+        config: state.config.clone(),
+        inspector: inspector.clone(),
+        untrusted_proxy: throttle.sightings(),
+    };
     let inspect = Router::new().route("/api/inspector/calls", get(calls::list)).with_state(listing);
     // On the main address only when it has no address of its own.
     let scrape = match (&state.config.metrics_token, state.config.metrics_addr) {
