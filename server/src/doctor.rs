@@ -7,7 +7,8 @@
 //! `BELCO_TOKENS`, once more with a made-up token, and an unsigned push. Nothing is written
 //! (the database check's write is rolled back); the two refused calls count against this
 //! machine's failed-token budget like any others (two of `BELCO_TOKEN_FAILURES_PER_MINUTE`).
-//! With the database checked, it says whether any form webhook delivery has failed.
+//! With the database checked, it says whether any form webhook delivery has failed. It asks the
+//! inspector whether requests came through a proxy that is not trusted (`BELCO_TRUSTED_PROXIES`).
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -331,7 +332,25 @@ impl Doctor<'_> {
             ),
             Err(e) => self.check("frame headers", fail(e, "see `reachable`")),
         }
+        let verdict = self.proxy(token).await;
+        self.check("trusted proxy", verdict);
         self.push_and_database(local).await;
+    }
+
+    /// Whether requests reach the server through a proxy it does not trust: then every client
+    /// behind it is one address to the failed-token throttle and the per-client cap, and one
+    /// agent's typos lock out the whole office. The server notes such requests; the inspector's
+    /// listing says so (`untrusted_proxy`).
+    async fn proxy(&self, token: &str) -> Verdict {
+        let answer = match self.get(&format!("/api/inspector/calls?token={}", encode(token))).await {
+            Ok(answer) if answer.status == StatusCode::OK => answer,
+            Ok(answer) => return Verdict::Skip(format!("the inspector answered {}", answer.status.as_u16())),
+            Err(e) => return Verdict::Skip(format!("cannot ask the inspector: {e}")),
+        };
+        let Ok(listing) = serde_json::from_str::<Value>(&answer.body) else {
+            return Verdict::Skip("the inspector's answer is not JSON".into());
+        };
+        untrusted_proxy(&listing)
     }
 
     async fn push_and_database(&mut self, local: bool) {
@@ -439,6 +458,24 @@ impl Doctor<'_> {
     }
 }
 
+/// The verdict on the inspector listing's `untrusted_proxy` (`null`, or `{"peer", "requests"}`).
+fn untrusted_proxy(listing: &Value) -> Verdict {
+    let Some(seen) = listing.get("untrusted_proxy") else {
+        return Verdict::Skip("this server does not say whether a proxy forwards to it (an older version)".into());
+    };
+    let requests = seen.get("requests").and_then(Value::as_u64).unwrap_or(0);
+    match seen.get("peer").and_then(Value::as_str) {
+        Some(peer) if requests > 0 => fail(
+            format!(
+                "{requests} requests came through {peer} with X-Forwarded-For, a proxy not in BELCO_TRUSTED_PROXIES: \
+                 every client behind it counts as that one address (failed tokens, requests at once)"
+            ),
+            format!("set BELCO_TRUSTED_PROXIES={peer} on the server (and restart it)"),
+        ),
+        _ => Verdict::Pass("no request came through a proxy that is not trusted".into()),
+    }
+}
+
 /// The headers Belco's page needs on the frame (the names they go by, what each should say).
 fn frame_headers(headers: &HeaderMap, origin: &str) -> Verdict {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -538,5 +575,15 @@ mod tests {
         );
         assert!(orders_shape(r#"{"order":[]}"#).is_err());
         assert!(orders_shape("<html>").unwrap_err().contains("not JSON"));
+    }
+
+    #[test]
+    fn an_untrusted_proxy_fails_with_the_address_to_trust() {
+        let verdict = untrusted_proxy(&serde_json::json!({"untrusted_proxy": {"peer": "10.0.0.5", "requests": 12}}));
+        let Verdict::Fail { reason, fix } = verdict else { panic!("{verdict:?}") };
+        assert!(reason.starts_with("12 requests came through 10.0.0.5"), "{reason}");
+        assert_eq!(fix, "set BELCO_TRUSTED_PROXIES=10.0.0.5 on the server (and restart it)");
+        assert!(matches!(untrusted_proxy(&serde_json::json!({"untrusted_proxy": null})), Verdict::Pass(_)));
+        assert!(matches!(untrusted_proxy(&serde_json::json!({"calls": []})), Verdict::Skip(_)));
     }
 }
