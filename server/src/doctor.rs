@@ -299,6 +299,7 @@ impl Doctor<'_> {
             Err(e) => self.check("wrong token refused", fail(e, "see `reachable`")),
         }
 
+        let accepted = matches!(&orders, Ok(answer) if answer.status == StatusCode::OK);
         // The orders answer, in Belco's shape.
         match orders {
             Ok(answer) if answer.status == StatusCode::OK => {
@@ -332,7 +333,9 @@ impl Doctor<'_> {
             ),
             Err(e) => self.check("frame headers", fail(e, "see `reachable`")),
         }
-        let verdict = self.proxy(token).await;
+        // Asked only with a token the server accepts: a refused one would spend another of this
+        // machine's failed-token budget.
+        let verdict = if accepted { self.proxy(token).await } else { Verdict::Skip("needs an accepted token".into()) };
         self.check("trusted proxy", verdict);
         self.push_and_database(local).await;
     }

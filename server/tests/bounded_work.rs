@@ -380,3 +380,25 @@ async fn the_doctor_names_a_proxy_that_is_not_trusted() {
     );
     assert!(said.contains("fix: set BELCO_TRUSTED_PROXIES=127.0.0.5 on the server"), "{said}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_is_closed_after_the_header_timeout() {
+    let app = TestApp::with(Backend::Sqlite, |vars| {
+        vars.insert("BELCO_HEADER_TIMEOUT".into(), "1s".into());
+    })
+    .await;
+    let addr = serve(&app).await;
+    // One that never sends a byte, and one that goes idle after an answer (keep-alive).
+    let mut silent = connect_from("127.0.0.1", addr).await;
+    let mut kept = connect_from("127.0.0.1", addr).await;
+    kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    let first = answer(&mut kept, Duration::from_secs(5)).await.unwrap_or_default();
+    assert_eq!(status_of(&first), 200, "{first}");
+    let started = Instant::now();
+    for stream in [&mut silent, &mut kept] {
+        let mut rest = Vec::new();
+        let end = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
+        assert!(end.is_ok(), "an idle connection is still open after 5 s");
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "closed after {:?}", started.elapsed());
+}
