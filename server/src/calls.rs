@@ -153,6 +153,8 @@ pub(crate) fn outcome(status: StatusCode, orders: Option<usize>, reason: Option<
 pub struct Listing {
     pub config: Arc<Config>,
     pub inspector: Arc<Inspector>,
+    /// Requests forwarded by a proxy not in `BELCO_TRUSTED_PROXIES` (for `belco-panel doctor`).
+    pub untrusted_proxy: Arc<crate::throttle::ProxySightings>,
 }
 
 impl FromRef<Listing> for Arc<Config> {
@@ -161,9 +163,18 @@ impl FromRef<Listing> for Arc<Config> {
     }
 }
 
-/// `GET /api/inspector/calls?token=…`: the calls kept, newest first, to a holder of a shop token.
+/// `GET /api/inspector/calls?token=…`: the calls kept, newest first, to a holder of a shop token,
+/// and whether requests arrived through a proxy not trusted (`untrusted_proxy`, for the doctor).
 pub async fn list(_: Authorized<ShopToken>, State(listing): State<Listing>) -> Response {
-    crate::http::no_store(Json(listing.inspector.listing()).into_response())
+    let untrusted_proxy = listing
+        .untrusted_proxy
+        .seen()
+        .map(|(peer, requests)| serde_json::json!({ "peer": peer.to_string(), "requests": requests }));
+    let mut answer = serde_json::to_value(listing.inspector.listing()).unwrap_or_default();
+    if let Some(fields) = answer.as_object_mut() {
+        fields.insert("untrusted_proxy".into(), untrusted_proxy.unwrap_or_default());
+    }
+    crate::http::no_store(Json(answer).into_response())
 }
 
 /// `john.doe@example.com` → `j•••@e•••.com`: enough to tell customers apart, not to read one.

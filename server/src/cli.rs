@@ -182,7 +182,7 @@ async fn connect(config: &Config) -> Result<Store, Box<dyn std::error::Error>> {
 /// into the database file and removes the `-wal` and `-shm` files.
 pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) -> CliResult {
     let addr = leptos_options.site_addr;
-    let header_timeout = config.limits.header_timeout;
+    let connections = crate::serve::Connections::from(&config.limits);
     let (access, writer) = match (&config.signer, config.access_log) {
         (Some(signer), true) => {
             let (log, writer) = crate::access::start(store.clone(), signer.clone(), config.access_retention);
@@ -211,12 +211,12 @@ pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) 
             let router = crate::metrics_router(&store, state.config.metrics_token.clone())
                 .layer(axum::middleware::from_fn_with_state(throttle, crate::throttle::failed_tokens));
             tracing::info!(addr = %metrics_addr, "metrics listening");
-            Some(tokio::spawn(crate::serve::run(metrics_listener, router, header_timeout, std::future::pending())))
+            Some(tokio::spawn(crate::serve::run_with(metrics_listener, router, connections, std::future::pending())))
         }
         None => None,
     };
     tracing::info!(%addr, "listening");
-    crate::serve::run(listener, crate::app(state), header_timeout, shutdown_signal()).await;
+    crate::serve::run_with(listener, crate::app(state), connections, shutdown_signal()).await;
     for task in [metrics, upkeep].into_iter().flatten() {
         task.abort();
     }

@@ -33,6 +33,23 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Requests served at once; the next one gets a 503 at once instead of queueing.
 pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 512;
+/// Requests in flight from one client address; the next gets a 429 at once. Far above what a
+/// support team behind one office address makes (40 agents loading frames, their files and notes
+/// at once: under 300 at the very worst), and half the global cap, so one address never takes
+/// every slot. Behind a proxy that is not in `BELCO_TRUSTED_PROXIES` every client is the proxy,
+/// so this is then a second global cap.
+pub const DEFAULT_MAX_REQUESTS_PER_CLIENT: usize = 256;
+/// How long a body read before authentication (a push's, a server function's) may take to
+/// arrive; then 408, counted as a failed token check. 2 MiB (the push default) in 10 s needs
+/// 1.7 Mbit/s; a shop's backend has more, and a note or a form is a few kilobytes.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the server waits for a client to take any of a response it is sending before it
+/// closes the connection (a client that stopped reading). Progress restarts the wait.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections open at once; the next waits (in the kernel's queue) until one closes. Below the
+/// usual 1,024 open files a service may hold, with room for the database and the log; above
+/// what 40 agents' browsers open (six each at most) with the global request cap.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 768;
 /// PostgreSQL: how long a request waits for a connection before it answers 503.
 pub const DEFAULT_DB_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
 /// PostgreSQL: the longest one statement may run (the server-side `statement_timeout`).
@@ -146,12 +163,19 @@ impl Webhooks {
 /// The limits that keep one client (or a storage outage) from holding the server
 /// (`BELCO_HEADER_TIMEOUT`, `BELCO_REQUEST_TIMEOUT`, `BELCO_MAX_CONCURRENT_REQUESTS`,
 /// `BELCO_DB_ACQUIRE_TIMEOUT`, `BELCO_DB_STATEMENT_TIMEOUT`, `BELCO_TOKEN_FAILURES_PER_MINUTE`,
-/// `BELCO_TRUSTED_PROXIES`).
+/// `BELCO_TRUSTED_PROXIES`, `BELCO_MAX_REQUESTS_PER_CLIENT`, `BELCO_BODY_TIMEOUT`,
+/// `BELCO_WRITE_TIMEOUT`, `BELCO_MAX_CONNECTIONS`).
 #[derive(Clone, Debug)]
 pub struct Limits {
     pub header_timeout: Duration,
     pub request_timeout: Duration,
     pub max_concurrent_requests: usize,
+    pub max_requests_per_client: usize,
+    /// The deadline of a body read before authentication; best below `request_timeout`, whose 503
+    /// otherwise comes first.
+    pub body_timeout: Duration,
+    pub write_timeout: Duration,
+    pub max_connections: usize,
     pub db_acquire_timeout: Duration,
     pub db_statement_timeout: Duration,
     pub token_failures_per_minute: u32,
@@ -165,6 +189,10 @@ impl Default for Limits {
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
+            max_requests_per_client: DEFAULT_MAX_REQUESTS_PER_CLIENT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             db_acquire_timeout: DEFAULT_DB_ACQUIRE_TIMEOUT,
             db_statement_timeout: DEFAULT_DB_STATEMENT_TIMEOUT,
             token_failures_per_minute: DEFAULT_TOKEN_FAILURES_PER_MINUTE,
@@ -180,6 +208,10 @@ impl Limits {
             header_timeout: duration(get, "BELCO_HEADER_TIMEOUT", d.header_timeout)?,
             request_timeout: duration(get, "BELCO_REQUEST_TIMEOUT", d.request_timeout)?,
             max_concurrent_requests: whole(get, "BELCO_MAX_CONCURRENT_REQUESTS", d.max_concurrent_requests, 100_000)?,
+            max_requests_per_client: whole(get, "BELCO_MAX_REQUESTS_PER_CLIENT", d.max_requests_per_client, 100_000)?,
+            body_timeout: duration(get, "BELCO_BODY_TIMEOUT", d.body_timeout)?,
+            write_timeout: duration(get, "BELCO_WRITE_TIMEOUT", d.write_timeout)?,
+            max_connections: whole(get, "BELCO_MAX_CONNECTIONS", d.max_connections, 1_000_000)?,
             db_acquire_timeout: duration(get, "BELCO_DB_ACQUIRE_TIMEOUT", d.db_acquire_timeout)?,
             db_statement_timeout: duration(get, "BELCO_DB_STATEMENT_TIMEOUT", d.db_statement_timeout)?,
             token_failures_per_minute: whole(
@@ -529,6 +561,13 @@ mod tests {
         assert_eq!(c.push_max_bytes, 2 * 1024 * 1024);
         assert!(c.limits.trusted_proxies.is_empty(), "no proxy is trusted by default");
         assert_eq!(c.limits.db_acquire_timeout, Duration::from_secs(1));
+        assert_eq!((c.limits.max_requests_per_client, c.limits.max_connections), (256, 768));
+        assert_eq!((c.limits.body_timeout, c.limits.write_timeout), (Duration::from_secs(10), Duration::from_secs(30)));
+        assert!(
+            c.limits.max_requests_per_client < c.limits.max_concurrent_requests,
+            "one address never holds every slot"
+        );
+        assert!(c.limits.body_timeout < c.limits.request_timeout, "a stalled body gets the deadline's 408, not a 503");
     }
 
     #[test]
@@ -552,9 +591,15 @@ mod tests {
             ("BELCO_DB_STATEMENT_TIMEOUT", "30s"),
             ("BELCO_TOKEN_FAILURES_PER_MINUTE", "3"),
             ("BELCO_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7,::1"),
+            ("BELCO_MAX_REQUESTS_PER_CLIENT", "32"),
+            ("BELCO_BODY_TIMEOUT", "3s"),
+            ("BELCO_WRITE_TIMEOUT", "2m"),
+            ("BELCO_MAX_CONNECTIONS", "4096"),
         ])
         .unwrap();
         let l = c.limits;
+        assert_eq!((l.max_requests_per_client, l.max_connections), (32, 4096));
+        assert_eq!((l.body_timeout, l.write_timeout), (Duration::from_secs(3), Duration::from_secs(120)));
         assert_eq!((l.header_timeout, l.request_timeout), (Duration::from_secs(5), Duration::from_secs(60)));
         assert_eq!((l.max_concurrent_requests, l.token_failures_per_minute), (64, 3));
         assert_eq!((l.db_acquire_timeout, l.db_statement_timeout), (Duration::from_secs(2), Duration::from_secs(30)));
@@ -592,6 +637,13 @@ mod tests {
             ("BELCO_TOKEN_FAILURES_PER_MINUTE", "none"),
             ("BELCO_TRUSTED_PROXIES", "10.0.0.0/8, my-proxy"),
             ("BELCO_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("BELCO_MAX_REQUESTS_PER_CLIENT", "0"),
+            ("BELCO_MAX_REQUESTS_PER_CLIENT", "many"),
+            ("BELCO_BODY_TIMEOUT", "0"),
+            ("BELCO_BODY_TIMEOUT", "soon"),
+            ("BELCO_WRITE_TIMEOUT", "8d"),
+            ("BELCO_MAX_CONNECTIONS", "0"),
+            ("BELCO_MAX_CONNECTIONS", "2000000"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).unwrap_err();

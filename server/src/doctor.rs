@@ -8,7 +8,8 @@
 //! a made-up token, and an unsigned push. Nothing is written
 //! (the database check's write is rolled back); the two refused calls count against this
 //! machine's failed-token budget like any others (two of `BELCO_TOKEN_FAILURES_PER_MINUTE`).
-//! With the database checked, it says whether any form webhook delivery has failed.
+//! With the database checked, it says whether any form webhook delivery has failed. It asks the
+//! inspector whether requests came through a proxy that is not trusted (`BELCO_TRUSTED_PROXIES`).
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -316,6 +317,7 @@ impl Doctor<'_> {
         }
         self.wrong_token_refused().await;
 
+        let accepted = matches!(&orders, Ok(answer) if answer.status == StatusCode::OK);
         // The orders answer, in Belco's shape.
         match orders {
             Ok(answer) if answer.status == StatusCode::OK => {
@@ -349,7 +351,36 @@ impl Doctor<'_> {
             ),
             Err(e) => self.check("frame headers", fail(e, "see `reachable`")),
         }
+        // Asked only with a token the server accepts: a refused one would spend another of this
+        // machine's failed-token budget.
+        let verdict = if accepted { self.proxy(token).await } else { Verdict::Skip("needs an accepted token".into()) };
+        self.check("trusted proxy", verdict);
+        let verdict = self.preview().await;
+        self.check("preview", verdict);
         self.push_and_database(local).await;
+    }
+
+    /// The preview (`/preview`) answers the preview's own token, `BELCO_PREVIEW_TOKEN`, when it
+    /// is on; it never takes a shop token, so none is tried (a refusal would spend another of
+    /// this machine's failed-token budget). Sent only where the shop token may go.
+    async fn preview(&self) -> Verdict {
+        let Some(token) = std::env::var("BELCO_PREVIEW_TOKEN").ok().filter(|t| !t.trim().is_empty()) else {
+            return Verdict::Skip("BELCO_PREVIEW_TOKEN is not set here".into());
+        };
+        match self.get(&format!("/preview?preview_token={}", encode(token.trim()))).await {
+            Ok(answer) if answer.status == StatusCode::OK => {
+                Verdict::Pass("on, and it opens with BELCO_PREVIEW_TOKEN (never with a shop token)".into())
+            }
+            Ok(answer) if answer.status == StatusCode::NOT_FOUND => {
+                Verdict::Skip("off on the server (BELCO_PREVIEW is off there)".into())
+            }
+            Ok(answer) if answer.status == StatusCode::UNAUTHORIZED => fail(
+                "the server refused BELCO_PREVIEW_TOKEN",
+                "give the server and this shell the same BELCO_PREVIEW_TOKEN",
+            ),
+            Ok(answer) => fail(format!("the preview answered {}", answer.status.as_u16()), "see the server's log"),
+            Err(e) => fail(e, "see `reachable`"),
+        }
     }
 
     /// The checks that would send the token, when it may not go to this base: the token's one
@@ -366,6 +397,7 @@ impl Doctor<'_> {
         self.wrong_token_refused().await;
         self.check("orders shape", Verdict::Skip("needs an accepted token".into()));
         self.check("frame headers", Verdict::Skip("not asked: the frame's URL carries the token".into()));
+        self.check("preview", Verdict::Skip("not asked: its URL carries the preview's token".into()));
         self.push_and_database(local).await;
     }
 
@@ -385,6 +417,22 @@ impl Doctor<'_> {
             ),
             Err(e) => self.check("wrong token refused", fail(e, "see `reachable`")),
         }
+    }
+
+    /// Whether requests reach the server through a proxy it does not trust: then every client
+    /// behind it is one address to the failed-token throttle and the per-client cap, and one
+    /// agent's typos lock out the whole office. The server notes such requests; the inspector's
+    /// listing says so (`untrusted_proxy`).
+    async fn proxy(&self, token: &str) -> Verdict {
+        let answer = match self.get(&format!("/api/inspector/calls?token={}", encode(token))).await {
+            Ok(answer) if answer.status == StatusCode::OK => answer,
+            Ok(answer) => return Verdict::Skip(format!("the inspector answered {}", answer.status.as_u16())),
+            Err(e) => return Verdict::Skip(format!("cannot ask the inspector: {e}")),
+        };
+        let Ok(listing) = serde_json::from_str::<Value>(&answer.body) else {
+            return Verdict::Skip("the inspector's answer is not JSON".into());
+        };
+        untrusted_proxy(&listing)
     }
 
     async fn push_and_database(&mut self, local: bool) {
@@ -489,6 +537,24 @@ impl Doctor<'_> {
                 pending.len()
             )),
         }
+    }
+}
+
+/// The verdict on the inspector listing's `untrusted_proxy` (`null`, or `{"peer", "requests"}`).
+fn untrusted_proxy(listing: &Value) -> Verdict {
+    let Some(seen) = listing.get("untrusted_proxy") else {
+        return Verdict::Skip("this server does not say whether a proxy forwards to it (an older version)".into());
+    };
+    let requests = seen.get("requests").and_then(Value::as_u64).unwrap_or(0);
+    match seen.get("peer").and_then(Value::as_str) {
+        Some(peer) if requests > 0 => fail(
+            format!(
+                "{requests} requests came through {peer} with X-Forwarded-For, a proxy not in BELCO_TRUSTED_PROXIES: \
+                 every client behind it counts as that one address (failed tokens, requests at once)"
+            ),
+            format!("set BELCO_TRUSTED_PROXIES={peer} on the server (and restart it)"),
+        ),
+        _ => Verdict::Pass("no request came through a proxy that is not trusted".into()),
     }
 }
 
@@ -635,5 +701,15 @@ mod tests {
             why,
             "the token would cross the network in clear over http to panel.shop.example; give the https URL"
         );
+    }
+
+    #[test]
+    fn an_untrusted_proxy_fails_with_the_address_to_trust() {
+        let verdict = untrusted_proxy(&serde_json::json!({"untrusted_proxy": {"peer": "10.0.0.5", "requests": 12}}));
+        let Verdict::Fail { reason, fix } = verdict else { panic!("{verdict:?}") };
+        assert!(reason.starts_with("12 requests came through 10.0.0.5"), "{reason}");
+        assert_eq!(fix, "set BELCO_TRUSTED_PROXIES=10.0.0.5 on the server (and restart it)");
+        assert!(matches!(untrusted_proxy(&serde_json::json!({"untrusted_proxy": null})), Verdict::Pass(_)));
+        assert!(matches!(untrusted_proxy(&serde_json::json!({"calls": []})), Verdict::Skip(_)));
     }
 }

@@ -19,11 +19,19 @@ use tracing::Instrument;
 pub struct ApiError {
     status: StatusCode,
     message: String,
+    /// Whether the failed-token throttle counts this answer although it is not a 401.
+    counts_as_failure: bool,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into() }
+        Self { status, message: message.into(), counts_as_failure: false }
+    }
+
+    /// This error, counted by the failed-token throttle ([`crate::throttle::CountsAsFailure`]).
+    pub fn counted_as_failure(mut self) -> Self {
+        self.counts_as_failure = true;
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -57,7 +65,11 @@ pub struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        no_store((self.status, Json(ErrorBody { error: self.message })).into_response())
+        let mut response = no_store((self.status, Json(ErrorBody { error: self.message })).into_response());
+        if self.counts_as_failure {
+            response.extensions_mut().insert(crate::throttle::CountsAsFailure);
+        }
+        response
     }
 }
 

@@ -54,12 +54,15 @@ pub use state::AppState;
 ///
 /// From the outside in: the observation layer (every answer, refusals included, to the
 /// inspector, the access log and the metrics; see `observe`), security headers and the log (so
-/// every answer below gets them), the concurrency limit and request timeout, then the
-/// failed-token throttle.
+/// every answer below gets them), the concurrency limits (per client address, then in all) and
+/// request timeout, then the failed-token throttle. The throttle and the per-client limit share
+/// one [`throttle::Throttle`], so they name clients alike; it also notes requests forwarded by an
+/// untrusted proxy, which the inspector's listing shows.
 pub fn app(state: AppState) -> Router {
     let limits = &state.config.limits;
     let throttle = throttle::Throttle::new(limits.token_failures_per_minute, limits.trusted_proxies.clone());
-    let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout);
+    let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout)
+        .per_client(limits.max_requests_per_client, throttle.clone());
     let security = http::SecurityHeaders::new(&state.config.belco_origin);
     let health = Router::new()
         .route("/health", get(http::health))
@@ -77,7 +80,11 @@ pub fn app(state: AppState) -> Router {
         metrics: metrics_on,
         trusted_proxies: limits.trusted_proxies.clone(),
     });
-    let listing = calls::Listing { config: state.config.clone(), inspector: inspector.clone() };
+    let listing = calls::Listing {
+        config: state.config.clone(),
+        inspector: inspector.clone(),
+        untrusted_proxy: throttle.sightings(),
+    };
     let inspect = Router::new().route("/api/inspector/calls", get(calls::list)).with_state(listing);
     // On the main address only when it has no address of its own.
     let scrape = match (&state.config.metrics_token, state.config.metrics_addr) {

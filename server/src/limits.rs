@@ -1,27 +1,87 @@
-//! The router's own limits: how many requests run at once, and how long one may take. Both
-//! answer a plain 503 the client may retry, instead of queueing without end. (The header-read
-//! timeout, which must act before there is a request, is in `serve`.)
+//! The router's own limits: how many requests run at once, in all and per client address, and
+//! how long one may take. Each answers at once with a refusal the client may retry, instead of
+//! queueing without end. (The header-read and write timeouts and the connection cap, which must
+//! act outside a request, are in `serve`; the body deadline in the handlers that read a body
+//! before authentication.)
+//!
+//! The per-client cap comes first, so one address that holds many requests open (a body that
+//! never finishes) is refused before it takes the slots everyone shares. Its default is far above
+//! what an office behind one NAT address makes (40 agents, each a frame, its files and a few
+//! server functions: under 300 at the very worst), and below the global cap, so one address never
+//! holds every slot.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Response};
 use tokio::sync::Semaphore;
 
 use crate::http::ApiError;
+use crate::throttle::{Client, Throttle};
 
 #[derive(Clone)]
 pub struct RequestLimits {
     slots: Arc<Semaphore>,
     timeout: Duration,
+    per_client: Option<PerClient>,
+}
+
+/// Requests in flight per client (as the throttle names clients: IPv6 per /64, behind trusted
+/// proxies the forwarded address). A client leaves the table when its last request ends, so it
+/// holds only the clients with a request open.
+#[derive(Clone)]
+struct PerClient {
+    max: usize,
+    throttle: Arc<Throttle>,
+    in_flight: Arc<Mutex<HashMap<Client, usize>>>,
+}
+
+/// One request's place in [`PerClient::in_flight`], given back when the request ends (or is
+/// dropped with its connection).
+struct Held {
+    in_flight: Arc<Mutex<HashMap<Client, usize>>>,
+    client: Client,
+}
+
+impl PerClient {
+    fn take(&self, client: Client) -> Option<Held> {
+        let mut table = self.in_flight.lock().ok()?;
+        let count = table.entry(client.clone()).or_insert(0);
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(Held { in_flight: self.in_flight.clone(), client })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Ok(mut table) = self.in_flight.lock()
+            && let Some(count) = table.get_mut(&self.client)
+        {
+            *count -= 1;
+            if *count == 0 {
+                table.remove(&self.client);
+            }
+        }
+    }
 }
 
 impl RequestLimits {
     pub fn new(max_concurrent: usize, timeout: Duration) -> Self {
-        Self { slots: Arc::new(Semaphore::new(max_concurrent.max(1))), timeout }
+        Self { slots: Arc::new(Semaphore::new(max_concurrent.max(1))), timeout, per_client: None }
+    }
+
+    /// At most `max` requests in flight per client, the client as `throttle` names it.
+    pub fn per_client(mut self, max: usize, throttle: Arc<Throttle>) -> Self {
+        self.per_client = Some(PerClient { max: max.max(1), throttle, in_flight: Arc::default() });
+        self
     }
 }
 
@@ -29,14 +89,34 @@ impl RequestLimits {
 /// every slot is taken (a full server is alive; a liveness probe must not restart it for that).
 const EXEMPT: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
-/// Refuses a request at once when `max_concurrent` are running (load shedding: a queue would
-/// only make every answer late), and ends one that runs past `timeout`, body reading included.
+/// Refuses a request at once when its client has `max_per_client` requests in flight (429), or
+/// when `max_concurrent` are running (503: load shedding, a queue would only make every answer
+/// late), and ends one that runs past `timeout`, body reading included. A request without a peer
+/// address (the router driven in-process) has no per-client cap.
 pub async fn limit(State(limits): State<RequestLimits>, request: Request, next: Next) -> Response {
     if EXEMPT.contains(&request.uri().path()) {
         return next.run(request).await;
     }
+    let frame = request.method() == Method::GET && request.uri().path() == "/frame";
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| *addr);
+    let _held = match (&limits.per_client, peer) {
+        (Some(per_client), Some(peer)) => {
+            let client = per_client.throttle.client_noting_proxies(peer, request.headers());
+            match per_client.take(client) {
+                Some(held) => Some(held),
+                None => {
+                    return refuse(
+                        frame,
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "too many requests at once from this address, try again shortly",
+                    );
+                }
+            }
+        }
+        _ => None,
+    };
     let Ok(_slot) = limits.slots.clone().try_acquire_owned() else {
-        return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the server is busy, try again shortly").into_response();
+        return refuse(frame, StatusCode::SERVICE_UNAVAILABLE, "the server is busy, try again shortly");
     };
     match tokio::time::timeout(limits.timeout, next.run(request)).await {
         Ok(response) => response,
@@ -47,3 +127,27 @@ pub async fn limit(State(limits): State<RequestLimits>, request: Request, next: 
         }
     }
 }
+
+/// What a client refused by a cap reads, with `Retry-After: 1` (the caps free up as soon as a
+/// request ends). The frame is a page an agent looks at inside Belco: it gets a few words of HTML
+/// (the security layer adds the frame's `frame-ancestors` policy, so Belco may show it), not JSON
+/// and not a blank frame. Every other route keeps its JSON error.
+fn refuse(frame: bool, status: StatusCode, message: &str) -> Response {
+    let mut response = if frame {
+        let mut page = (status, Html(BUSY_PAGE)).into_response();
+        page.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        page
+    } else {
+        ApiError::new(status, message).into_response()
+    };
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// The frame's answer when a cap is met: plain words, in Dutch and English (the language of the
+/// page is not decided before the cap), no script.
+pub const BUSY_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Busy</title></head><body style=\"font-family:sans-serif;margin:1em\">\
+<p>The panel is busy right now. Reload in a moment.</p>\
+<p lang=\"nl\">Het paneel is nu even druk. Laad het over een moment opnieuw.</p>\
+</body></html>\n";

@@ -136,7 +136,7 @@ pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request
         note
     });
     let client = match (call, &observer.access) {
-        (Some(_), Some(_)) => request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| {
+        (Some(_), Some(_)) => request.extensions().get::<ConnectInfo<SocketAddr>>().and_then(|ConnectInfo(peer)| {
             crate::throttle::client_address(*peer, request.headers(), &observer.trusted_proxies)
         }),
         _ => None,

@@ -1,12 +1,13 @@
 //! The Leptos part of the router: the pages, the server functions, and the site's static files.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::server_fns::StorageCheckCache;
 use app::{App, PanelSettings, shell};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -50,7 +51,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             shell(leptos_options.clone())
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(provide_store, shell))
-        .layer(axum::middleware::from_fn(guard_server_fns))
+        .layer(axum::middleware::from_fn_with_state(state.config.limits.body_timeout, guard_server_fns))
 }
 
 /// The largest body a server function takes. A note is at most 5,000 characters and a form a
@@ -64,7 +65,11 @@ pub const MAX_SERVER_FN_BODY: usize = 1024 * 1024;
 /// What is left (valid JSON of the wrong shape) the functions' error types answer with 400
 /// (`app::server_fns`). The answer's body is the functions' own error, `{"BadRequest": "…"}`,
 /// and quotes nothing that was sent; nothing of the body is logged.
-async fn guard_server_fns(request: Request, next: Next) -> Response {
+///
+/// The body is read before its capability is checked, so it must arrive within `body_timeout`
+/// (`BELCO_BODY_TIMEOUT`): else 408, counted by the failed-token throttle like a wrong token
+/// (a body that never finishes would otherwise hold a request slot for nothing).
+async fn guard_server_fns(State(body_timeout): State<Duration>, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/fn/") {
         return next.run(request).await;
     }
@@ -77,9 +82,17 @@ async fn guard_server_fns(request: Request, next: Next) -> Response {
     if !is_json(parts.headers.get(header::CONTENT_TYPE)) {
         return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send the arguments as application/json.");
     }
-    let body = match read_json_body(body).await {
-        Ok(body) => body,
-        Err(refusal) => return refusal,
+    let body = match tokio::time::timeout(body_timeout, read_json_body(body)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(refusal)) => return refusal,
+        Err(_) => {
+            let mut refusal = refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                "The request's body did not arrive in time: send it whole, at once.",
+            );
+            refusal.extensions_mut().insert(crate::throttle::CountsAsFailure);
+            return refusal;
+        }
     };
     next.run(Request::from_parts(parts, Body::from(body))).await
 }

@@ -6,7 +6,10 @@
 //!
 //! The order of the checks is the point: the push API is on (else 403), the signature headers
 //! are there and the timestamp within the tolerance (else 401), the body within
-//! `BELCO_PUSH_MAX_BYTES` (else 413): all before the body is read. Then the signature (401). From
+//! `BELCO_PUSH_MAX_BYTES` (else 413): all before the body is read. The body must then arrive
+//! within `BELCO_BODY_TIMEOUT` (else 408, counted as a failed token check: a body that never
+//! finishes would otherwise hold a request slot unauthenticated and cost nothing). Then the
+//! signature (401). From
 //! there the request's `webhook-id` is used up whatever happens: a refused body (400, 422) records
 //! it on its own, an applied push records it in the transaction that applies it. A second request
 //! with the id gets 409 and changes nothing.
@@ -30,8 +33,8 @@ use crate::state::AppState;
     tag = "push",
     description = "Upserts and deletes orders, signed per Standard Webhooks with BELCO_PUSH_SECRET. \
         The checks come in this order: the push API is on (403), the signature headers are there and \
-        the timestamp within 5 minutes (401), the body within BELCO_PUSH_MAX_BYTES (413), the \
-        signature (401); then the webhook-id is used up whatever happens (a second request with it gets 409).",
+        the timestamp within 5 minutes (401), the body within BELCO_PUSH_MAX_BYTES (413) and \
+        within BELCO_BODY_TIMEOUT (408), the signature (401); then the webhook-id is used up whatever happens (a second request with it gets 409).",
     params(PushSignature),
     request_body(content = PushIn, content_type = "application/json"),
     responses(
@@ -106,6 +109,11 @@ enum PushRefusals {
     Unsigned(ErrorBody),
     #[response(status = 403, description = "The push API is off (no BELCO_PUSH_SECRET)")]
     Off(ErrorBody),
+    #[response(
+        status = 408,
+        description = "The body did not arrive within BELCO_BODY_TIMEOUT (counted as a failed check)"
+    )]
+    TooSlow(ErrorBody),
     #[response(status = 409, description = "This webhook-id was received already; nothing stored")]
     Replayed(ErrorBody),
     #[response(status = 413, description = "Body over BELCO_PUSH_MAX_BYTES")]
@@ -148,7 +156,10 @@ async fn push(
         ApiError::new(StatusCode::FORBIDDEN, "the push API is off: set BELCO_PUSH_SECRET to turn it on")
     })?;
     let signed = verifier.read_headers(headers, now_millis().div_euclid(1000)).map_err(unauthorized)?;
-    let body = read_body(headers, body, state.config.push_max_bytes).await?;
+    let deadline = state.config.limits.body_timeout;
+    let body = tokio::time::timeout(deadline, read_body(headers, body, state.config.push_max_bytes))
+        .await
+        .map_err(|_| too_slow(deadline))??;
     verifier.verify(&signed, &body).map_err(unauthorized)?;
     match plan(&signed, &body, state, delete_of) {
         Ok(plan) => match state.store.push(&signed.id, RECEIPT_WINDOW, &plan.orders, &plan.deletes).await? {
@@ -214,6 +225,16 @@ fn too_large(limit: usize) -> ApiError {
              or load large sets with `belco-panel import`"
         ),
     )
+}
+
+/// The body did not arrive in time: the sender is not authenticated yet, so this counts against
+/// its address like a wrong signature.
+fn too_slow(deadline: std::time::Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        format!("the body did not arrive within BELCO_BODY_TIMEOUT ({} s): send it whole, at once", deadline.as_secs()),
+    )
+    .counted_as_failure()
 }
 
 fn replayed() -> ApiError {
