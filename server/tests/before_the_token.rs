@@ -195,13 +195,15 @@ async fn the_demo_prints_a_preview_url_with_a_token_of_its_own() {
     assert!(preview_token.len() >= 16 && preview_token != shop_token, "{preview} / {frame}");
 
     let client = reqwest::Client::new();
+    // The URLs are printed before the server listens: wait for it (a minute, on a busy machine).
     let mut status = 0;
-    for _ in 0..200 {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
         if let Ok(answer) = client.get(&preview).send().await {
             status = answer.status().as_u16();
             break;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(status, 200, "{preview}");
     let local = format!("http://127.0.0.1:{port}");
