@@ -108,17 +108,11 @@ impl Signer {
         self.lifetime
     }
 
-    /// `value` keyed-hashed for `purpose` with the signing key (HMAC-SHA256 over both, apart from
-    /// what a capability's tag is ever computed over), 32 hex digits: the same value always gives
-    /// the same pseudonym on every instance of the shop, and nobody without the key can tell
-    /// whose it is, or test a guess.
-    pub fn pseudonym(&self, purpose: &str, value: &str) -> String {
-        let mut mac = self.keys[0].clone();
-        mac.update(b"belco-panel pseudonym\0");
-        mac.update(purpose.as_bytes());
-        mac.update(b"\0");
-        mac.update(value.as_bytes());
-        mac.finalize().into_bytes()[..16].iter().map(|b| format!("{b:02x}")).collect()
+    /// `value`'s pseudonym for `purpose` under each of the signing keys, the first first: what the
+    /// access log and the erasure records were keyed with before they had a key of their own
+    /// (`crate::pseudonym`), so that such records are still found.
+    pub fn pseudonyms(&self, purpose: &str, value: &str) -> Vec<String> {
+        self.keys.iter().map(|key| crate::pseudonym::keyed(key, purpose, value)).collect()
     }
 
     /// A capability for `subject`, valid from `now_millis` for the configured lifetime.
@@ -227,12 +221,17 @@ mod tests {
     fn a_pseudonym_is_stable_keyed_and_per_purpose() {
         let signer = |keys: &str| Signer::new(&Secret::new(keys), Duration::from_secs(60)).unwrap();
         let a = signer("k".repeat(32).as_str());
-        let pseudonym = a.pseudonym("email", "john@example.com");
+        let pseudonym = a.pseudonyms("email", "john@example.com")[0].clone();
         assert_eq!(pseudonym.len(), 32);
         assert!(pseudonym.bytes().all(|b| b.is_ascii_hexdigit()) && !pseudonym.contains("john"));
-        assert_eq!(a.pseudonym("email", "john@example.com"), pseudonym, "the same on every call");
-        assert_ne!(a.pseudonym("phone", "john@example.com"), pseudonym, "per purpose");
-        assert_ne!(signer("m".repeat(32).as_str()).pseudonym("email", "john@example.com"), pseudonym, "per key");
+        assert_eq!(
+            a.pseudonyms("email", "john@example.com"),
+            std::slice::from_ref(&pseudonym),
+            "the same on every call"
+        );
+        assert_ne!(a.pseudonyms("phone", "john@example.com")[0], pseudonym, "per purpose");
+        let (k, m) = ("k".repeat(32), "m".repeat(32));
+        assert_eq!(signer(&format!("{m},{k}")).pseudonyms("email", "john@example.com")[1], pseudonym, "per key");
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub mod import;
 #[cfg(feature = "ssr")]
 pub mod phone;
 #[cfg(feature = "ssr")]
+pub mod pseudonym;
+#[cfg(feature = "ssr")]
 pub mod push;
 #[cfg(feature = "ssr")]
 pub mod secret;

@@ -1,6 +1,7 @@
 //! The access log's writer (`belco::store::AccessRecord`, `belco-panel access`): every frame
 //! render and orders lookup, recorded with the customer's identifiers keyed-hashed
-//! (`Signer::pseudonym`, the same pseudonyms the erasure record keeps) and the client's address.
+//! (`belco::pseudonym`, under `BELCO_PSEUDONYM_KEY`, the same pseudonyms the erasure record keeps)
+//! and the client's address.
 //!
 //! A request costs a place in a queue: the task that writes the queue hashes the identifiers,
 //! words the outcome and writes in batches, one transaction per batch (`AccessAppender`), so
@@ -14,9 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use belco::capability::Signer;
 use belco::identity::CustomerKey;
-use belco::store::{AccessRecord, HashedKey, Store};
+use belco::pseudonym::Pseudonyms;
+use belco::store::{AccessRecord, Store};
 use tokio::sync::mpsc;
 
 /// Records waiting to be written, at most.
@@ -46,13 +47,14 @@ struct Pending {
 }
 
 impl Pending {
-    fn record(self, signer: &Signer) -> AccessRecord {
-        let hashed = self.key.as_ref().map(|key| hashed(signer, key)).unwrap_or_default();
+    fn record(self, pseudonyms: &Pseudonyms) -> AccessRecord {
+        let hashed = self.key.as_ref().map(|key| pseudonyms.current(key)).unwrap_or_default();
+        let (email_hash, phone_hash) = hashed.current();
         AccessRecord {
             at: self.at,
             route: self.route.to_owned(),
-            email_hash: hashed.email,
-            phone_hash: hashed.phone,
+            email_hash: email_hash.map(str::to_owned),
+            phone_hash: phone_hash.map(str::to_owned),
             orders: self.orders.map(|n| n as i64),
             client: self.client.map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
             status: i64::from(self.status.as_u16()),
@@ -79,25 +81,17 @@ impl Writer {
     }
 }
 
-/// The customer's identifiers as the access log and the erasure record keep them.
-pub fn hashed(signer: &Signer, key: &CustomerKey) -> HashedKey {
-    HashedKey {
-        email: key.email.as_deref().map(|email| signer.pseudonym("email", email)),
-        phone: key.phone.as_deref().map(|phone| signer.pseudonym("phone", phone)),
-    }
-}
-
 /// Starts the writer on `store`.
-pub fn start(store: Store, signer: Arc<Signer>, retention: Duration) -> (Arc<AccessLog>, Writer) {
+pub fn start(store: Store, pseudonyms: Arc<Pseudonyms>, retention: Duration) -> (Arc<AccessLog>, Writer) {
     let (queue, records) = mpsc::channel(QUEUE);
     let (stop, stopped) = tokio::sync::oneshot::channel();
-    let task = tokio::spawn(write(store, signer, records, retention, stopped));
+    let task = tokio::spawn(write(store, pseudonyms, records, retention, stopped));
     (Arc::new(AccessLog { queue }), Writer { task, stop })
 }
 
 async fn write(
     store: Store,
-    signer: Arc<Signer>,
+    pseudonyms: Arc<Pseudonyms>,
     mut records: mpsc::Receiver<Pending>,
     retention: Duration,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
@@ -111,7 +105,7 @@ async fn write(
         }
     };
     let mut write_batch = async |batch: &mut Vec<Pending>| {
-        let records: Vec<AccessRecord> = batch.drain(..).map(|pending| pending.record(&signer)).collect();
+        let records: Vec<AccessRecord> = batch.drain(..).map(|pending| pending.record(&pseudonyms)).collect();
         let Some(appender) = appender.as_mut() else { return };
         if let Err(error) = appender.append(&records).await {
             tracing::error!(%error, records = records.len(), "the access log could not write");

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use belco::capability::Signer;
 use belco::import::{ImportError, Progress, import_file};
+use belco::pseudonym::Pseudonyms;
 use belco::push::{PushVerifier, generate_secret};
 use belco::secret::{Secret, TokenSet, generate_token};
 use belco::store::{Store, WriteCounts};
@@ -154,6 +155,13 @@ pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions
                             instance must share it. Make one with `belco-panel token`."
                     .into());
             }
+            if config.access_log && config.pseudonyms.is_none() {
+                return Err("BELCO_PSEUDONYM_KEY is not set: the access log keys who was looked up with it, and \
+                            `belco-panel access`, `customer export` and `customer erase` find them with it. It never \
+                            rotates and every instance must share it. Make one with `belco-panel token` (or turn the \
+                            access log off: BELCO_ACCESS_LOG=off)."
+                    .into());
+            }
             if config.preview == Some(true) && config.preview_token.is_none() {
                 return Err("BELCO_PREVIEW_TOKEN is not set: BELCO_PREVIEW=on shows customers' names, emails and \
                             phone numbers, so the preview asks for a token of its own, never one of BELCO_TOKENS. \
@@ -183,9 +191,9 @@ async fn connect(config: &Config) -> Result<Store, Box<dyn std::error::Error>> {
 pub async fn serve(config: Config, store: Store, leptos_options: LeptosOptions) -> CliResult {
     let addr = leptos_options.site_addr;
     let connections = crate::serve::Connections::from(&config.limits);
-    let (access, writer) = match (&config.signer, config.access_log) {
-        (Some(signer), true) => {
-            let (log, writer) = crate::access::start(store.clone(), signer.clone(), config.access_retention);
+    let (access, writer) = match (&config.pseudonyms, config.access_log) {
+        (Some(pseudonyms), true) => {
+            let (log, writer) = crate::access::start(store.clone(), pseudonyms.clone(), config.access_retention);
             (Some(log), Some(writer))
         }
         _ => (None, None),
@@ -275,6 +283,9 @@ async fn demo(mut config: Config, leptos_options: LeptosOptions) -> CliResult {
     if config.signer.is_none() {
         let key = store.setting_or_insert("demo.signing_key", &generate_token()).await?;
         config.signer = Some(Arc::new(Signer::new(&Secret::new(key), config.capability_lifetime)?));
+    }
+    if config.pseudonyms.is_none() {
+        config.pseudonyms = Some(demo_pseudonyms(&config, &store).await?);
     }
     log_forms(&config);
     let demo_secret = match &config.push {
@@ -410,8 +421,8 @@ async fn export_customer(config: &Config, who: &str) -> CliResult {
     let key = customer_named(config, who)?;
     let store = connect(config).await?;
     let export = async {
-        let signer = signer_of(config, &store).await?;
-        Ok::<_, Box<dyn std::error::Error>>(store.export_customer(&key, &crate::access::hashed(&signer, &key)).await?)
+        let pseudonyms = pseudonyms_of(config, &store).await?;
+        Ok::<_, Box<dyn std::error::Error>>(store.export_customer(&key, &pseudonyms.of(&key)).await?)
     }
     .await;
     store.close().await;
@@ -428,18 +439,31 @@ async fn export_customer(config: &Config, who: &str) -> CliResult {
     Ok(())
 }
 
-/// The signing key the access log and the erasure records hash with: `BELCO_SIGNING_KEY`, or the
-/// demo's, when it made one.
-async fn signer_of(config: &Config, store: &Store) -> Result<Arc<Signer>, Box<dyn std::error::Error>> {
-    if let Some(signer) = &config.signer {
-        return Ok(signer.clone());
+/// The key the access log and the erasure records are keyed with: `BELCO_PSEUDONYM_KEY` (with
+/// the configured signing keys, for records from before it), or the demo's, when it made one.
+async fn pseudonyms_of(config: &Config, store: &Store) -> Result<Arc<Pseudonyms>, Box<dyn std::error::Error>> {
+    if let Some(pseudonyms) = &config.pseudonyms {
+        return Ok(pseudonyms.clone());
     }
-    match store.setting("demo.signing_key").await? {
-        Some(key) => Ok(Arc::new(Signer::new(&Secret::new(key), config.capability_lifetime)?)),
-        None => Err("BELCO_SIGNING_KEY is not set: the access log and the erasure records are keyed-hashed with it, \
-                     so it must be the server's"
-            .into()),
+    if store.setting("demo.pseudonym_key").await?.is_some() {
+        return demo_pseudonyms(config, store).await;
     }
+    Err("BELCO_PSEUDONYM_KEY is not set: the access log and the erasure records are keyed-hashed with it, so it \
+         must be the server's"
+        .into())
+}
+
+/// The demo's pseudonym key, made once and kept with its other made-up secrets in its database
+/// (demo data only: a real shop's key is never stored there, or a dump could test every email
+/// against the hashes), with the demo's signing key for records from before it.
+async fn demo_pseudonyms(config: &Config, store: &Store) -> Result<Arc<Pseudonyms>, Box<dyn std::error::Error>> {
+    let key = store.setting_or_insert("demo.pseudonym_key", &generate_token()).await?;
+    let earlier = match (&config.signer, store.setting("demo.signing_key").await?) {
+        (Some(signer), _) => Some(signer.clone()),
+        (None, Some(key)) => Some(Arc::new(Signer::new(&Secret::new(key), config.capability_lifetime)?)),
+        (None, None) => None,
+    };
+    Ok(Arc::new(Pseudonyms::new(&Secret::new(key), earlier)?))
 }
 
 /// `belco-panel access EMAIL|PHONE`: the access log's records of one customer, newest first.
@@ -447,8 +471,8 @@ async fn access(config: &Config, who: &str) -> CliResult {
     let key = customer_named(config, who)?;
     let store = connect(config).await?;
     let records = async {
-        let signer = signer_of(config, &store).await?;
-        Ok::<_, Box<dyn std::error::Error>>(store.accesses(&crate::access::hashed(&signer, &key), 1000).await?)
+        let pseudonyms = pseudonyms_of(config, &store).await?;
+        Ok::<_, Box<dyn std::error::Error>>(store.accesses(&pseudonyms.of(&key), 1000).await?)
     }
     .await;
     store.close().await;
@@ -565,8 +589,8 @@ async fn erase(
     who: &str,
     confirmed: bool,
 ) -> CliResult {
-    let signer = signer_of(config, store).await?;
-    let hashed = crate::access::hashed(&signer, key);
+    let pseudonyms = pseudonyms_of(config, store).await?;
+    let hashed = pseudonyms.of(key);
     let held = store.export_customer(key, &hashed).await?;
     let (orders, notes, submissions) = (held.orders.len(), held.notes.len(), held.form_submissions.len());
     let (accesses, deliveries) = (held.access_log.len(), held.deliveries.len());

@@ -10,6 +10,7 @@ use belco::capability::{Signer, parse_lifetime};
 use belco::deliveries::{Schedule, WebhookSigner};
 use belco::forms::FormSet;
 use belco::phone::{Region, parse_region};
+use belco::pseudonym::Pseudonyms;
 use belco::push::PushVerifier;
 use belco::secret::{Secret, TokenSet};
 
@@ -87,6 +88,10 @@ pub struct Config {
     pub orders_limit: i64,
     /// `None` when `BELCO_SIGNING_KEY` is unset: `serve` refuses to start, `demo` makes one.
     pub signer: Option<Arc<Signer>>,
+    /// `BELCO_PSEUDONYM_KEY` (with the signing keys, for records from before it): keys the
+    /// access log and the erasure records. `None` when unset: `serve` refuses to start while the
+    /// access log is on, `demo` makes one, and the GDPR commands refuse to run.
+    pub pseudonyms: Option<Arc<Pseudonyms>>,
     pub capability_lifetime: Duration,
     /// The forms file that was read, if any, and its forms.
     pub forms_path: Option<PathBuf>,
@@ -310,6 +315,7 @@ impl std::fmt::Debug for Config {
             .field("phone_region", &self.phone_region)
             .field("orders_limit", &self.orders_limit)
             .field("signer", &self.signer)
+            .field("pseudonyms", &self.pseudonyms)
             .field("forms_path", &self.forms_path)
             .field("forms", &self.forms.len())
             .field("limits", &self.limits)
@@ -410,6 +416,14 @@ impl Config {
             })
             .transpose()?;
 
+        let pseudonyms = get("BELCO_PSEUDONYM_KEY")
+            .map(|raw| {
+                Pseudonyms::new(&Secret::new(raw), signer.clone())
+                    .map(Arc::new)
+                    .map_err(|e| bad("BELCO_PSEUDONYM_KEY", e.to_string()))
+            })
+            .transpose()?;
+
         let limits = Limits::from_lookup(&get)?;
 
         let metrics_token = get("BELCO_METRICS_TOKEN")
@@ -471,6 +485,7 @@ impl Config {
             phone_region,
             orders_limit,
             signer,
+            pseudonyms,
             capability_lifetime,
             forms_path,
             forms: Arc::new(forms),
@@ -551,9 +566,22 @@ mod tests {
     }
 
     #[test]
+    fn the_pseudonym_key_is_one_long_key() {
+        let key = "p".repeat(32);
+        let c = config(&[("BELCO_PSEUDONYM_KEY", &key), ("BELCO_SIGNING_KEY", &"s".repeat(32))]).unwrap();
+        assert!(c.pseudonyms.is_some());
+        for bad in ["too-short", &format!("{key},{key}")] {
+            let error = config(&[("BELCO_PSEUDONYM_KEY", bad)]).unwrap_err();
+            assert_eq!(error.var, "BELCO_PSEUDONYM_KEY");
+            assert!(!error.to_string().contains(bad), "never repeated: {error}");
+        }
+    }
+
+    #[test]
     fn defaults_hold_no_secret() {
         let c = config(&[]).unwrap();
         assert!(c.tokens.is_none() && c.push.is_none() && c.public_url.is_none() && c.signer.is_none());
+        assert!(c.pseudonyms.is_none());
         assert_eq!(c.capability_lifetime, DEFAULT_CAPABILITY_LIFETIME);
         assert_eq!(c.database_url.expose(), DEFAULT_DATABASE_URL);
         assert_eq!(c.belco_origin, "https://app.belco.io");

@@ -99,7 +99,26 @@ pub async fn examine(config: &Config, site_addr: std::net::SocketAddr, base: Opt
     };
     let mut doctor = Doctor { config, base: base.clone(), client, checks: Vec::new() };
     doctor.run(token.as_deref(), local).await;
+    doctor.check("pseudonym key", pseudonym_key(config));
     Report { base, paste, checks: doctor.checks }
+}
+
+/// `BELCO_PSEUDONYM_KEY` here: the access log's records are keyed with it, and the GDPR
+/// commands find them with it, so this shell needs the server's.
+fn pseudonym_key(config: &Config) -> Verdict {
+    match (&config.pseudonyms, config.access_log) {
+        (Some(_), _) => Verdict::Pass(
+            "BELCO_PSEUDONYM_KEY is set here: `access`, `customer export` and `customer erase` find the records \
+             keyed with it (it must be the server's, and never rotates)"
+                .into(),
+        ),
+        (None, false) => Verdict::Skip("the access log is off (BELCO_ACCESS_LOG=off)".into()),
+        (None, true) => fail(
+            "BELCO_PSEUDONYM_KEY is not set here: `serve` does not start without it while the access log is on, and \
+             the GDPR commands cannot find a customer's access records",
+            "give this shell the server's BELCO_PSEUDONYM_KEY (the same .env); a new one: `belco-panel token`",
+        ),
+    }
 }
 
 /// The server to ask: `base` as given, or this machine's (`LEPTOS_SITE_ADDR`; one listening on
@@ -711,5 +730,20 @@ mod tests {
         assert_eq!(fix, "set BELCO_TRUSTED_PROXIES=10.0.0.5 on the server (and restart it)");
         assert!(matches!(untrusted_proxy(&serde_json::json!({"untrusted_proxy": null})), Verdict::Pass(_)));
         assert!(matches!(untrusted_proxy(&serde_json::json!({"calls": []})), Verdict::Skip(_)));
+    }
+
+    #[test]
+    fn the_pseudonym_key_is_asked_for_while_the_access_log_is_on() {
+        let config = |vars: &[(&str, &str)]| {
+            let vars: std::collections::HashMap<String, String> =
+                vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            Config::from_lookup(|name| vars.get(name).cloned()).expect("config")
+        };
+        let key = "p".repeat(40);
+        assert!(matches!(pseudonym_key(&config(&[("BELCO_PSEUDONYM_KEY", &key)])), Verdict::Pass(_)));
+        let Verdict::Fail { reason, fix } = pseudonym_key(&config(&[])) else { panic!("not a failure") };
+        assert!(reason.starts_with("BELCO_PSEUDONYM_KEY is not set here"), "{reason}");
+        assert!(fix.contains("belco-panel token"), "{fix}");
+        assert!(matches!(pseudonym_key(&config(&[("BELCO_ACCESS_LOG", "off")])), Verdict::Skip(_)));
     }
 }

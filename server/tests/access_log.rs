@@ -14,7 +14,7 @@ const JOHN: &str = "john@example.com";
 
 fn hashed(app: &TestApp, email: &str) -> HashedKey {
     let key = customer_key(email, "", app.state.config.phone_region);
-    server::access::hashed(app.state.config.signer.as_ref().expect("a signing key"), &key)
+    app.state.config.pseudonyms.as_ref().expect("a pseudonym key").of(&key)
 }
 
 /// The customer's records, once the writer has written `n` of them.
@@ -45,10 +45,11 @@ async fn every_lookup_is_recorded_keyed_hashed(app: TestApp) {
         assert_eq!(r.status, 200);
     }
     // By phone too: the frame named none, the orders API neither, so no record is by phone.
-    let by_phone = server::access::hashed(
-        app.state.config.signer.as_ref().expect("key"),
-        &customer_key("", "+31612345678", app.state.config.phone_region),
-    );
+    let by_phone = app.state.config.pseudonyms.as_ref().expect("key").of(&customer_key(
+        "",
+        "+31612345678",
+        app.state.config.phone_region,
+    ));
     assert!(app.store.accesses(&by_phone, 10).await.expect("by phone").is_empty());
     // Someone without orders is recorded too; a refused call names nobody, so no customer has it.
     assert_eq!(records(&app, "nobody@example.com", 1).await[0].outcome, "no orders for this customer");
@@ -60,7 +61,7 @@ async fn old_records_go_after_the_retention(app: TestApp) {
     let record = |at: i64| AccessRecord {
         at,
         route: "frame".into(),
-        email_hash: hashed(&app, JOHN).email,
+        email_hash: hashed(&app, JOHN).email.first().cloned(),
         phone_hash: None,
         orders: Some(0),
         client: "192.0.2.1".into(),
@@ -95,7 +96,7 @@ async fn the_writer_prunes_at_start_and_nothing_is_recorded_when_off() {
     let old = AccessRecord {
         at: belco::store::now_millis() - 40 * 86_400_000,
         route: "frame".into(),
-        email_hash: hashed(&app, JOHN).email,
+        email_hash: hashed(&app, JOHN).email.first().cloned(),
         phone_hash: None,
         orders: None,
         client: "-".into(),
@@ -103,7 +104,7 @@ async fn the_writer_prunes_at_start_and_nothing_is_recorded_when_off() {
         outcome: "answered".into(),
     };
     app.store.record_accesses(&[old]).await.expect("write");
-    let signer = app.state.config.signer.clone().expect("key");
+    let signer = app.state.config.pseudonyms.clone().expect("key");
     let (log, writer) = server::access::start(app.store.clone(), signer, Duration::from_secs(30 * 86_400));
     drop(log);
     writer.finish(Duration::from_secs(5)).await;
@@ -132,6 +133,7 @@ async fn belco_panel_access_lists_who_looked_a_customer_up() {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("DATABASE_URL", &url)
             .env("BELCO_SIGNING_KEY", SIGNING_KEY)
+            .env("BELCO_PSEUDONYM_KEY", PSEUDONYM_KEY)
             .output()
             .expect("run belco-panel access")
     };
@@ -154,4 +156,16 @@ async fn belco_panel_access_lists_who_looked_a_customer_up() {
     // The database holds the lookups, not who they were of.
     let db = std::fs::read(dir.path().join("access.db")).expect("db");
     assert!(!String::from_utf8_lossy(&db).contains(JOHN));
+    assert!(!String::from_utf8_lossy(&db).contains(PSEUDONYM_KEY), "the key is never stored with the hashes");
+    // Without the key, the records cannot be found, and the command says which variable it needs.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_belco-panel"))
+        .args(["access", JOHN])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &url)
+        .env("BELCO_SIGNING_KEY", SIGNING_KEY)
+        .output()
+        .expect("run belco-panel access");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("BELCO_PSEUDONYM_KEY is not set"));
 }

@@ -122,7 +122,12 @@ const PREVIEW_TOKEN: &str = "preview-token-cccccccccccccc";
 #[test]
 fn the_preview_never_starts_without_a_token_of_its_own() {
     let dir = tempfile::tempdir().expect("dir");
-    let base = [("BELCO_TOKENS", TOKEN), ("BELCO_SIGNING_KEY", SIGNING_KEY), ("BELCO_PREVIEW", "on")];
+    let base = [
+        ("BELCO_TOKENS", TOKEN),
+        ("BELCO_SIGNING_KEY", SIGNING_KEY),
+        ("BELCO_PSEUDONYM_KEY", PSEUDONYM_KEY),
+        ("BELCO_PREVIEW", "on"),
+    ];
     let out = belco_panel(dir.path(), &["serve"], &base);
     assert!(!out.status.success());
     let said = String::from_utf8_lossy(&out.stderr);

@@ -15,6 +15,7 @@ use common::*;
 
 const JOHN: &str = "john@example.com";
 const JOHN_PHONE: &str = "+31612345678";
+const RECEIVER_KEY: &str = "receiver-key-4711";
 
 fn answer(value: &str) -> Vec<Answer> {
     vec![Answer { name: "reason".into(), label: "Reason".into(), value: value.into() }]
@@ -36,7 +37,9 @@ async fn seed(app: &TestApp) -> belco::identity::CustomerKey {
     app.store.add_note(&john, "Sam", "Prefers email.").await.expect("note");
     app.store.add_note(&other, "Sam", "Someone else's note.").await.expect("note");
     // John's form goes to a webhook, so an outbox row of his is held too; the company's as well.
-    let hook = WebhookTarget { url: "https://shop.example/hooks".into(), secret: "HOOK_SECRET".into() };
+    // The receiver's key rides in its address's query, as some receivers want it.
+    let hook =
+        WebhookTarget { url: format!("https://shop.example/hooks?key={RECEIVER_KEY}"), secret: "HOOK_SECRET".into() };
     app.store
         .add_submission(
             RecordOwner::Customer(&john),
@@ -57,7 +60,7 @@ async fn seed(app: &TestApp) -> belco::identity::CustomerKey {
 
 /// The customer's identifiers as the access log keeps them.
 fn hashed(app: &TestApp, key: &belco::identity::CustomerKey) -> HashedKey {
-    server::access::hashed(app.state.config.signer.as_ref().expect("a signing key"), key)
+    app.state.config.pseudonyms.as_ref().expect("a pseudonym key").of(key)
 }
 
 /// Belco looks John up twice and the other customer once; waits until the access log has them.
@@ -107,7 +110,10 @@ async fn export_holds_everything_of_the_customer_and_nothing_else(app: TestApp) 
         .collect();
     assert_eq!(routes, ["frame", "orders_api"], "newest first: {export}");
     assert_eq!(export["access_log"][1]["outcome"], "found 2 orders");
+    // What is the shop's is not the customer's: no client address, no receiver's key.
+    assert!(export["access_log"].as_array().expect("list").iter().all(|a| a.get("client").is_none()), "{export}");
     let text = export.to_string();
+    assert!(!text.contains(RECEIVER_KEY) && !text.contains("?key="), "{text}");
     for other in ["other@example.com", "Someone else's note.", "Socks", "o1"] {
         assert!(!text.contains(other), "{other} is not John's: {text}");
     }
@@ -150,9 +156,74 @@ async fn erasure_removes_it_all_at_once_and_keeps_only_a_hashed_record(app: Test
     assert_eq!(app.order_ids(&format!("email={JOHN}")).await, ["j3"]);
 }
 
+const OLD_KEY: &str = "old-signing-key-0123456789abcdef-0123456789";
+const NEW_KEY: &str = "new-signing-key-0123456789abcdef-0123456789";
+
+/// `BELCO_PSEUDONYM_KEY` with `signing` as `BELCO_SIGNING_KEY`.
+fn pseudonyms(signing: &str) -> belco::pseudonym::Pseudonyms {
+    let signer =
+        belco::capability::Signer::new(&belco::secret::Secret::new(signing), std::time::Duration::from_secs(60))
+            .expect("key");
+    belco::pseudonym::Pseudonyms::new(&belco::secret::Secret::new(PSEUDONYM_KEY), Some(std::sync::Arc::new(signer)))
+        .expect("pseudonyms")
+}
+
+fn rotated_of(key: &belco::identity::CustomerKey) -> HashedKey {
+    pseudonyms(&format!("{NEW_KEY},{OLD_KEY}")).of(key)
+}
+
+/// A record as a belco-panel from before the pseudonym key wrote it: keyed with the signing key.
+fn legacy_record(email: &str, at: i64) -> belco::store::AccessRecord {
+    let old = belco::capability::Signer::new(&belco::secret::Secret::new(OLD_KEY), std::time::Duration::from_secs(60))
+        .expect("key");
+    belco::store::AccessRecord {
+        at,
+        route: "frame".into(),
+        email_hash: old.pseudonyms("email", email).into_iter().next(),
+        phone_hash: None,
+        orders: Some(2),
+        client: "203.0.113.7".into(),
+        status: 200,
+        outcome: "found 2 orders".into(),
+    }
+}
+
+/// Records from before the pseudonym key (under the old signing key) and after it (under the
+/// pseudonym key) are all found while the old signing key is still configured, after the
+/// signing key was rotated; all erased; and with the old key then dropped, nothing of them is
+/// left, and what the pseudonym key wrote is found whatever the signing keys.
+async fn records_outlive_a_signing_key_rotation(app: TestApp) {
+    let john = seed(&app).await;
+    let at = belco::store::now_millis() - 86_400_000;
+    app.store
+        .record_accesses(&[legacy_record(JOHN, at), legacy_record("other@example.com", at)])
+        .await
+        .expect("legacy");
+    looked_up(&app, &john).await;
+    // After the rotation: the new signing key first, the old one kept second.
+    let rotated = pseudonyms(&format!("{NEW_KEY},{OLD_KEY}")).of(&john);
+    assert_eq!(rotated.email.len(), 3, "the pseudonym key's, then the new and the old signing key's");
+    let export = app.store.export_customer(&john, &rotated).await.expect("export");
+    assert_eq!(export.access_log.len(), 3, "two lookups now, one from before the upgrade");
+
+    // The signing key rotated again, the old one dropped: what the pseudonym key wrote stays found.
+    let dropped = pseudonyms(NEW_KEY);
+    assert_eq!(app.store.accesses(&dropped.of(&john), 10).await.expect("found").len(), 2);
+
+    // Erased while the old key is still configured: every record, the old one too.
+    let erased = app.store.erase_customer(&john, &rotated).await.expect("erase");
+    assert_eq!(erased.accesses, 3);
+    assert!(app.store.accesses(&rotated, 10).await.expect("after").is_empty());
+    assert_eq!(app.store.erasures(&dropped.of(&john)).await.expect("erasures"), 1, "under the pseudonym key");
+    // The other customer's records, from before and after, are still theirs.
+    let other = customer_key("other@example.com", "", app.state.config.phone_region);
+    assert_eq!(app.store.accesses(&rotated_of(&other), 10).await.expect("other").len(), 2);
+}
+
 on_both_backends!(
     export_holds_everything_of_the_customer_and_nothing_else,
-    erasure_removes_it_all_at_once_and_keeps_only_a_hashed_record
+    erasure_removes_it_all_at_once_and_keeps_only_a_hashed_record,
+    records_outlive_a_signing_key_rotation
 );
 
 fn belco_panel(dir: &tempfile::TempDir, args: &[&str], stdin: &str) -> std::process::Output {
@@ -163,6 +234,7 @@ fn belco_panel(dir: &tempfile::TempDir, args: &[&str], stdin: &str) -> std::proc
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("cli.db").display()))
         .env("BELCO_SIGNING_KEY", SIGNING_KEY)
+        .env("BELCO_PSEUDONYM_KEY", PSEUDONYM_KEY)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::server_process::ServerProcess;
-use common::{PUSH_SECRET, TOKEN};
+use common::{PSEUDONYM_KEY, PUSH_SECRET, TOKEN};
 
 /// nginx, stopped when dropped: SIGTERM, so that its master stops its workers too (a SIGKILL
 /// would leave them serving, orphaned).
@@ -170,6 +170,7 @@ async fn behind_the_nginx_recipe_the_doctor_passes_and_the_throttle_sees_each_cl
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("BELCO_TOKENS", TOKEN)
             .env("BELCO_PUSH_SECRET", PUSH_SECRET)
+            .env("BELCO_PSEUDONYM_KEY", PSEUDONYM_KEY)
             .env("DATABASE_URL", &url)
             .current_dir(dir.path());
         for (k, v) in extra {

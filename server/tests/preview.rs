@@ -223,8 +223,7 @@ async fn the_previews_lookups_are_recorded_as_belcos_are() {
         app.get(&format!("/preview/orders?preview_token={PREVIEW_TOKEN}&email=older@example.com")).await;
     assert_eq!(status, StatusCode::OK);
     let key = belco::phone::customer_key("older@example.com", "", belco::phone::parse_region("NL").expect("NL"));
-    let signer = app.state.config.signer.clone().expect("a signing key");
-    let hashed = server::access::hashed(&signer, &key);
+    let hashed = app.state.config.pseudonyms.as_ref().expect("a pseudonym key").of(&key);
     let mut records = Vec::new();
     for _ in 0..200 {
         records = app.store.accesses(&hashed, 10).await.expect("accesses");

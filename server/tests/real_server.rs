@@ -121,6 +121,21 @@ fn a_broken_forms_file_is_a_startup_error_naming_file_line_and_problem() {
 }
 
 #[test]
+fn serve_refuses_to_start_without_a_pseudonym_key_while_the_access_log_is_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    let keys = [("BELCO_TOKENS", TOKEN), ("BELCO_SIGNING_KEY", SIGNING_KEY)];
+    let out = belco_panel(&dir, &["serve"], &keys);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("BELCO_PSEUDONYM_KEY is not set"), "{stderr}");
+    let short = [keys[0], keys[1], ("BELCO_PSEUDONYM_KEY", "too-short")];
+    let out = belco_panel(&dir, &["serve"], &short);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: BELCO_PSEUDONYM_KEY: a pseudonym key must be at least 32"), "{stderr}");
+    assert!(!stderr.contains("too-short"), "{stderr}");
+}
+
+#[test]
 fn a_bad_setting_is_a_startup_error_naming_the_variable() {
     let dir = tempfile::tempdir().expect("dir");
     for (var, value) in [("BELCO_ORDERS_LIMIT", "many"), ("BELCO_TOKENS", "short"), ("BELCO_PHONE_REGION", "Mars")] {
@@ -417,7 +432,9 @@ async fn the_doctor_passes_a_good_deployment_and_names_what_is_wrong_with_a_brok
     let server = common::server_process::ServerProcess::start(&url, &[]).await;
     let settings = [("BELCO_TOKENS", TOKEN), ("BELCO_PUSH_SECRET", PUSH_SECRET)];
     let doctor = |base: &str, vars: &[(&str, &str)]| {
-        let out = belco_panel(&dir, &["doctor", base], vars);
+        let mut vars = vars.to_vec();
+        vars.push(("BELCO_PSEUDONYM_KEY", PSEUDONYM_KEY));
+        let out = belco_panel(&dir, &["doctor", base], &vars);
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -436,6 +453,7 @@ async fn the_doctor_passes_a_good_deployment_and_names_what_is_wrong_with_a_brok
         "frame headers",
         "push API",
         "database",
+        "pseudonym key",
     ] {
         assert!(said.lines().any(|l| l.starts_with(&format!("  PASS  {check} "))), "{check}: {said}");
     }
@@ -674,6 +692,7 @@ async fn sigterm_stops_gracefully_and_leaves_no_wal_behind() {
         .env("DATABASE_URL", format!("sqlite://{}", db.display()))
         .env("BELCO_TOKENS", TOKEN)
         .env("BELCO_SIGNING_KEY", SIGNING_KEY)
+        .env("BELCO_PSEUDONYM_KEY", PSEUDONYM_KEY)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -129,16 +129,23 @@ impl Store {
         Ok(())
     }
 
-    /// The lookups of the customer `hashed` names, newest first, `limit` at most.
+    /// The lookups of the customer `hashed` names (under any of its pseudonyms), newest first,
+    /// `limit` at most.
     pub async fn accesses(&self, hashed: &HashedKey, limit: i64) -> Result<Vec<AccessRecord>, StoreError> {
-        if hashed.email.is_none() && hashed.phone.is_none() {
+        if hashed.is_empty() {
             return Ok(Vec::new());
         }
-        const SQL: &str = "SELECT at, route, email_hash, phone_hash, orders, client, status, outcome FROM access_log \
-                           WHERE email_hash = $1 OR phone_hash = $2 ORDER BY at DESC LIMIT $3";
-        let (email, phone) = (hashed.email.as_deref(), hashed.phone.as_deref());
+        let (matching, pseudonyms) = hashed.filter(2);
+        let sql = format!(
+            "SELECT at, route, email_hash, phone_hash, orders, client, status, outcome FROM access_log \
+             WHERE {matching} ORDER BY at DESC LIMIT $1"
+        );
         let rows = with_pool!(self, pool => {
-            sqlx::query_as::<_, AccessRecord>(SQL).bind(email).bind(phone).bind(limit).fetch_all(pool).await?
+            let mut query = sqlx::query_as::<_, AccessRecord>(&sql).bind(limit);
+            for pseudonym in &pseudonyms {
+                query = query.bind(*pseudonym);
+            }
+            query.fetch_all(pool).await?
         });
         Ok(rows)
     }

@@ -21,10 +21,11 @@ pub struct CustomerExport {
     pub orders: Vec<serde_json::Value>,
     pub notes: Vec<ExportedNote>,
     pub form_submissions: Vec<ExportedSubmission>,
-    /// The webhook deliveries of those submissions: where each went, the body it sent, how it
-    /// ended.
+    /// The webhook deliveries of those submissions: where each went (the receiver's address
+    /// without its query or credentials, which are the shop's), the body it sent, how it ended.
     pub deliveries: Vec<ExportedDelivery>,
-    /// Who looked them up, and when (the access log), newest first.
+    /// When their data was looked up (the access log), newest first. Without the client's
+    /// address: that is the shop's agent's or Belco's server's, not the customer's.
     pub access_log: Vec<ExportedAccess>,
 }
 
@@ -32,7 +33,6 @@ pub struct CustomerExport {
 pub struct ExportedAccess {
     pub at: String,
     pub route: String,
-    pub client: String,
     pub status: i64,
     pub orders: Option<i64>,
     pub outcome: String,
@@ -85,11 +85,54 @@ pub struct Erased {
     pub accesses: u64,
 }
 
-/// The customer's identifiers keyed-hashed, as the erasure's own record keeps them.
+/// The customer's identifiers keyed-hashed (`crate::pseudonym`): each identifier's pseudonyms,
+/// the one records are written under now first, then those earlier records may be under.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HashedKey {
-    pub email: Option<String>,
-    pub phone: Option<String>,
+    pub email: Vec<String>,
+    pub phone: Vec<String>,
+}
+
+impl HashedKey {
+    /// The pseudonyms a record is written under.
+    pub fn current(&self) -> (Option<&str>, Option<&str>) {
+        (self.email.first().map(String::as_str), self.phone.first().map(String::as_str))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.email.is_empty() && self.phone.is_empty()
+    }
+
+    /// `WHERE` for the rows under any of these pseudonyms, with numbered parameters from `$first`,
+    /// and the values to bind in order (`email_hash IN (…) OR phone_hash IN (…)`; an empty list
+    /// matches nothing).
+    pub(crate) fn filter(&self, first: usize) -> (String, Vec<&str>) {
+        let list = |column: &str, values: &[String], from: usize| {
+            if values.is_empty() {
+                return "FALSE".to_owned();
+            }
+            let params: Vec<String> = (from..from + values.len()).map(|n| format!("${n}")).collect();
+            format!("{column} IN ({})", params.join(", "))
+        };
+        let sql = format!(
+            "({} OR {})",
+            list("email_hash", &self.email, first),
+            list("phone_hash", &self.phone, first + self.email.len())
+        );
+        (sql, self.email.iter().chain(&self.phone).map(String::as_str).collect())
+    }
+}
+
+/// `url` without what is the shop's: credentials (`user:password@`), the query (which may carry
+/// the receiver's key) and the fragment. `https://u:k@hooks.shop.example/returns?key=…` →
+/// `https://hooks.shop.example/returns`.
+pub fn without_secrets(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, rest) = rest.split_at(end);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    if scheme.is_empty() { format!("{host}{path}") } else { format!("{scheme}://{host}{path}") }
 }
 
 /// The customer's orders, oldest first, and what the shop sent about them beside Belco's JSON.
@@ -121,7 +164,6 @@ impl Store {
             .map(|a| ExportedAccess {
                 at: format_instant(a.at),
                 route: a.route,
-                client: a.client,
                 status: a.status,
                 orders: a.orders,
                 outcome: a.outcome,
@@ -148,7 +190,7 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt { id: delivery.id.clone(), reason: e.to_string() })?,
                 webhook_id: delivery.id,
                 submission_id: delivery.submission_id,
-                url: delivery.url,
+                url: without_secrets(&delivery.url),
                 state: delivery.state.as_str(),
                 attempts: delivery.attempts,
                 last_status: delivery.last_status,
@@ -186,7 +228,7 @@ impl Store {
     }
 
     /// Deletes everything held about the customer `key` names, in one transaction (their access
-    /// records by `hashed`, the identifiers keyed-hashed), and records the erasure under `hashed`. Nothing is recorded when there
+    /// records under any of `hashed`'s pseudonyms), and records the erasure under the current ones. Nothing is recorded when there
     /// was nothing to erase. On SQLite the deleted bytes are zeroed and the write-ahead log is
     /// emptied, so the database file holds no trace of them.
     pub async fn erase_customer(&self, key: &CustomerKey, hashed: &HashedKey) -> Result<Erased, StoreError> {
@@ -198,7 +240,6 @@ impl Store {
         const NOTES: &str = "DELETE FROM notes WHERE email_norm = $1 OR phone_norm = $2";
         // Company submissions have neither identifier, so these are the customer's alone.
         const SUBMISSIONS: &str = "DELETE FROM form_submissions WHERE email_norm = $1 OR phone_norm = $2";
-        const ACCESSES: &str = "DELETE FROM access_log WHERE email_hash = $1 OR phone_hash = $2";
         const RECORD: &str = "INSERT INTO erasures (id, erased_at, email_hash, phone_hash, orders, notes, submissions) \
                               VALUES ($1, $2, $3, $4, $5, $6, $7)";
         // A pending delivery goes too: an erased customer's form is not sent after the erasure.
@@ -217,19 +258,21 @@ impl Store {
             let deliveries =
                 sqlx::query(&deliveries_sql).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
             let submissions = sqlx::query(SUBMISSIONS).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
-            let accesses = sqlx::query(ACCESSES)
-                .bind(hashed.email.as_deref())
-                .bind(hashed.phone.as_deref())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let (matching, pseudonyms) = hashed.filter(1);
+            let accesses_sql = format!("DELETE FROM access_log WHERE {matching}");
+            let mut accesses = sqlx::query(&accesses_sql);
+            for pseudonym in pseudonyms {
+                accesses = accesses.bind(pseudonym);
+            }
+            let accesses = accesses.execute(&mut *tx).await?.rows_affected();
             let erased = Erased { orders, notes, submissions, deliveries, accesses };
             if erased != Erased::default() {
+                let (email_hash, phone_hash) = hashed.current();
                 sqlx::query(RECORD)
                     .bind(new_id())
                     .bind(now_millis())
-                    .bind(hashed.email.as_deref())
-                    .bind(hashed.phone.as_deref())
+                    .bind(email_hash)
+                    .bind(phone_hash)
                     .bind(orders as i64)
                     .bind(notes as i64)
                     .bind(submissions as i64)
@@ -247,12 +290,45 @@ impl Store {
         Ok(erased)
     }
 
-    /// How many erasures were recorded under either hashed identifier.
+    /// How many erasures were recorded under any of the hashed identifiers.
     pub async fn erasures(&self, hashed: &HashedKey) -> Result<i64, StoreError> {
-        const SQL: &str = "SELECT COUNT(*) FROM erasures WHERE email_hash = $1 OR phone_hash = $2";
-        let (email, phone) = (hashed.email.as_deref(), hashed.phone.as_deref());
-        let n =
-            with_pool!(self, pool => sqlx::query_scalar::<_, i64>(SQL).bind(email).bind(phone).fetch_one(pool).await?);
+        let (matching, pseudonyms) = hashed.filter(1);
+        let sql = format!("SELECT COUNT(*) FROM erasures WHERE {matching}");
+        let n = with_pool!(self, pool => {
+            let mut query = sqlx::query_scalar::<_, i64>(&sql);
+            for pseudonym in &pseudonyms {
+                query = query.bind(*pseudonym);
+            }
+            query.fetch_one(pool).await?
+        });
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_webhook_address_loses_what_is_the_shops() {
+        for (url, kept) in [
+            ("https://hooks.shop.example/returns", "https://hooks.shop.example/returns"),
+            ("https://u:k3y@hooks.shop.example:8443/r?key=s3cret&x=1#frag", "https://hooks.shop.example:8443/r"),
+            ("https://hooks.shop.example?token=s3cret", "https://hooks.shop.example"),
+            ("http://a@b@127.0.0.1:3019/hook", "http://127.0.0.1:3019/hook"),
+            ("https://[::1]:8443/p/q#k", "https://[::1]:8443/p/q"),
+        ] {
+            assert_eq!(without_secrets(url), kept, "{url}");
+        }
+    }
+
+    #[test]
+    fn pseudonyms_are_matched_as_a_list() {
+        let hashed = HashedKey { email: vec!["a".into(), "b".into()], phone: vec![] };
+        assert_eq!(hashed.filter(2), ("(email_hash IN ($2, $3) OR FALSE)".to_owned(), vec!["a", "b"]));
+        assert_eq!(hashed.current(), (Some("a"), None));
+        let both = HashedKey { email: vec!["a".into()], phone: vec!["p".into(), "q".into()] };
+        assert_eq!(both.filter(1).0, "(email_hash IN ($1) OR phone_hash IN ($2, $3))");
+        assert!(HashedKey::default().is_empty());
     }
 }

@@ -26,6 +26,7 @@ use tower::ServiceExt;
 pub const TOKEN: &str = "test-token-aaaaaaaaaaaaaaaa";
 pub const ROTATED_TOKEN: &str = "test-token-bbbbbbbbbbbbbbbb";
 pub const SIGNING_KEY: &str = "test-signing-key-0123456789abcdef0123456789";
+pub const PSEUDONYM_KEY: &str = "test-pseudonym-key-0123456789abcdef01234567";
 /// The forms file shipped with the repository: the tests use the shop's example as it is.
 pub const FORMS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms.toml");
 pub const PUSH_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0N1Em6j9bW4=";
@@ -113,6 +114,7 @@ pub fn vars(backend_url: &str) -> HashMap<String, String> {
         ("BELCO_TOKENS".to_string(), format!("{TOKEN},{ROTATED_TOKEN}")),
         ("BELCO_PUSH_SECRET".to_string(), PUSH_SECRET.to_string()),
         ("BELCO_SIGNING_KEY".to_string(), SIGNING_KEY.to_string()),
+        ("BELCO_PSEUDONYM_KEY".to_string(), PSEUDONYM_KEY.to_string()),
         ("BELCO_FORMS".to_string(), FORMS_FILE.to_string()),
         // As in production (a debug build, as the tests are, turns the preview on by default).
         ("BELCO_PREVIEW".to_string(), "off".to_string()),
@@ -134,9 +136,9 @@ impl TestApp {
         let store = Store::connect(config.database_url.expose()).await.expect("connect store");
         let leptos_options = LeptosOptions::builder().output_name("belco-panel").build();
         // As `belco-panel serve` starts it (the writer runs on, detached, until the test ends).
-        let access = match (&config.signer, config.access_log) {
-            (Some(signer), true) => {
-                Some(server::access::start(store.clone(), signer.clone(), config.access_retention).0)
+        let access = match (&config.pseudonyms, config.access_log) {
+            (Some(pseudonyms), true) => {
+                Some(server::access::start(store.clone(), pseudonyms.clone(), config.access_retention).0)
             }
             _ => None,
         };

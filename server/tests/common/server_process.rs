@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{FORMS_FILE, PUSH_SECRET, SIGNING_KEY, TOKEN};
+use super::{FORMS_FILE, PSEUDONYM_KEY, PUSH_SECRET, SIGNING_KEY, TOKEN};
 
 /// A running `belco-panel serve`; killed when dropped.
 pub struct ServerProcess {
@@ -33,6 +33,7 @@ impl ServerProcess {
             .env("DATABASE_URL", database_url)
             .env("BELCO_TOKENS", TOKEN)
             .env("BELCO_SIGNING_KEY", SIGNING_KEY)
+            .env("BELCO_PSEUDONYM_KEY", PSEUDONYM_KEY)
             .env("BELCO_PUSH_SECRET", PUSH_SECRET)
             .env("BELCO_FORMS", FORMS_FILE)
             // As in production (a debug build turns the preview on by default).
@@ -115,7 +116,7 @@ impl Drop for ServerProcess {
 /// Fails if `log` holds any of the test's secrets, or any of `personal` (emails, phone numbers).
 pub fn assert_no_secrets(log: &str, personal: &[&str]) {
     let push_key = PUSH_SECRET.trim_start_matches("whsec_");
-    for secret in [TOKEN, SIGNING_KEY, PUSH_SECRET, push_key].iter().chain(personal) {
+    for secret in [TOKEN, SIGNING_KEY, PSEUDONYM_KEY, PUSH_SECRET, push_key].iter().chain(personal) {
         assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
     }
 }
