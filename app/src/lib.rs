@@ -32,7 +32,7 @@ pub use components::calls::{Call, CallsListing, calls_html};
 #[cfg(feature = "ssr")]
 pub use components::form_card::FormCards;
 #[cfg(feature = "ssr")]
-pub use pages::frame::{FramePage, FramePanel};
+pub use pages::frame::{FramePage, FramePanel, resize_script, script_string};
 #[cfg(feature = "ssr")]
 pub use pages::preview::{PreviewContent, PreviewPage, PreviewView};
 pub use routes::App;

@@ -628,12 +628,13 @@ async fn calls(leptos_options: &LeptosOptions, base: Option<&str>) -> CliResult 
     let base = crate::doctor::base_url(leptos_options.site_addr, base);
     let url = url::Url::parse_with_params(&format!("{base}/api/inspector/calls"), [("token", token.as_str())])
         .map_err(|e| format!("{base} is not a URL: {e}"))?;
-    // This machine's own address (the default) is asked as it is; any other only where the token
-    // does not cross a network in clear.
-    if !local {
-        crate::doctor::token_may_go_to(&url)
-            .map_err(|why| format!("not asking {base}: {why}, or run `belco-panel calls` on the server's machine"))?;
-    }
+    // Only where the token does not cross a network in clear: the default (LEPTOS_SITE_ADDR) too,
+    // which a .env copied from another machine may point elsewhere.
+    crate::doctor::token_may_go_to(&url).map_err(|why| {
+        let hint =
+            if local { "set LEPTOS_SITE_ADDR to this machine's server" } else { "run it on the server's machine" };
+        format!("not asking {base}: {why}, or {hint}")
+    })?;
     // Errors name the base, never the URL: it carries the token.
     let client = crate::doctor::http_client()?;
     let response = client.get(url).send().await.map_err(|e| format!("cannot reach {base}: {}", e.without_url()))?;

@@ -208,6 +208,23 @@ impl Default for Limits {
 
 impl Limits {
     fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let limits = Self::read(get)?;
+        // A body still arriving when the request's own deadline ends gets that deadline's 503,
+        // which the throttle does not count: stalling would cost nothing.
+        if limits.body_timeout >= limits.request_timeout {
+            return Err(bad(
+                "BELCO_BODY_TIMEOUT",
+                format!(
+                    "must be shorter than BELCO_REQUEST_TIMEOUT ({} s), so that a stalled body gets its 408 and counts \
+                     as a failed check",
+                    limits.request_timeout.as_secs()
+                ),
+            ));
+        }
+        Ok(limits)
+    }
+
+    fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let d = Limits::default();
         Ok(Self {
             header_timeout: duration(get, "BELCO_HEADER_TIMEOUT", d.header_timeout)?,
@@ -669,6 +686,8 @@ mod tests {
             ("BELCO_MAX_REQUESTS_PER_CLIENT", "many"),
             ("BELCO_BODY_TIMEOUT", "0"),
             ("BELCO_BODY_TIMEOUT", "soon"),
+            ("BELCO_BODY_TIMEOUT", "30s"),
+            ("BELCO_BODY_TIMEOUT", "1m"),
             ("BELCO_WRITE_TIMEOUT", "8d"),
             ("BELCO_MAX_CONNECTIONS", "0"),
             ("BELCO_MAX_CONNECTIONS", "2000000"),

@@ -66,7 +66,13 @@ impl Report {
                 Verdict::Pass(what) => writeln!(out, "  PASS  {name:<20} {}", printable(what)),
                 Verdict::Skip(why) => writeln!(out, "  SKIP  {name:<20} {}", printable(why)),
                 Verdict::Fail { reason, fix } => {
-                    writeln!(out, "  FAIL  {name:<20} {}\n        {:<20} fix: {fix}", printable(reason), "")
+                    writeln!(
+                        out,
+                        "  FAIL  {name:<20} {}\n        {:<20} fix: {}",
+                        printable(reason),
+                        "",
+                        printable(fix)
+                    )
                 }
             };
         }
@@ -222,7 +228,8 @@ impl Doctor<'_> {
         };
         let https = url.scheme() == "https";
         // The token goes only where it does not cross a network in clear.
-        let token_gate = if local { Ok(()) } else { token_may_go_to(&url) };
+        // The default (LEPTOS_SITE_ADDR) too: a .env copied from another machine may point there.
+        let token_gate = token_may_go_to(&url);
         let loopback = !https && token_gate.is_ok();
 
         // Reachable, and over https with a valid certificate when the URL says so.
@@ -565,13 +572,19 @@ fn untrusted_proxy(listing: &Value) -> Verdict {
         return Verdict::Skip("this server does not say whether a proxy forwards to it (an older version)".into());
     };
     let requests = seen.get("requests").and_then(Value::as_u64).unwrap_or(0);
-    match seen.get("peer").and_then(Value::as_str) {
+    // An address, or nothing: the server's text is never advice of its own.
+    let peer = seen.get("peer").and_then(Value::as_str).and_then(|p| p.parse::<std::net::IpAddr>().ok());
+    match peer {
         Some(peer) if requests > 0 => fail(
             format!(
-                "{requests} requests came through {peer} with X-Forwarded-For, a proxy not in BELCO_TRUSTED_PROXIES: \
-                 every client behind it counts as that one address (failed tokens, requests at once)"
+                "{requests} requests came from {peer} with X-Forwarded-For, which BELCO_TRUSTED_PROXIES does not name: \
+                 if it is your reverse proxy, every client behind it counts as that one address (failed tokens, \
+                 requests at once)"
             ),
-            format!("set BELCO_TRUSTED_PROXIES={peer} on the server (and restart it)"),
+            format!(
+                "if {peer} is your own reverse proxy, set BELCO_TRUSTED_PROXIES={peer} on the server (and restart \
+                 it); if it is not, a client wrote the header itself: trust only your proxy's address, never a client's"
+            ),
         ),
         _ => Verdict::Pass("no request came through a proxy that is not trusted".into()),
     }
@@ -726,8 +739,12 @@ mod tests {
     fn an_untrusted_proxy_fails_with_the_address_to_trust() {
         let verdict = untrusted_proxy(&serde_json::json!({"untrusted_proxy": {"peer": "10.0.0.5", "requests": 12}}));
         let Verdict::Fail { reason, fix } = verdict else { panic!("{verdict:?}") };
-        assert!(reason.starts_with("12 requests came through 10.0.0.5"), "{reason}");
-        assert_eq!(fix, "set BELCO_TRUSTED_PROXIES=10.0.0.5 on the server (and restart it)");
+        assert!(reason.starts_with("12 requests came from 10.0.0.5 with X-Forwarded-For"), "{reason}");
+        assert!(fix.starts_with("if 10.0.0.5 is your own reverse proxy, set BELCO_TRUSTED_PROXIES=10.0.0.5"), "{fix}");
+        assert!(fix.contains("never a client's"), "{fix}");
+        // What the server says is never advice of its own: a peer that is no address is not quoted.
+        let hostile = serde_json::json!({"untrusted_proxy": {"peer": "x; rm -rf /\u{1b}[2J", "requests": 3}});
+        assert!(matches!(untrusted_proxy(&hostile), Verdict::Pass(_)));
         assert!(matches!(untrusted_proxy(&serde_json::json!({"untrusted_proxy": null})), Verdict::Pass(_)));
         assert!(matches!(untrusted_proxy(&serde_json::json!({"calls": []})), Verdict::Skip(_)));
     }

@@ -117,6 +117,11 @@ pub async fn readyz(State(monitor): State<Arc<crate::health::Monitor>>) -> Respo
     no_store(response)
 }
 
+/// Whether `response` is one of the JSON errors (`ApiError`).
+fn is_json(response: &Response) -> bool {
+    response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/json"))
+}
+
 /// `response` with `Cache-Control: no-store`.
 pub fn no_store(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -132,6 +137,8 @@ pub async fn method_not_allowed() -> ApiError {
 pub struct SecurityHeaders {
     /// `frame-ancestors <BELCO_ORIGIN>`, for responses that set no policy of their own.
     frame_ancestors: HeaderValue,
+    /// `BELCO_ORIGIN`, for the frame's page of plain words (`frame::plain_refusal`).
+    belco_origin: std::sync::Arc<str>,
 }
 
 impl SecurityHeaders {
@@ -139,7 +146,7 @@ impl SecurityHeaders {
         // The origin was checked by the config (scheme, host, port), so it is a valid value.
         let frame_ancestors = HeaderValue::from_str(&format!("frame-ancestors {belco_origin}"))
             .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
-        Self { frame_ancestors }
+        Self { frame_ancestors, belco_origin: belco_origin.into() }
     }
 }
 
@@ -184,15 +191,28 @@ fn request_id(headers: &header::HeaderMap) -> String {
 /// does), an `X-Request-Id`, and a log line with method, path (never the query), status and time,
 /// inside the request's span, as is everything logged while it was served. Successes log
 /// at debug so a busy shop's log stays quiet; client errors at info, server errors at warn.
-pub async fn headers_and_log(State(security): State<SecurityHeaders>, request: Request, next: Next) -> Response {
+pub async fn headers_and_log(State(security): State<SecurityHeaders>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let request_id = request_id(request.headers());
+    // The layers and handlers inside read the same id from the request.
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        request.headers_mut().insert(REQUEST_ID, value);
+    }
     // Every line logged while this request is served carries its id.
     let span = tracing::info_span!("request", request_id = %request_id);
     let mut response = next.run(request).instrument(span.clone()).await;
     let _in_span = span.enter();
+    if path == "/frame" && is_json(&response) {
+        // Refused before the frame's handler ran (a cap, the throttle, the deadline): the agent
+        // reads a page of plain words, not JSON, and waits as long as the refusal asked.
+        let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+        response = crate::frame::plain_refusal(response.status(), &security.belco_origin);
+        if let Some(retry_after) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, retry_after);
+        }
+    }
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(REQUEST_ID, value);

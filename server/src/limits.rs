@@ -16,9 +16,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
 use crate::http::ApiError;
@@ -97,7 +97,6 @@ pub async fn limit(State(limits): State<RequestLimits>, request: Request, next: 
     if EXEMPT.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let frame = request.method() == Method::GET && request.uri().path() == "/frame";
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| *addr);
     let _held = match (&limits.per_client, peer) {
         (Some(per_client), Some(peer)) => {
@@ -106,7 +105,6 @@ pub async fn limit(State(limits): State<RequestLimits>, request: Request, next: 
                 Some(held) => Some(held),
                 None => {
                     return refuse(
-                        frame,
                         StatusCode::TOO_MANY_REQUESTS,
                         "too many requests at once from this address, try again shortly",
                     );
@@ -116,7 +114,7 @@ pub async fn limit(State(limits): State<RequestLimits>, request: Request, next: 
         _ => None,
     };
     let Ok(_slot) = limits.slots.clone().try_acquire_owned() else {
-        return refuse(frame, StatusCode::SERVICE_UNAVAILABLE, "the server is busy, try again shortly");
+        return refuse(StatusCode::SERVICE_UNAVAILABLE, "the server is busy, try again shortly");
     };
     match tokio::time::timeout(limits.timeout, next.run(request)).await {
         Ok(response) => response,
@@ -129,25 +127,10 @@ pub async fn limit(State(limits): State<RequestLimits>, request: Request, next: 
 }
 
 /// What a client refused by a cap reads, with `Retry-After: 1` (the caps free up as soon as a
-/// request ends). The frame is a page an agent looks at inside Belco: it gets a few words of HTML
-/// (the security layer adds the frame's `frame-ancestors` policy, so Belco may show it), not JSON
-/// and not a blank frame. Every other route keeps its JSON error.
-fn refuse(frame: bool, status: StatusCode, message: &str) -> Response {
-    let mut response = if frame {
-        let mut page = (status, Html(BUSY_PAGE)).into_response();
-        page.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        page
-    } else {
-        ApiError::new(status, message).into_response()
-    };
+/// request ends). On the frame, `http::headers_and_log` shows a page of plain words instead
+/// (`frame::plain_refusal`).
+fn refuse(status: StatusCode, message: &str) -> Response {
+    let mut response = ApiError::new(status, message).into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     response
 }
-
-/// The frame's answer when a cap is met: plain words, in Dutch and English (the language of the
-/// page is not decided before the cap), no script.
-pub const BUSY_PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-<title>Busy</title></head><body style=\"font-family:sans-serif;margin:1em\">\
-<p>The panel is busy right now. Reload in a moment.</p>\
-<p lang=\"nl\">Het paneel is nu even druk. Laad het over een moment opnieuw.</p>\
-</body></html>\n";

@@ -8,11 +8,11 @@
 //!   lookup metrics.
 //! - A call whose token was not accepted goes to the inspector's list of refusals only (kept
 //!   apart, so that no caller without a token can push Belco's real calls out) and is counted.
-//! - A call refused before its token was read (429 from the throttle, 503 when busy) has an empty
-//!   note: the inspector counts it.
+//! - A call refused before its token was read (429 from the throttle or a cap, 503 when busy) has
+//!   an empty note: the inspector counts it.
 //!
-//! Nothing here depends on where other layers stand, except that the request id it lists is the
-//! one `http::headers_and_log` puts on the response, so this layer sits outside that one.
+//! Nothing here depends on where other layers stand: the request id it lists is read from the
+//! request when `http::headers_and_log` ran first (it writes the id there), else from the answer.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -43,9 +43,11 @@ impl CallRoute {
     /// The classifier: which requests are calls.
     pub fn of(method: &Method, path: &str) -> Option<Self> {
         match (method, path) {
-            (&Method::GET, "/api/v1.0/orders") => Some(Self::OrdersApi),
-            (&Method::GET, "/frame") => Some(Self::Frame),
-            (&Method::GET, "/preview/orders") => Some(Self::PreviewOrders),
+            // HEAD runs the GET handler (its lookup included) and only drops the body, whose
+            // length still tells something: it is a call like any other.
+            (&Method::GET | &Method::HEAD, "/api/v1.0/orders") => Some(Self::OrdersApi),
+            (&Method::GET | &Method::HEAD, "/frame") => Some(Self::Frame),
+            (&Method::GET | &Method::HEAD, "/preview/orders") => Some(Self::PreviewOrders),
             _ => None,
         }
     }
@@ -130,6 +132,7 @@ pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request
         .metrics
         .then(|| request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned());
     let method = request.method().clone();
+    let given_id = request.headers().get(&crate::http::REQUEST_ID).cloned();
     let note = call.map(|_| {
         let note = Note::default();
         request.extensions_mut().insert(note.clone());
@@ -146,7 +149,7 @@ pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request
     let latency = started.elapsed();
     let note = note.and_then(|note| note.take());
     if let Some(route) = call {
-        let request_id = response.headers().get(&crate::http::REQUEST_ID).cloned();
+        let request_id = given_id.or_else(|| response.headers().get(&crate::http::REQUEST_ID).cloned());
         observer.keep(route, note.as_ref(), response.status(), request_id, latency, client).await;
     }
     if let Some(pattern) = pattern {
@@ -173,7 +176,11 @@ impl Observer {
         client: Option<IpAddr>,
     ) {
         let Some(note) = note else {
-            self.inspector.refused_before_the_check();
+            // Refused before the check by the throttle or a cap (429), or busy (503); anything
+            // else without a note (a 404 while the preview is off) is no refusal of a call.
+            if matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
+                self.inspector.refused_before_the_check();
+            }
             return;
         };
         self.inspector.keep(route, note, status, latency, request_id);

@@ -156,9 +156,13 @@ async fn orders(call: Result<BelcoCall<PreviewToken>, Refusal>, State(preview): 
         .ok()
         .and_then(|value| serde_json::to_string_pretty(&value).ok())
         .unwrap_or(body.clone());
-    // The identifiers as the island appended them, after its token.
+    // The identifiers as they were appended, and nothing else of the query (its token above all).
     let raw = uri.query().unwrap_or_default();
-    let rest = raw.split_once('&').map(|(_, rest)| format!("&{rest}")).unwrap_or_default();
+    let rest: String = raw
+        .split('&')
+        .filter(|pair| matches!(pair.split('=').next(), Some("email" | "phoneNumber")))
+        .map(|pair| format!("&{pair}"))
+        .collect();
     let url = format!("{}/api/v1.0/orders?token={SHOP_TOKEN}{rest}", preview.base());
     let html = app::belco_orders_html(OrdersAnswer { url, status, body: shown, problem });
     fragment(StatusCode::OK, html)

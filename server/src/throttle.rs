@@ -47,6 +47,13 @@ fn checks_token(path: &str) -> bool {
     path == "/frame" || path == "/metrics" || path.starts_with("/api/") || path.starts_with("/preview")
 }
 
+/// The paths an address over its budget is refused on: those, and the server functions, whose
+/// bodies it may have stalled (`CountsAsFailure`): refused there too, or stalling them again
+/// would cost it nothing.
+fn refused_when_over(path: &str) -> bool {
+    checks_token(path) || path.starts_with("/fn/")
+}
+
 /// Put into a response's extensions by a handler whose refusal is worth a failed token check
 /// although its status is not 401: a body read before authentication that did not arrive in
 /// time (`BELCO_BODY_TIMEOUT`). Without it, stalling a body would cost nothing.
@@ -301,7 +308,9 @@ pub async fn failed_tokens(State(throttle): State<Arc<Throttle>>, request: Reque
     };
     let client = throttle.client(peer, request.headers());
     let checked = checks_token(request.uri().path());
-    if checked && let Some(wait) = throttle.wait(&client, Instant::now()) {
+    if refused_when_over(request.uri().path())
+        && let Some(wait) = throttle.wait(&client, Instant::now())
+    {
         return too_many(wait);
     }
     let response = next.run(request).await;

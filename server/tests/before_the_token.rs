@@ -64,6 +64,9 @@ async fn strangers_without_a_token_write_nothing_and_push_nothing_out() {
     let belco = client_from("127.0.0.2");
     let real = belco.get(server.url(&format!("/frame?token={TOKEN}&email={JOHN}"))).send().await.expect("frame");
     assert_eq!(real.status(), 200);
+    // A HEAD is a lookup too (the GET handler runs; the length tells something): recorded.
+    let head = belco.head(server.url(&format!("/api/v1.0/orders?token={TOKEN}&email={JOHN}"))).send().await;
+    assert_eq!(head.expect("head").status(), 200);
 
     let stranger = client_from("127.0.0.1");
     let long = "x".repeat(5_000);
@@ -79,6 +82,11 @@ async fn strangers_without_a_token_write_nothing_and_push_nothing_out() {
     }
     assert_eq!(statuses.get(&401), Some(&10), "{statuses:?}");
     assert_eq!(statuses.get(&429), Some(&2_990), "{statuses:?}");
+    // Throttled, the frame is a page of plain words for the agent, not JSON.
+    let page = stranger.get(server.url(&format!("/frame?token={TOKEN}"))).send().await.expect("frame");
+    assert_eq!(page.status(), 429);
+    assert!(page.headers()["content-type"].to_str().is_ok_and(|t| t.starts_with("text/html")));
+    assert!(page.text().await.expect("page").contains("The panel is busy right now"));
 
     let listing: serde_json::Value = belco
         .get(server.url(&format!("/api/inspector/calls?token={TOKEN}")))
@@ -89,21 +97,22 @@ async fn strangers_without_a_token_write_nothing_and_push_nothing_out() {
         .await
         .expect("JSON");
     let calls = listing["calls"].as_array().expect("calls");
-    assert_eq!(calls.len(), 1, "{listing}");
-    assert_eq!((calls[0]["route"].as_str(), calls[0]["token"].as_str()), (Some("frame"), Some("accepted")));
+    assert_eq!(calls.len(), 2, "{listing}");
+    assert_eq!((calls[0]["route"].as_str(), calls[0]["orders"].as_u64()), (Some("orders_api"), Some(0)));
+    assert_eq!((calls[1]["route"].as_str(), calls[1]["token"].as_str()), (Some("frame"), Some("accepted")));
     let refused = listing["refused"].as_array().expect("refused");
     assert_eq!(refused.len(), 10, "the refusals the handlers saw: {listing}");
     assert!(refused.iter().all(|call| call["status"] == 401), "{listing}");
     assert!(refused.iter().any(|call| call["token"] == "unread" || call["token"] == "missing"), "{listing}");
     assert_eq!(listing["refused_total"], 10);
-    assert_eq!(listing["refused_before_the_token_check"], 2_990);
+    assert_eq!(listing["refused_before_the_token_check"], 2_991);
 
     assert!(server.terminate().success(), "{}", server.log());
     let rows: i64 = rusqlite::Connection::open(&db)
         .expect("open")
         .query_row("SELECT COUNT(*) FROM access_log", [], |row| row.get(0))
         .expect("count");
-    assert_eq!(rows, 1, "only Belco's real call is in the access log");
+    assert_eq!(rows, 2, "only Belco's real calls (a GET and a HEAD) are in the access log");
 }
 
 /// `belco-panel` run to its end in `dir`, with only `vars` (and PATH) in its environment.

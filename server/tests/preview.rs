@@ -177,6 +177,13 @@ async fn the_orders_block_is_the_orders_apis_answer_as_belco_lists_it() {
     assert!(html.contains("&quot;orders&quot;") || html.contains("\"orders\""), "the JSON beneath: {html}");
     assert!(html.contains("/api/v1.0/orders?token=•••&amp;email=older@example.com"), "{html}");
     assert!(!html.contains(PREVIEW_TOKEN), "the token is never shown: {html}");
+    // Wherever the token stands in the query, and however often.
+    let query = format!("email=older@example.com&preview_token={PREVIEW_TOKEN}&preview_token={PREVIEW_TOKEN}");
+    let (status, _, body) = app.get(&format!("/preview/orders?{query}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let html = text(&body);
+    assert!(html.contains("/api/v1.0/orders?token=•••&amp;email=older@example.com<"), "{html}");
+    assert!(!html.contains(PREVIEW_TOKEN), "{html}");
 
     // Nobody, or a link naming two customers: Belco's empty answer.
     for query in ["email=nobody@example.com", "email=older@example.com&email=newest@example.com"] {
