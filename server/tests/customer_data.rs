@@ -438,3 +438,74 @@ fn a_busy_checkpoint_fails_the_erasure_with_what_to_do() {
     let found = traces_in_files(&db, &johns_traces());
     assert!(found.is_empty(), "the database files still hold: {found:?}");
 }
+
+/// `backup_to` on a database of tens of megabytes while another thread watches the target's
+/// directory: every file seen there, at any moment, is its owner's only (0600; the private
+/// directory 0700). An existing file, or a dangling symlink, is never replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_is_private_from_its_first_byte_and_replaces_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let app = TestApp::new(Backend::Sqlite).await;
+    app.import(&file(&[order("b1", JOHN, "", "2024-01-01")])).await.expect("import");
+    let url = app.state.config.database_url.expose();
+    let pool = sqlx::SqlitePool::connect(url).await.expect("the test database");
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 80) \
+         INSERT INTO settings (key, value) SELECT 'pad' || i, hex(randomblob(250000)) FROM n",
+    )
+    .execute(&pool)
+    .await
+    .expect("pad the database to ~40 MB");
+    pool.close().await;
+
+    let backups = app.dir.path().join("backups");
+    std::fs::create_dir(&backups).expect("dir");
+    let target = backups.join("copy.db");
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (stop, backups) = (stop.clone(), backups.clone());
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let watch = |path: &std::path::Path, seen: &mut Vec<(String, u32, bool)>| {
+                if let Ok(meta) = std::fs::symlink_metadata(path) {
+                    seen.push((path.display().to_string(), meta.permissions().mode() & 0o777, meta.is_dir()));
+                }
+            };
+            while !stop.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir(&backups).into_iter().flatten().flatten() {
+                    watch(&entry.path(), &mut seen);
+                    for inner in std::fs::read_dir(entry.path()).into_iter().flatten().flatten() {
+                        watch(&inner.path(), &mut seen);
+                    }
+                }
+            }
+            seen
+        })
+    };
+    let summary = app.store.backup_to(&target).await.expect("backup");
+    stop.store(true, Ordering::Relaxed);
+    let seen = watcher.join().expect("watcher");
+    assert_eq!(summary.orders, 1);
+    assert!(summary.bytes > 30_000_000, "{summary:?}");
+    let files: Vec<_> = seen.iter().filter(|(_, _, dir)| !dir).collect();
+    assert!(files.iter().any(|(path, _, _)| path.contains(".partial")), "the copy was seen while written: {seen:?}");
+    for (path, mode, dir) in &seen {
+        assert_eq!(*mode, if *dir { 0o700 } else { 0o600 }, "{path} was {mode:o}");
+    }
+    assert_eq!(std::fs::metadata(&target).expect("copy").permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_dir(&backups).expect("dir").count(), 1, "only the copy is left");
+
+    // An existing file is never replaced, nor a name a symlink holds, even one that leads nowhere.
+    let existing = backups.join("existing.db");
+    std::fs::write(&existing, "an earlier backup").expect("write");
+    let refused = app.store.backup_to(&existing).await.expect_err("exists");
+    assert!(refused.to_string().contains("exists already"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&existing).expect("kept"), "an earlier backup");
+    let dangling = backups.join("dangling.db");
+    std::os::unix::fs::symlink(backups.join("nowhere.db"), &dangling).expect("symlink");
+    app.store.backup_to(&dangling).await.expect_err("a symlink holds the name");
+    assert!(std::fs::symlink_metadata(&dangling).expect("still there").file_type().is_symlink());
+    assert!(!backups.join("nowhere.db").exists(), "nothing written through it");
+}
