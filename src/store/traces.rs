@@ -7,10 +7,14 @@
 //! overwritten while it was off (an order re-imported with a shorter note keeps the old one in a
 //! freed page): the first [`Store::leave_no_trace`] on it rewrites the file (`VACUUM`), once, and
 //! the settings remember it under [`SECURE_DELETE_SINCE`]; a database this version creates gets
-//! that mark when it is created, so it is never rewritten. In WAL mode the log holds earlier
-//! versions of the changed pages until a checkpoint copies the newest back and truncates it: that
-//! checkpoint must complete, which a connection still reading an older state of the database (a
-//! running server's) prevents, and then the caller is told.
+//! that mark when it is created, so it is never rewritten. At the first erasure rather than at
+//! startup: the rewrite takes seconds per million orders (measured: 6 to 7 s for 1M, a 965 MB
+//! file) and as much free disk as the database, which every start after an upgrade would pay
+//! for something only an erasure needs; `customer erase` is run by someone who asked for it, and
+//! says it was done. In WAL mode the log holds earlier versions of the changed pages until a
+//! checkpoint copies the newest back and truncates it: that checkpoint must complete, which a
+//! connection still reading an older state of the database (a running server's) prevents, and
+//! then the caller is told.
 
 use std::time::{Duration, Instant};
 
