@@ -595,7 +595,12 @@ async fn erase(
     let (orders, notes, submissions) = (held.orders.len(), held.notes.len(), held.form_submissions.len());
     let (accesses, deliveries) = (held.access_log.len(), held.deliveries.len());
     if orders + notes + submissions + accesses == 0 {
+        // An erasure whose clearing could not finish (a busy checkpoint) finishes here.
+        let scrubbed = store.leave_no_trace().await.map_err(|e| unfinished(who, e))?;
         println!("Nothing is held about {who}: nothing to erase.");
+        if let Some(took) = scrubbed.rewritten {
+            println!("{}", rewritten(took));
+        }
         return Ok(());
     }
     if !confirmed {
@@ -609,14 +614,48 @@ async fn erase(
             return Err("not confirmed: nothing was erased".into());
         }
     }
-    let erased = store.erase_customer(key, &hashed).await?;
+    let erased = store.erase_customer(key, &hashed).await.map_err(|e| unfinished(who, e))?;
     println!(
         "Erased {} orders, {} notes, {} form submissions, {} webhook deliveries and {} access records of {who}. Kept: \
          a record of the erasure, with the identifiers keyed-hashed. Orders your shop pushes or imports for them later \
          are stored again.",
         erased.orders, erased.notes, erased.submissions, erased.deliveries, erased.accesses
     );
+    if let Some(took) = erased.rewritten {
+        println!("{}", rewritten(took));
+    }
+    match store.backend() {
+        "SQLite" => println!(
+            "Their bytes were zeroed and the write-ahead log emptied: no database file holds a trace of them (backups \
+             taken before still do)."
+        ),
+        _ => println!(
+            "PostgreSQL: no query finds them any more; their bytes stay in the table files until VACUUM reuses the \
+             space, and in the WAL until its segments are recycled (README, \"Customer data and the GDPR\")."
+        ),
+    }
     Ok(())
+}
+
+/// What `customer erase` says when it rewrote a database older than secure deletion.
+fn rewritten(took: Duration) -> String {
+    format!(
+        "The database file was rewritten once (VACUUM, {:.1} s) so that pages freed before this version of \
+         belco-panel (which zeroes deleted data as it goes) hold nothing; later erasures need no rewrite.",
+        took.as_secs_f64()
+    )
+}
+
+/// An erasure whose rows are gone but whose bytes may remain, with what to do about it.
+fn unfinished(who: &str, e: belco::store::StoreError) -> Box<dyn std::error::Error> {
+    match e {
+        belco::store::StoreError::Traces(why) => format!(
+            "erasing {who}: {why}. Stop belco-panel (or retry when nothing is using the database) and run \
+             `belco-panel customer erase {who}` again: it finds nothing left to delete and clears the rest"
+        )
+        .into(),
+        e => e.into(),
+    }
 }
 
 /// `belco-panel calls [URL]`: the inspector's list, from the server at URL.

@@ -191,10 +191,17 @@ async fn the_demo_prints_a_preview_url_with_a_token_of_its_own() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start the demo");
+    // Read on a thread of its own to the end: a pipe closed early would make the demo's next
+    // line fail (a broken pipe) and end it.
     let stdout = demo.stdout.take().expect("stdout");
+    let (lines, printed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
     let (mut preview, mut frame) = (None, None);
-    for line in std::io::BufReader::new(stdout).lines() {
-        let line = line.expect("a line");
+    while let Ok(line) = printed.recv_timeout(Duration::from_secs(60)) {
         if let Some(url) = line.trim().strip_prefix("Custom frame:") {
             frame = Some(url.trim().to_owned());
         }

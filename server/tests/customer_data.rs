@@ -223,7 +223,8 @@ async fn records_outlive_a_signing_key_rotation(app: TestApp) {
 on_both_backends!(
     export_holds_everything_of_the_customer_and_nothing_else,
     erasure_removes_it_all_at_once_and_keeps_only_a_hashed_record,
-    records_outlive_a_signing_key_rotation
+    records_outlive_a_signing_key_rotation,
+    an_erasure_leaves_no_row_and_on_sqlite_no_byte
 );
 
 fn belco_panel(dir: &tempfile::TempDir, args: &[&str], stdin: &str) -> std::process::Output {
@@ -301,4 +302,282 @@ fn the_customer_commands_export_confirm_and_erase() {
     assert!(
         String::from_utf8_lossy(&std::fs::read(dir.path().join("cli.db")).expect("db")).contains("shop.example/o/c2")
     );
+}
+
+/// A 6,000-character note: it spills out of its row's page into overflow pages, which a
+/// re-import with a shorter note frees.
+fn long_note() -> String {
+    "Old long note about the parcel. ".repeat(190)
+}
+const SHORT_NOTE: &str = "Newer short note: left at the neighbours";
+const DRAFT_NOTE: &str = "Agent draft: calls about the blue scarf";
+const EDITED_NOTE: &str = "Agent edit: wants a refund for the scarf";
+
+/// Order `id` of John's (by email and phone) with Belco's `note`, as last updated at `updated`.
+fn noted_order(id: &str, note: &str, updated: &str) -> String {
+    serde_json::json!({
+        "id": id, "number": format!("N{id}"), "date": "2024-01-01T10:00:00Z", "updatedAt": updated,
+        "status": "completed", "currency": "EUR", "note": note,
+        "products": [{"name": "Thing", "quantity": 1, "price": 5}], "total": 5,
+        "url": format!("https://shop.example/o/{id}"), "email": JOHN, "phoneNumber": JOHN_PHONE,
+    })
+    .to_string()
+}
+
+/// What must not survive John's erasure anywhere.
+fn johns_traces() -> Vec<String> {
+    let long = long_note();
+    vec![
+        JOHN.into(),
+        JOHN_PHONE.into(),
+        long[..60].to_owned(),
+        "parcel. Old long".into(),
+        SHORT_NOTE.into(),
+        DRAFT_NOTE.into(),
+        EDITED_NOTE.into(),
+    ]
+}
+
+/// Which of `traces` the database's files (the file, its `-wal` and `-shm`) hold, as bytes.
+fn traces_in_files(db: &std::path::Path, traces: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", db.display());
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        for trace in traces {
+            if bytes.windows(trace.len()).any(|w| w == trace.as_bytes()) {
+                found.push(format!("{path}: {trace:?}"));
+            }
+        }
+    }
+    found
+}
+
+/// How many rows of the tables that held John's data still mention `text`, asked with SQL.
+async fn rows_mentioning(app: &TestApp, text: &str) -> i64 {
+    const SQL: &str = "SELECT (SELECT COUNT(*) FROM orders WHERE belco_json LIKE $1 OR email LIKE $1 \
+                       OR phone_number LIKE $1 OR email_norm LIKE $1 OR phone_norm LIKE $1) \
+                       + (SELECT COUNT(*) FROM notes WHERE body LIKE $1 OR email_norm LIKE $1 OR phone_norm LIKE $1)";
+    let pattern = format!("%{text}%");
+    let url = app.state.config.database_url.expose();
+    if url.starts_with("sqlite:") {
+        let db = sqlx::SqlitePool::connect(url).await.expect("the test database");
+        let n = sqlx::query_scalar(SQL).bind(&pattern).fetch_one(&db).await.expect("count");
+        db.close().await;
+        n
+    } else {
+        let db = sqlx::PgPool::connect(url).await.expect("the test database");
+        let n = sqlx::query_scalar(SQL).bind(&pattern).fetch_one(&db).await.expect("count");
+        db.close().await;
+        n
+    }
+}
+
+/// An order re-imported with a shorter note and a note edited in the panel, then the erasure: no
+/// row mentions any of it on either database, and on SQLite no byte of the files does.
+async fn an_erasure_leaves_no_row_and_on_sqlite_no_byte(app: TestApp) {
+    let long = long_note();
+    assert_eq!(long.len(), 6080);
+    app.import(&file(&[noted_order("n1", &long, "2024-01-01T10:00:00Z")])).await.expect("import");
+    app.import(&file(&[noted_order("n1", SHORT_NOTE, "2024-02-01T10:00:00Z")])).await.expect("re-import");
+    app.import(&file(&[order("a1", "ann@example.com", "", "2024-01-02")])).await.expect("Ann's");
+    let john = customer_key(JOHN, "", app.state.config.phone_region);
+    let note = app.store.add_note(&john, "Sam", DRAFT_NOTE).await.expect("note");
+    app.store.update_note(&john, &note.id, EDITED_NOTE).await.expect("edit").expect("the note");
+    for text in [JOHN, SHORT_NOTE, EDITED_NOTE] {
+        assert!(rows_mentioning(&app, text).await > 0, "held before the erasure: {text}");
+    }
+    let db = app.dir.path().join("belco.db");
+    let sqlite = matches!(app.store.backend(), "SQLite");
+    if sqlite {
+        assert!(!traces_in_files(&db, &[JOHN.to_owned()]).is_empty(), "the files hold John before the erasure");
+    }
+
+    let erased = app.store.erase_customer(&john, &hashed(&app, &john)).await.expect("erase");
+    assert_eq!((erased.orders, erased.notes, erased.rewritten), (1, 1, None), "created with secure_delete: no rewrite");
+    for text in johns_traces() {
+        assert_eq!(rows_mentioning(&app, &text).await, 0, "a row still mentions {text:?}");
+    }
+    assert_eq!(app.order_ids("email=ann@example.com").await, ["a1"], "Ann keeps hers");
+    if sqlite {
+        let found = traces_in_files(&db, &johns_traces());
+        assert!(found.is_empty(), "the database files still hold: {found:?}");
+        assert!(!traces_in_files(&db, &["shop.example/o/a1".to_owned()]).is_empty(), "Ann's order is read there");
+    }
+}
+
+/// A database written before secure_delete: rows rewritten and deleted while it was off, so
+/// freed pages and the free space of pages in use hold their old bytes, and no mark in the
+/// settings. `customer erase` on the real binary rewrites it once and says so; then no file
+/// holds John's data, and the mark spares the next erasure the rewrite.
+#[test]
+fn an_erasure_on_a_database_older_than_secure_delete_rewrites_it_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let orders = dir.path().join("orders.json");
+    std::fs::write(
+        &orders,
+        file(&[
+            noted_order("n1", &long_note(), "2024-01-01T10:00:00Z"),
+            order("a1", "ann@example.com", "", "2024-01-02"),
+        ]),
+    )
+    .expect("write");
+    let out = belco_panel(&dir, &["import", orders.to_str().expect("path")], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let db = dir.path().join("cli.db");
+    {
+        // What an older belco-panel did: the same writes with secure_delete off.
+        let conn = rusqlite::Connection::open(&db).expect("open");
+        conn.pragma_update_and_check(None, "secure_delete", "OFF", |row| row.get::<_, i64>(0)).expect("pragma");
+        conn.execute("DELETE FROM settings WHERE key = ?1", [belco::store::SECURE_DELETE_SINCE]).expect("no mark");
+        let json: String =
+            conn.query_row("SELECT belco_json FROM orders WHERE id = 'n1'", [], |r| r.get(0)).expect("order");
+        let shorter = json.replace(&long_note(), SHORT_NOTE);
+        assert_ne!(json, shorter);
+        conn.execute("UPDATE orders SET belco_json = ?1 WHERE id = 'n1'", [shorter]).expect("re-import");
+        conn.execute(
+            "INSERT INTO notes (id, email_norm, phone_norm, author, body, created_at, updated_at) \
+             VALUES ('note1', ?1, NULL, 'Sam', ?2, 0, 0)",
+            [JOHN, DRAFT_NOTE],
+        )
+        .expect("note");
+        // Another note after it, so that the edited text is not written where the draft was.
+        conn.execute(
+            "INSERT INTO notes (id, email_norm, phone_norm, author, body, created_at, updated_at) \
+             VALUES ('note2', 'ann@example.com', NULL, 'Sam', 'Ann''s note', 0, 0)",
+            [],
+        )
+        .expect("Ann's note");
+        conn.execute("UPDATE notes SET body = ?1 WHERE id = 'note1'", [EDITED_NOTE]).expect("edit");
+        let _: (i64, i64, i64) = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("checkpoint");
+    }
+    for freed in [long_note()[..60].to_owned(), DRAFT_NOTE.to_owned()] {
+        let before = traces_in_files(&db, std::slice::from_ref(&freed));
+        assert!(!before.is_empty(), "the older database holds the freed bytes of {freed:?}");
+    }
+
+    let out = belco_panel(&dir, &["customer", "erase", JOHN, "--yes"], "");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("Erased 1 orders, 1 notes"), "{said}");
+    let found = traces_in_files(&db, &johns_traces());
+    assert!(found.is_empty(), "the database files still hold: {found:?}");
+    assert!(said.contains("The database file was rewritten once (VACUUM"), "{said}");
+    assert!(!traces_in_files(&db, &["shop.example/o/a1".to_owned()]).is_empty(), "Ann's order is read there");
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let mark: Option<String> = conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [belco::store::SECURE_DELETE_SINCE], |r| r.get(0))
+        .ok();
+    assert!(mark.is_some(), "the rewrite is remembered");
+    drop(conn);
+
+    let out = belco_panel(&dir, &["customer", "erase", "ann@example.com", "--yes"], "");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains("Erased 1 orders"), "{said}");
+    assert!(!said.contains("rewritten"), "once only: {said}");
+}
+
+/// A connection reading the database during the erasure (a running server's, here a read
+/// transaction held open) keeps the write-ahead log from being emptied: `customer erase` fails
+/// and says what to do, and once nothing reads, running it again clears the rest.
+#[test]
+fn a_busy_checkpoint_fails_the_erasure_with_what_to_do() {
+    let dir = tempfile::tempdir().expect("dir");
+    let orders = dir.path().join("orders.json");
+    std::fs::write(&orders, file(&[noted_order("n1", SHORT_NOTE, "2024-01-01T10:00:00Z")])).expect("write");
+    let out = belco_panel(&dir, &["import", orders.to_str().expect("path")], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let db = dir.path().join("cli.db");
+    let reader = rusqlite::Connection::open(&db).expect("open");
+    reader.execute_batch("BEGIN").expect("begin");
+    let n: i64 = reader.query_row("SELECT COUNT(*) FROM orders", [], |r| r.get(0)).expect("read");
+    assert_eq!(n, 1);
+
+    let out = belco_panel(&dir, &["customer", "erase", JOHN, "--yes"], "");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "claimed success: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Erased"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(said.contains("write-ahead log") && said.contains("another connection"), "{said}");
+    assert!(said.contains("Stop belco-panel") && said.contains("customer erase"), "{said}");
+
+    reader.execute_batch("ROLLBACK").expect("rollback");
+    drop(reader);
+    let out = belco_panel(&dir, &["customer", "erase", JOHN, "--yes"], "");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && said.contains("Nothing is held about"), "{said}");
+    let found = traces_in_files(&db, &johns_traces());
+    assert!(found.is_empty(), "the database files still hold: {found:?}");
+}
+
+/// `backup_to` on a database of tens of megabytes while another thread watches the target's
+/// directory: every file seen there, at any moment, is its owner's only (0600; the private
+/// directory 0700). An existing file, or a dangling symlink, is never replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_is_private_from_its_first_byte_and_replaces_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let app = TestApp::new(Backend::Sqlite).await;
+    app.import(&file(&[order("b1", JOHN, "", "2024-01-01")])).await.expect("import");
+    let url = app.state.config.database_url.expose();
+    let pool = sqlx::SqlitePool::connect(url).await.expect("the test database");
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 80) \
+         INSERT INTO settings (key, value) SELECT 'pad' || i, hex(randomblob(250000)) FROM n",
+    )
+    .execute(&pool)
+    .await
+    .expect("pad the database to ~40 MB");
+    pool.close().await;
+
+    let backups = app.dir.path().join("backups");
+    std::fs::create_dir(&backups).expect("dir");
+    let target = backups.join("copy.db");
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (stop, backups) = (stop.clone(), backups.clone());
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let watch = |path: &std::path::Path, seen: &mut Vec<(String, u32, bool)>| {
+                if let Ok(meta) = std::fs::symlink_metadata(path) {
+                    seen.push((path.display().to_string(), meta.permissions().mode() & 0o777, meta.is_dir()));
+                }
+            };
+            while !stop.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir(&backups).into_iter().flatten().flatten() {
+                    watch(&entry.path(), &mut seen);
+                    for inner in std::fs::read_dir(entry.path()).into_iter().flatten().flatten() {
+                        watch(&inner.path(), &mut seen);
+                    }
+                }
+            }
+            seen
+        })
+    };
+    let summary = app.store.backup_to(&target).await.expect("backup");
+    stop.store(true, Ordering::Relaxed);
+    let seen = watcher.join().expect("watcher");
+    assert_eq!(summary.orders, 1);
+    assert!(summary.bytes > 30_000_000, "{summary:?}");
+    let files: Vec<_> = seen.iter().filter(|(_, _, dir)| !dir).collect();
+    assert!(files.iter().any(|(path, _, _)| path.contains(".partial")), "the copy was seen while written: {seen:?}");
+    for (path, mode, dir) in &seen {
+        assert_eq!(*mode, if *dir { 0o700 } else { 0o600 }, "{path} was {mode:o}");
+    }
+    assert_eq!(std::fs::metadata(&target).expect("copy").permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_dir(&backups).expect("dir").count(), 1, "only the copy is left");
+
+    // An existing file is never replaced, nor a name a symlink holds, even one that leads nowhere.
+    let existing = backups.join("existing.db");
+    std::fs::write(&existing, "an earlier backup").expect("write");
+    let refused = app.store.backup_to(&existing).await.expect_err("exists");
+    assert!(refused.to_string().contains("exists already"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&existing).expect("kept"), "an earlier backup");
+    let dangling = backups.join("dangling.db");
+    std::os::unix::fs::symlink(backups.join("nowhere.db"), &dangling).expect("symlink");
+    app.store.backup_to(&dangling).await.expect_err("a symlink holds the name");
+    assert!(std::fs::symlink_metadata(&dangling).expect("still there").file_type().is_symlink());
+    assert!(!backups.join("nowhere.db").exists(), "nothing written through it");
 }

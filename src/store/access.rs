@@ -80,6 +80,8 @@ impl Store {
                 // As the pool's connections: a commit is synced, and a busy database is waited for.
                 conn.busy_timeout(Duration::from_secs(5)).map_err(ReadError::from)?;
                 conn.pragma_update(None, "synchronous", "FULL").map_err(ReadError::from)?;
+                conn.pragma_update_and_check(None, "secure_delete", "ON", |row| row.get::<_, i64>(0))
+                    .map_err(ReadError::from)?;
                 Some(conn)
             }
             None => None,

@@ -83,6 +83,9 @@ pub struct Erased {
     pub submissions: u64,
     pub deliveries: u64,
     pub accesses: u64,
+    /// SQLite: how long the one-time rewrite of a database older than `secure_delete` took, when
+    /// this erasure made it (see [`Store::leave_no_trace`]).
+    pub rewritten: Option<std::time::Duration>,
 }
 
 /// The customer's identifiers keyed-hashed (`crate::pseudonym`): each identifier's pseudonyms,
@@ -228,9 +231,9 @@ impl Store {
     }
 
     /// Deletes everything held about the customer `key` names, in one transaction (their access
-    /// records under any of `hashed`'s pseudonyms), and records the erasure under the current ones. Nothing is recorded when there
-    /// was nothing to erase. On SQLite the deleted bytes are zeroed and the write-ahead log is
-    /// emptied, so the database file holds no trace of them.
+    /// records under any of `hashed`'s pseudonyms), and records the erasure under the current ones.
+    /// Nothing is recorded when there was nothing to erase. On SQLite the database files then hold
+    /// no trace of them ([`Store::leave_no_trace`]): an error after the commit says what remains.
     pub async fn erase_customer(&self, key: &CustomerKey, hashed: &HashedKey) -> Result<Erased, StoreError> {
         if key.is_empty() {
             return Ok(Erased::default());
@@ -244,15 +247,10 @@ impl Store {
                               VALUES ($1, $2, $3, $4, $5, $6, $7)";
         // A pending delivery goes too: an erased customer's form is not sent after the erasure.
         let deliveries_sql = super::deliveries::delete_of_customer();
-        let sqlite = self.backend() == "SQLite";
-        let erased = with_pool!(self, pool => {
-            let mut conn = pool.acquire().await?;
-            // SQLite keeps deleted rows' bytes in free pages until they are reused: overwritten
-            // with zeros instead, for this erasure (PostgreSQL's dead rows go at its next VACUUM).
-            if sqlite {
-                sqlx::query("PRAGMA secure_delete = ON").execute(&mut *conn).await?;
-            }
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        // SQLite zeroes the deleted bytes as it goes (every connection has secure_delete on);
+        // PostgreSQL's dead rows stay in its files until VACUUM reuses their space (README).
+        let mut erased = with_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
             let orders = sqlx::query(ORDERS).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
             let notes = sqlx::query(NOTES).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();
             let deliveries =
@@ -265,7 +263,7 @@ impl Store {
                 accesses = accesses.bind(pseudonym);
             }
             let accesses = accesses.execute(&mut *tx).await?.rows_affected();
-            let erased = Erased { orders, notes, submissions, deliveries, accesses };
+            let erased = Erased { orders, notes, submissions, deliveries, accesses, rewritten: None };
             if erased != Erased::default() {
                 let (email_hash, phone_hash) = hashed.current();
                 sqlx::query(RECORD)
@@ -280,13 +278,10 @@ impl Store {
                     .await?;
             }
             tx.commit().await?;
-            if sqlite {
-                sqlx::query("PRAGMA secure_delete = OFF").execute(&mut *conn).await?;
-            }
             erased
         });
-        // And the write-ahead log, which still holds the pages as they were, is folded in and emptied.
-        self.checkpoint().await?;
+        // And what the write-ahead log (and, on an older database, freed pages) still hold.
+        erased.rewritten = self.leave_no_trace().await?.rewritten;
         Ok(erased)
     }
 

@@ -103,6 +103,8 @@ impl SqliteReader {
         conn.busy_timeout(Duration::from_millis(500))?;
         // Pages straight from the OS page cache instead of a read() syscall per page.
         conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+        // As every connection to the store (see `traces`), though this one only reads.
+        conn.pragma_update_and_check(None, "secure_delete", "ON", |row| row.get::<_, i64>(0))?;
         Ok(conn)
     }
 

@@ -12,6 +12,8 @@
 //!   ids of pushes received.
 //! - `notes` and `submissions`: what agents write in the frame; `deliveries`: the outbox of the
 //!   forms' webhooks; `settings`: stored settings.
+//! - `traces`: what a deletion leaves in SQLite's files, and clearing it (`secure_delete`, the
+//!   one-time rewrite of a database older than it, the checkpoint that empties the log).
 //! - `backup`: a consistent copy of a SQLite store while it serves; `examine`: what
 //!   `belco-panel doctor` asks of a database (migrations, writable), changing nothing.
 //!
@@ -43,6 +45,7 @@ mod settings;
 mod sql;
 mod submissions;
 mod summary;
+mod traces;
 
 pub use access::AccessRecord;
 pub use backup::BackupSummary;
@@ -56,6 +59,7 @@ pub use products::ProductLine;
 pub use records::{CustomerRecords, PanelOrder, RecordLimits};
 pub use submissions::{RecordOwner, Submission};
 pub use summary::CustomerSummary;
+pub use traces::{SECURE_DELETE_SINCE, Scrubbed};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -77,6 +81,9 @@ pub enum StoreError {
     Corrupt { id: String, reason: String },
     #[error("backup: {0}")]
     Backup(String),
+    /// Deleted data whose bytes may still be in the database's files (see `traces`).
+    #[error("{0}")]
+    Traces(String),
 }
 
 impl StoreError {
@@ -93,6 +100,7 @@ impl StoreError {
             StoreError::Corrupt { .. } => "stored data is unreadable",
             StoreError::UnknownScheme(_) => "DATABASE_URL names no supported database",
             StoreError::Backup(_) => "the backup failed",
+            StoreError::Traces(_) => "the deleted data's bytes could not be cleared",
         }
     }
 }
@@ -154,7 +162,7 @@ impl Store {
 
     /// [`Store::connect`] with the given timeouts.
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
-        let store = if url.starts_with("sqlite:") {
+        let (store, fresh) = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 // WAL: readers (Belco's calls) never wait for a writer (an import).
@@ -163,12 +171,17 @@ impl Store {
                 // a saved note survives a power cut (NORMAL could lose the last commits).
                 .synchronous(SqliteSynchronous::Full)
                 // A writer waits this long for another (an import) before answering 503.
-                .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                // Deleted and overwritten content is zeroed, on every connection and at once:
+                // otherwise freed pages keep it until reused, and an erasure leaves it in the
+                // file (see `traces`).
+                .pragma("secure_delete", "ON");
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let reader =
                 (!in_memory).then(|| Arc::new(fast_read::SqliteReader::new(options.get_filename().to_owned())));
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-            Store { db: Db::Sqlite(pool), reader }
+            let fresh = traces::is_empty(&pool).await?;
+            (Store { db: Db::Sqlite(pool), reader }, fresh)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let statement_timeout = format!("{}ms", options.statement_timeout.as_millis());
             let connect = PgConnectOptions::from_str(url)?.options([("statement_timeout", statement_timeout.as_str())]);
@@ -177,11 +190,15 @@ impl Store {
                 .acquire_timeout(options.acquire_timeout)
                 .connect_with(connect)
                 .await?;
-            Store { db: Db::Postgres(pool), reader: None }
+            (Store { db: Db::Postgres(pool), reader: None }, false)
         } else {
             return Err(StoreError::UnknownScheme(url.split(':').next().unwrap_or_default().to_owned()));
         };
         with_pool!(store, pool => MIGRATOR.run(pool).await?);
+        // A SQLite database this version creates has had secure_delete from its first page.
+        if fresh {
+            store.mark_secure_from_start().await?;
+        }
         Ok(store)
     }
 
@@ -275,6 +292,29 @@ mod tests {
             held.push(conn);
         }
         drop(held);
+        store.close().await;
+    }
+
+    /// Every connection deletes securely: the pool's and the read path's; and a database created
+    /// here is marked as such from the start, so an erasure never needs to rewrite it.
+    #[tokio::test]
+    async fn sqlite_connections_delete_securely_from_the_start() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("d.db").display())).await.expect("store");
+        let Db::Sqlite(pool) = &store.db else { panic!("SQLite") };
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            let mut conn = pool.acquire().await.expect("connection");
+            let on: i64 = sqlx::query_scalar("PRAGMA secure_delete").fetch_one(&mut *conn).await.expect("pragma");
+            assert_eq!(on, 1, "secure_delete must be on");
+            held.push(conn);
+        }
+        drop(held);
+        let reader = store.reader.as_ref().expect("a file has a read path");
+        let on = reader.at_once(|c| c.rows("PRAGMA secure_delete", [], |r| r.get::<_, i64>(0))).expect("pragma");
+        assert_eq!(on, [1], "the read path's too");
+        assert!(store.setting(SECURE_DELETE_SINCE).await.expect("setting").is_some(), "marked at creation");
+        assert_eq!(store.leave_no_trace().await.expect("clear"), Scrubbed::default(), "no rewrite");
         store.close().await;
     }
 }
