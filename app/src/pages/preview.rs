@@ -103,7 +103,7 @@ fn ready(preview: PreviewView) -> impl IntoView {
                     <dt>"Custom orders URL"</dt>
                     <dd><code>{orders_url}</code></dd>
                     <dt>"Framed by"</dt>
-                    <dd><code>{belco_origin}</code>" and, while the preview is on, this server's own pages"</dd>
+                    <dd><code>{belco_origin}</code>" (and, when this preview loads it with its own token, this page)"</dd>
                 </dl>
             </header>
             <Preview token pasted_url=frame_url>
