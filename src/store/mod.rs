@@ -44,7 +44,7 @@ mod sql;
 mod submissions;
 mod summary;
 
-pub use access::AccessRecord;
+pub use access::{AccessAppender, AccessRecord};
 pub use backup::BackupSummary;
 pub use customer_data::{CustomerExport, Erased, HashedKey};
 pub use customers::KnownCustomer;
