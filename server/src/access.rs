@@ -51,8 +51,8 @@ const RETRY_FIRST: Duration = Duration::from_millis(50);
 const RETRY_MAX: Duration = Duration::from_secs(2);
 /// A failure that lasts, or records being dropped, is logged at most this often.
 const REPORT_EVERY: Duration = Duration::from_secs(60);
-/// How long an attempt under way may outlast [`Writer::finish`]'s time: SQLite's busy timeout,
-/// and a little.
+/// How long an attempt under way may outlast [`Writer::finish`]'s time: the busy timeout
+/// (SQLite) or lock timeout (PostgreSQL) of the appender, and a little.
 const ATTEMPT_GRACE: Duration = Duration::from_secs(6);
 
 /// The queue's sending end; one per server, shared by every request.
@@ -135,8 +135,8 @@ impl Writer {
     /// recorded.
     pub async fn finish(self, within: Duration) {
         let _ = self.stop.send(Instant::now() + within);
-        // The writer gives up by itself at `within`; this is for an attempt that hangs (on
-        // PostgreSQL, a lock it waits for): that attempt is cancelled.
+        // The writer gives up by itself at `within`, an attempt lasting 5 s at most (the busy
+        // or lock timeout); this is for one that hangs all the same: it is cancelled.
         let mut task = self.task;
         if tokio::time::timeout(within + ATTEMPT_GRACE, &mut task).await.is_err() {
             task.abort();

@@ -152,6 +152,11 @@ impl Store {
             Db::Postgres(pool) => {
                 let column = |f: fn(&AccessRecord) -> String| records.iter().map(f).collect::<Vec<_>>();
                 let optional = |f: fn(&AccessRecord) -> Option<String>| records.iter().map(f).collect::<Vec<_>>();
+                let mut tx = pool.begin().await?;
+                // As SQLite's busy timeout: a lock held elsewhere is waited for 5 s, then the
+                // batch fails (the access log tries it again) instead of waiting on the server
+                // for as long as the lock lasts, where no cancelling the call would withdraw it.
+                sqlx::query("SET LOCAL lock_timeout = '5s'").execute(&mut *tx).await?;
                 sqlx::query(INSERT_MANY_POSTGRES)
                     .bind(records.iter().map(|r| r.at).collect::<Vec<_>>())
                     .bind(column(|r| r.route.clone()))
@@ -161,8 +166,9 @@ impl Store {
                     .bind(column(|r| r.client.clone()))
                     .bind(records.iter().map(|r| r.status).collect::<Vec<_>>())
                     .bind(column(|r| r.outcome.clone()))
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
             }
         }
         Ok(())
