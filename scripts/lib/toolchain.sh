@@ -13,6 +13,10 @@ export BELCO_ROOT
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock (read at install time).
 BELCO_CARGO_LEPTOS_VERSION=0.3.10
 BELCO_BINARYEN_NPM_VERSION=132.0.0
+# oha, the fixed-rate load of bench/access (1.16.0 wants rustc >= 1.88). Built with native-tls
+# (the system OpenSSL) rather than its default rustls, whose aws-lc takes minutes to compile;
+# the benchmarks only speak plain http to 127.0.0.1.
+BELCO_OHA_VERSION=1.16.0
 # Python tools of the tests (PyPI, in a venv of the tools dir): the Prometheus text parser that
 # reads /metrics, and the OpenAPI validator and schemathesis that check /api/openapi.json against
 # the running server (hypothesis pinned: newer ones break schemathesis 3).

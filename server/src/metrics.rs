@@ -18,6 +18,8 @@
 //! - `belco_db_errors_total{kind}`: storage failures ([`belco::store::StoreError::kind`])
 //! - `belco_webhook_attempts_total{outcome}`: the forms' webhook attempts, `delivered`, `retry`
 //!   (failed, tried again) or `failed` (the last attempt failed); see `deliveries.rs`
+//! - `belco_access_log_dropped_total`: calls answered but not recorded in the access log, its
+//!   queue being full (the database far behind; see `access.rs`)
 //! - `belco_build_info{version,storage}`: 1
 
 use std::sync::{Arc, OnceLock};
@@ -69,6 +71,11 @@ pub fn record_build_info(storage: &'static str) {
 /// Counts a storage failure; called where one is turned into a 503.
 pub fn storage_failed(error: &StoreError) {
     counter!("belco_db_errors_total", "kind" => error.kind()).increment(1);
+}
+
+/// A call not recorded in the access log: its queue was full.
+pub fn access_log_dropped() {
+    counter!("belco_access_log_dropped_total").increment(1);
 }
 
 /// One request answered: counted, its latency recorded, a 401 counted as a refusal. Called by

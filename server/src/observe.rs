@@ -150,7 +150,7 @@ pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request
     let note = note.and_then(|note| note.take());
     if let Some(route) = call {
         let request_id = given_id.or_else(|| response.headers().get(&crate::http::REQUEST_ID).cloned());
-        observer.keep(route, note.as_ref(), response.status(), request_id, latency, client).await;
+        observer.keep(route, note.as_ref(), response.status(), request_id, latency, client);
     }
     if let Some(pattern) = pattern {
         crate::metrics::request(pattern, &method, response.status(), latency);
@@ -166,7 +166,7 @@ pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request
 
 impl Observer {
     /// The call to the inspector, and, when its token was accepted, to the access log.
-    async fn keep(
+    fn keep(
         &self,
         route: CallRoute,
         note: Option<&CallNote>,
@@ -187,7 +187,7 @@ impl Observer {
         if note.token.accepted()
             && let Some(access) = &self.access
         {
-            access.record(route, note, status, client).await;
+            access.record(route, note, status, client);
         }
     }
 }

@@ -2,6 +2,8 @@
 //! Written in batches by the server's access logger, read by `belco-panel access`, exported and
 //! erased with the customer's other data, and pruned by age.
 
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::customer_data::HashedKey;
@@ -35,19 +37,63 @@ const INSERT_MANY_POSTGRES: &str = "INSERT INTO access_log (at, route, email_has
 /// Appends access records for one writer: on a SQLite file through a connection of its own,
 /// with one prepared statement (sqlx's arguments and worker thread cost several times the
 /// insert itself, which the orders API's throughput showed); elsewhere through the pool.
+///
+/// The SQLite connection is blocking: it is used on tokio's blocking threads only, never on a
+/// runtime worker (it waits up to the busy timeout for another writer's lock, an import's say).
+/// It is opened at the first append, and opened again after an append that could not open it.
 pub struct AccessAppender {
     store: Store,
-    sqlite: Option<rusqlite::Connection>,
+    sqlite: Option<Arc<SqliteAppender>>,
+}
+
+struct SqliteAppender {
+    path: PathBuf,
+    conn: Mutex<Option<rusqlite::Connection>>,
 }
 
 impl AccessAppender {
-    /// Appends `records`, all in one transaction.
-    pub async fn append(&mut self, records: &[AccessRecord]) -> Result<(), StoreError> {
-        match &mut self.sqlite {
-            Some(conn) => Ok(append_sqlite(conn, records)?),
+    /// Appends `records`, all in one transaction. A failure leaves nothing written; the caller
+    /// may try the same records again.
+    pub async fn append(&mut self, records: &Arc<[AccessRecord]>) -> Result<(), StoreError> {
+        match &self.sqlite {
+            Some(sqlite) => {
+                let (sqlite, records) = (sqlite.clone(), records.clone());
+                match tokio::task::spawn_blocking(move || sqlite.append(&records)).await {
+                    Ok(written) => Ok(written?),
+                    Err(_) => Err(ReadError::Stopped.into()),
+                }
+            }
             None => self.store.record_accesses(records).await,
         }
     }
+}
+
+impl SqliteAppender {
+    /// Blocking: on a blocking thread only.
+    fn append(&self, records: &[AccessRecord]) -> Result<(), ReadError> {
+        // A panic under the lock (none is expected) leaves no half transaction behind: rusqlite
+        // rolls back a dropped one. The connection is dropped and opened again all the same.
+        let mut slot = self.conn.lock().unwrap_or_else(|poisoned| {
+            let mut slot = poisoned.into_inner();
+            *slot = None;
+            slot
+        });
+        let conn = match &mut *slot {
+            Some(conn) => conn,
+            empty => empty.insert(open_sqlite(&self.path)?),
+        };
+        append_sqlite(conn, records)
+    }
+}
+
+fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, ReadError> {
+    let conn = rusqlite::Connection::open(path)?;
+    // As the pool's connections: a commit is synced, and a busy database is waited for.
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    // As every connection: what it deletes is zeroed (`traces.rs`).
+    conn.pragma_update_and_check(None, "secure_delete", "ON", |row| row.get::<_, i64>(0))?;
+    Ok(conn)
 }
 
 fn append_sqlite(conn: &mut rusqlite::Connection, records: &[AccessRecord]) -> Result<(), ReadError> {
@@ -72,21 +118,14 @@ fn append_sqlite(conn: &mut rusqlite::Connection, records: &[AccessRecord]) -> R
 }
 
 impl Store {
-    /// The access log's appender (see [`AccessAppender`]).
-    pub fn access_appender(&self) -> Result<AccessAppender, StoreError> {
-        let sqlite = match &self.reader {
-            Some(reader) => {
-                let conn = rusqlite::Connection::open(reader.path()).map_err(ReadError::from)?;
-                // As the pool's connections: a commit is synced, and a busy database is waited for.
-                conn.busy_timeout(Duration::from_secs(5)).map_err(ReadError::from)?;
-                conn.pragma_update(None, "synchronous", "FULL").map_err(ReadError::from)?;
-                conn.pragma_update_and_check(None, "secure_delete", "ON", |row| row.get::<_, i64>(0))
-                    .map_err(ReadError::from)?;
-                Some(conn)
-            }
-            None => None,
-        };
-        Ok(AccessAppender { store: self.clone(), sqlite })
+    /// The access log's appender (see [`AccessAppender`]); on SQLite its connection is opened
+    /// at the first append.
+    pub fn access_appender(&self) -> AccessAppender {
+        let sqlite = self
+            .reader
+            .as_ref()
+            .map(|reader| Arc::new(SqliteAppender { path: reader.path().to_path_buf(), conn: Mutex::new(None) }));
+        AccessAppender { store: self.clone(), sqlite }
     }
 
     /// Appends `records`, all in one transaction, through the pool.
@@ -115,6 +154,11 @@ impl Store {
             Db::Postgres(pool) => {
                 let column = |f: fn(&AccessRecord) -> String| records.iter().map(f).collect::<Vec<_>>();
                 let optional = |f: fn(&AccessRecord) -> Option<String>| records.iter().map(f).collect::<Vec<_>>();
+                let mut tx = pool.begin().await?;
+                // As SQLite's busy timeout: a lock held elsewhere is waited for 5 s, then the
+                // batch fails (the access log tries it again) instead of waiting on the server
+                // for as long as the lock lasts, where no cancelling the call would withdraw it.
+                sqlx::query("SET LOCAL lock_timeout = '5s'").execute(&mut *tx).await?;
                 sqlx::query(INSERT_MANY_POSTGRES)
                     .bind(records.iter().map(|r| r.at).collect::<Vec<_>>())
                     .bind(column(|r| r.route.clone()))
@@ -124,8 +168,9 @@ impl Store {
                     .bind(column(|r| r.client.clone()))
                     .bind(records.iter().map(|r| r.status).collect::<Vec<_>>())
                     .bind(column(|r| r.outcome.clone()))
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await?;
+                tx.commit().await?;
             }
         }
         Ok(())

@@ -31,6 +31,9 @@ pub enum ReadError {
     Sqlite(#[from] rusqlite::Error),
     #[error("the store is closed")]
     Closed,
+    /// A blocking thread doing the work stopped before it answered (it panicked).
+    #[error("the database work stopped before it finished")]
+    Stopped,
 }
 
 /// Turns off SQLite's memory statistics for the whole process, once, before the first
