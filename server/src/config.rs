@@ -208,9 +208,13 @@ impl Default for Limits {
 
 impl Limits {
     fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let limits = Self::read(get)?;
+        let mut limits = Self::read(get)?;
         // A body still arriving when the request's own deadline ends gets that deadline's 503,
-        // which the throttle does not count: stalling would cost nothing.
+        // which the throttle does not count: stalling would cost nothing. Unset, the body's
+        // deadline stays within the request's; set, it must be.
+        if get("BELCO_BODY_TIMEOUT").is_none() {
+            limits.body_timeout = limits.body_timeout.min(limits.request_timeout / 2);
+        }
         if limits.body_timeout >= limits.request_timeout {
             return Err(bad(
                 "BELCO_BODY_TIMEOUT",
@@ -650,6 +654,17 @@ mod tests {
         assert_eq!((l.db_acquire_timeout, l.db_statement_timeout), (Duration::from_secs(2), Duration::from_secs(30)));
         let proxies: Vec<String> = l.trusted_proxies.iter().map(|n| n.to_string()).collect();
         assert_eq!(proxies, ["10.0.0.0/8", "192.168.1.7/32", "::1/128"]);
+    }
+
+    #[test]
+    fn a_bodys_deadline_stays_within_the_requests() {
+        // Unset, it follows a shorter request deadline; set, it must be shorter.
+        let short = config(&[("BELCO_REQUEST_TIMEOUT", "4s")]).unwrap().limits;
+        assert_eq!(short.body_timeout, Duration::from_secs(2));
+        assert_eq!(config(&[]).unwrap().limits.body_timeout, DEFAULT_BODY_TIMEOUT);
+        let err = config(&[("BELCO_REQUEST_TIMEOUT", "4s"), ("BELCO_BODY_TIMEOUT", "4s")]).unwrap_err();
+        assert_eq!(err.var, "BELCO_BODY_TIMEOUT");
+        assert!(err.problem.contains("shorter than BELCO_REQUEST_TIMEOUT (4 s)"), "{err}");
     }
 
     #[test]
