@@ -232,7 +232,7 @@ async fn the_previews_lookups_are_recorded_as_belcos_are() {
     let key = belco::phone::customer_key("older@example.com", "", belco::phone::parse_region("NL").expect("NL"));
     let hashed = app.state.config.pseudonyms.as_ref().expect("a pseudonym key").of(&key);
     let mut records = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..2000 {
         records = app.store.accesses(&hashed, 10).await.expect("accesses");
         if !records.is_empty() {
             break;
