@@ -204,7 +204,8 @@ pub async fn headers_and_log(State(security): State<SecurityHeaders>, mut reques
     let span = tracing::info_span!("request", request_id = %request_id);
     let mut response = next.run(request).instrument(span.clone()).await;
     let _in_span = span.enter();
-    if path == "/frame" && is_json(&response) {
+    let refused = matches!(response.status(), StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE);
+    if path == "/frame" && refused && is_json(&response) {
         // Refused before the frame's handler ran (a cap, the throttle, the deadline): the agent
         // reads a page of plain words, not JSON, and waits as long as the refusal asked.
         let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
