@@ -210,12 +210,10 @@ impl Stop {
 }
 
 /// A thread of the access log's own, below the priority of the threads that answer requests:
-/// the hashing of a batch and its SQLite insert (about 4,000 records every 200 ms at 20,000
-/// calls a second) run there, so that on a small machine they take the CPU the answers leave,
-/// rather than delay them (bench/access's fixed-rate p99: 1.56 × the p99 without the log when
-/// this ran on tokio's threads, 1.27 × at `nice` 10, 1.17 × at 19). At full load it still keeps
-/// up (bench/access wrote every record of its full-load runs); if the machine stays saturated for
-/// long, the queue takes up the slack and then drops and counts.
+/// a batch's hashing (about 4,000 records every 200 ms at 20,000 calls a second) runs there, so
+/// that on a small machine it takes the CPU the answers leave rather than delay them. The insert
+/// does not: it holds SQLite's write lock, which a thread at the lowest priority could keep for
+/// seconds on a busy machine while a note or a push waits for it.
 struct Background {
     jobs: std::sync::mpsc::Sender<Box<dyn FnOnce() + Send>>,
 }
@@ -226,7 +224,10 @@ impl Background {
         let started = std::thread::Builder::new().name("access-log".into()).spawn(move || {
             lower_priority();
             for job in queued {
-                job();
+                // A job that panics (none is expected) loses its own result, not the thread.
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                    tracing::error!("the access log's thread met a panic: one batch is lost");
+                }
             }
         });
         if let Err(error) = started {
@@ -235,11 +236,17 @@ impl Background {
         Self { jobs }
     }
 
-    /// Runs `job` on the thread; `None` if the thread is gone.
+    /// Runs `job` on the thread (on tokio's blocking threads if it could not start); `None` if
+    /// the job panicked.
     async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> Option<T> {
         let (done, result) = oneshot::channel();
-        self.jobs.send(Box::new(move || _ = done.send(job()))).ok()?;
-        result.await.ok()
+        match self.jobs.send(Box::new(move || _ = done.send(job()))) {
+            Ok(()) => result.await.ok(),
+            Err(std::sync::mpsc::SendError(job)) => {
+                tokio::task::spawn_blocking(job).await.ok()?;
+                result.await.ok()
+            }
+        }
     }
 }
 
@@ -279,23 +286,12 @@ impl Out {
         let (pending, pseudonyms) = (std::mem::take(batch), self.pseudonyms.clone());
         let hash = move || -> Arc<[AccessRecord]> { pending.into_iter().map(|p| p.record(&pseudonyms)).collect() };
         let Some(records) = self.background.run(hash).await else {
-            tracing::error!("the access log's thread is gone: its records are lost");
-            return false;
+            // Its records were taken from the queue and are gone with the panic.
+            return true;
         };
         let mut wait = RETRY_FIRST;
         loop {
-            let appended = match self.appender.blocking() {
-                Some(sqlite) => {
-                    let records = records.clone();
-                    let Some(appended) = self.background.run(move || sqlite.append(&records)).await else {
-                        tracing::error!("the access log's thread is gone: its records are lost");
-                        return false;
-                    };
-                    appended
-                }
-                None => self.appender.append(&records).await,
-            };
-            match appended {
+            match self.appender.append(&records).await {
                 Ok(()) => {
                     self.written(records.len());
                     return true;
@@ -427,9 +423,9 @@ impl AccessLog {
         match self.queue.try_send(pending) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => self.dropped.one(),
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                tracing::warn!("a call answered after the access log stopped was not recorded");
-            }
+            // Only while the server stops: counted like a full queue's, warned about at most
+            // once a minute.
+            Err(mpsc::error::TrySendError::Closed(_)) => self.dropped.one(),
         }
     }
 

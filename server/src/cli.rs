@@ -443,6 +443,12 @@ async fn export_customer(config: &Config, who: &str) -> CliResult {
 /// the configured signing keys, for records from before it), or the demo's, when it made one.
 async fn pseudonyms_of(config: &Config, store: &Store) -> Result<Arc<Pseudonyms>, Box<dyn std::error::Error>> {
     if let Some(pseudonyms) = &config.pseudonyms {
+        if config.signer.is_none() {
+            eprintln!(
+                "warning: BELCO_SIGNING_KEY is not set here: access records from before BELCO_PSEUDONYM_KEY (keyed \
+                 with the signing key) are not found. Run this with the server's settings."
+            );
+        }
         return Ok(pseudonyms.clone());
     }
     if store.setting("demo.pseudonym_key").await?.is_some() {

@@ -126,16 +126,15 @@ impl HashedKey {
     }
 }
 
-/// `url` without what is the shop's: credentials (`user:password@`), the query (which may carry
-/// the receiver's key) and the fragment. `https://u:k@hooks.shop.example/returns?key=…` →
-/// `https://hooks.shop.example/returns`.
+/// `url` without what is the shop's: only where it went, `scheme://host[:port]`. Credentials,
+/// the path (Slack- or Zapier-style receivers carry their key there), the query and the
+/// fragment stay out. `https://u:k@hooks.shop.example/returns/T0K3N?key=…` →
+/// `https://hooks.shop.example`.
 pub fn without_secrets(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, rest) = rest.split_at(end);
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
-    if scheme.is_empty() { format!("{host}{path}") } else { format!("{scheme}://{host}{path}") }
+    if scheme.is_empty() { host.to_owned() } else { format!("{scheme}://{host}") }
 }
 
 /// The customer's orders, oldest first, and what the shop sent about them beside Belco's JSON.
@@ -307,11 +306,12 @@ mod tests {
     #[test]
     fn a_webhook_address_loses_what_is_the_shops() {
         for (url, kept) in [
-            ("https://hooks.shop.example/returns", "https://hooks.shop.example/returns"),
-            ("https://u:k3y@hooks.shop.example:8443/r?key=s3cret&x=1#frag", "https://hooks.shop.example:8443/r"),
+            ("https://hooks.shop.example/returns", "https://hooks.shop.example"),
+            ("https://u:k3y@hooks.shop.example:8443/r?key=s3cret&x=1#frag", "https://hooks.shop.example:8443"),
             ("https://hooks.shop.example?token=s3cret", "https://hooks.shop.example"),
-            ("http://a@b@127.0.0.1:3019/hook", "http://127.0.0.1:3019/hook"),
-            ("https://[::1]:8443/p/q#k", "https://[::1]:8443/p/q"),
+            ("https://hooks.slack.example/services/T000/B000/s3cret", "https://hooks.slack.example"),
+            ("http://a@b@127.0.0.1:3019/hook", "http://127.0.0.1:3019"),
+            ("https://[::1]:8443/p/q#k", "https://[::1]:8443"),
         ] {
             assert_eq!(without_secrets(url), kept, "{url}");
         }
