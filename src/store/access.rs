@@ -51,7 +51,24 @@ struct SqliteAppender {
     conn: Mutex<Option<rusqlite::Connection>>,
 }
 
+/// The SQLite appender, for a caller that runs it on a thread of its own (the server's access
+/// log does, at a lower priority than the threads that answer requests).
+#[derive(Clone)]
+pub struct BlockingAppender(Arc<SqliteAppender>);
+
+impl BlockingAppender {
+    /// Blocking: appends `records` in one transaction; a failure leaves nothing written.
+    pub fn append(&self, records: &[AccessRecord]) -> Result<(), StoreError> {
+        Ok(self.0.append(records)?)
+    }
+}
+
 impl AccessAppender {
+    /// On SQLite, the blocking appender (see [`BlockingAppender`]); `None` elsewhere.
+    pub fn blocking(&self) -> Option<BlockingAppender> {
+        self.sqlite.clone().map(BlockingAppender)
+    }
+
     /// Appends `records`, all in one transaction. A failure leaves nothing written; the caller
     /// may try the same records again.
     pub async fn append(&mut self, records: &Arc<[AccessRecord]>) -> Result<(), StoreError> {

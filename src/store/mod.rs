@@ -47,7 +47,7 @@ mod submissions;
 mod summary;
 mod traces;
 
-pub use access::{AccessAppender, AccessRecord};
+pub use access::{AccessAppender, AccessRecord, BlockingAppender};
 pub use backup::BackupSummary;
 pub use customer_data::{CustomerExport, Erased, HashedKey};
 pub use customers::KnownCustomer;
