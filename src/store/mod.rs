@@ -279,19 +279,25 @@ mod tests {
 
     /// Acknowledged writes are durable: every pooled SQLite connection commits with
     /// `synchronous = FULL` (2), not NORMAL (1).
+    /// `pragma` as each of three pooled SQLite connections reads it (held at once, so they are
+    /// three different connections).
+    async fn pooled_pragma(store: &Store, pragma: &str) -> Vec<i64> {
+        let Db::Sqlite(pool) = &store.db else { panic!("SQLite") };
+        let mut held = Vec::new();
+        let mut values = Vec::new();
+        for _ in 0..3 {
+            let mut conn = pool.acquire().await.expect("connection");
+            values.push(sqlx::query_scalar(&format!("PRAGMA {pragma}")).fetch_one(&mut *conn).await.expect("pragma"));
+            held.push(conn);
+        }
+        values
+    }
+
     #[tokio::test]
     async fn sqlite_commits_are_synced() {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::connect(&format!("sqlite://{}", dir.path().join("d.db").display())).await.expect("store");
-        let Db::Sqlite(pool) = &store.db else { panic!("SQLite") };
-        let mut held = Vec::new();
-        for _ in 0..3 {
-            let mut conn = pool.acquire().await.expect("connection");
-            let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.expect("pragma");
-            assert_eq!(level, 2, "synchronous must be FULL");
-            held.push(conn);
-        }
-        drop(held);
+        assert_eq!(pooled_pragma(&store, "synchronous").await, [2, 2, 2], "synchronous must be FULL");
         store.close().await;
     }
 
@@ -301,15 +307,7 @@ mod tests {
     async fn sqlite_connections_delete_securely_from_the_start() {
         let dir = tempfile::tempdir().expect("dir");
         let store = Store::connect(&format!("sqlite://{}", dir.path().join("d.db").display())).await.expect("store");
-        let Db::Sqlite(pool) = &store.db else { panic!("SQLite") };
-        let mut held = Vec::new();
-        for _ in 0..3 {
-            let mut conn = pool.acquire().await.expect("connection");
-            let on: i64 = sqlx::query_scalar("PRAGMA secure_delete").fetch_one(&mut *conn).await.expect("pragma");
-            assert_eq!(on, 1, "secure_delete must be on");
-            held.push(conn);
-        }
-        drop(held);
+        assert_eq!(pooled_pragma(&store, "secure_delete").await, [1, 1, 1], "secure_delete must be on");
         let reader = store.reader.as_ref().expect("a file has a read path");
         let on = reader.at_once(|c| c.rows("PRAGMA secure_delete", [], |r| r.get::<_, i64>(0))).expect("pragma");
         assert_eq!(on, [1], "the read path's too");
