@@ -1,5 +1,6 @@
 //! `belco-panel`: see `cli::USAGE`, or run `belco-panel help`.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use mimalloc::MiMalloc;
@@ -35,7 +36,10 @@ fn main() -> ExitCode {
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal: a file, a pipe or journald keeps plain
+        // text (and `NO_COLOR`, the common convention, turns them off there too).
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
     match log_format {
         LogFormat::Text => log.init(),
         // One object per line: the event's fields at the top level, and the request span's (its

@@ -205,6 +205,22 @@ async fn json_logs_carry_each_requests_id() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("error: BELCO_LOG_FORMAT:"), "{out:?}");
 }
 
+/// Logs written to a file, a pipe or journald are plain text: no colour codes around the fields
+/// (tracing's formatter adds them unless told the output is not a terminal).
+#[tokio::test(flavor = "multi_thread")]
+async fn text_logs_to_a_pipe_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}", dir.path().join("belco.db").display());
+    let server = common::server_process::ServerProcess::start(&url, &[("RUST_LOG", "info")]).await;
+    let answer = reqwest::get(server.url("/frame?token=wrong")).await.expect("get");
+    assert_eq!(answer.status(), 401);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let log = server.log();
+    assert!(log.lines().any(|line| line.contains(" INFO ") && line.contains("listening")), "{log}");
+    assert!(log.lines().any(|line| line.contains("request") && line.contains("status=401")), "{log}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a piped log:\n{log:?}");
+}
+
 const METRICS_TOKEN: &str = "metrics-token-0123456789abcdef";
 
 /// `/metrics` as Prometheus reads it: parsed by the official Python client's text parser
