@@ -324,9 +324,59 @@ pub fn orders_response<'a>(orders: impl IntoIterator<Item = &'a str>) -> String 
     out
 }
 
+/// Whether `body` has Belco's Custom Orders shape (its documentation, section 3):
+/// `{"orders":[…]}`, each order with its fields and types. Answers how many orders there were,
+/// or the first problem in a sentence. The doctor checks a deployment's answer with it and the
+/// preview the answer it shows; what this server writes is [`orders_response`]'s.
+pub fn orders_shape(body: &str) -> Result<usize, String> {
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|e| format!("the answer is not JSON: {e}"))?;
+    let orders =
+        value.get("orders").and_then(serde_json::Value::as_array).ok_or("the answer has no \"orders\" list")?;
+    for (i, order) in orders.iter().enumerate() {
+        let problem = |what: &str| format!("orders[{i}]: {what}");
+        let order = order.as_object().ok_or_else(|| problem("not an object"))?;
+        for field in ["id", "note", "number", "date", "createdAt", "updatedAt", "status", "currency", "url"] {
+            if !order.get(field).is_some_and(serde_json::Value::is_string) {
+                return Err(problem(&format!("\"{field}\" is missing or not text")));
+            }
+        }
+        if !order.get("total").is_some_and(serde_json::Value::is_number) {
+            return Err(problem("\"total\" is missing or not a number"));
+        }
+        let products = order
+            .get("products")
+            .and_then(serde_json::Value::as_array)
+            .ok_or_else(|| problem("\"products\" is not a list"))?;
+        for (j, product) in products.iter().enumerate() {
+            let ok = product.get("name").is_some_and(serde_json::Value::is_string)
+                && product.get("quantity").is_some_and(|q| q.is_i64() || q.is_u64())
+                && product.get("price").is_some_and(serde_json::Value::is_number);
+            if !ok {
+                return Err(problem(&format!("products[{j}] lacks a text name, a whole quantity or a numeric price")));
+            }
+        }
+    }
+    Ok(orders.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_orders_shape_is_belcos() {
+        assert_eq!(orders_shape(r#"{"orders":[]}"#), Ok(0));
+        let spec = r#"{"orders":[{"id":"1234","note":"Note","number":"1234","date":"2020-01-01T00:00Z",
+            "createdAt":"2020-01-01T00:00Z","updatedAt":"2020-01-01T00:00Z","status":"processing","currency":"EUR",
+            "products":[{"name":"Product X","quantity":1,"price":10.00}],"total":10.00,"url":"https://shop.nl/order/1234"}]}"#;
+        assert_eq!(orders_shape(spec), Ok(1));
+        assert!(orders_shape(&spec.replace(r#""total":10.00"#, r#""total":"10.00""#)).unwrap_err().contains("total"));
+        assert!(
+            orders_shape(&spec.replace(r#""quantity":1"#, r#""quantity":1.5"#)).unwrap_err().contains("products[0]")
+        );
+        assert!(orders_shape(r#"{"order":[]}"#).is_err());
+        assert!(orders_shape("<html>").unwrap_err().contains("not JSON"));
+    }
 
     /// The example order from Belco's documentation, with the two identifiers it allows.
     pub const SPEC_ORDER: &str = r#"{

@@ -1,4 +1,5 @@
-//! `belco-panel`: see `cli::USAGE`, or run `belco-panel help`.
+//! `belco-panel`: see `cli::USAGE`, or run `belco-panel help`. Reads `.env`, sets up the log,
+//! reads the arguments and the configuration, and runs the command (`server::cli`).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

@@ -22,13 +22,9 @@
 //!   queue being full (the database far behind; see `access.rs`)
 //! - `belco_build_info{version,storage}`: 1
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use belco::secret::TokenSet;
-use belco::store::{Store, StoreError};
+use axum::http::{Method, StatusCode};
 use metrics::{counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -53,24 +49,10 @@ pub fn exporter() -> &'static PrometheusHandle {
     })
 }
 
-/// Folds the recorded latencies into the histograms every few seconds, so memory stays flat
-/// between scrapes (run by `serve` while metrics are on).
-pub async fn upkeep() {
-    loop {
-        tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-        exporter().run_upkeep();
-    }
-}
-
 /// `belco_build_info`, once per router.
 pub fn record_build_info(storage: &'static str) {
     exporter();
     gauge!("belco_build_info", "version" => env!("CARGO_PKG_VERSION"), "storage" => storage).set(1.0);
-}
-
-/// Counts a storage failure; called where one is turned into a 503.
-pub fn storage_failed(error: &StoreError) {
-    counter!("belco_db_errors_total", "kind" => error.kind()).increment(1);
 }
 
 /// A call not recorded in the access log: its queue was full.
@@ -108,38 +90,4 @@ fn method_label(method: &Method) -> &'static str {
         Method::OPTIONS => "OPTIONS",
         _ => "other",
     }
-}
-
-/// What `GET /metrics` needs: the store (for the pool gauges) and the token, if one is asked.
-#[derive(Clone)]
-pub struct Scrape {
-    pub store: Store,
-    pub token: Option<Arc<TokenSet>>,
-}
-
-/// `GET /metrics`: the text format, to a caller with the token when one is configured.
-pub async fn scrape(State(scrape): State<Scrape>, headers: HeaderMap) -> Response {
-    if let Some(tokens) = &scrape.token {
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.as_bytes().strip_prefix(b"Bearer "))
-            .map(<[u8]>::trim_ascii);
-        if !tokens.accepts(presented) {
-            let mut refused = (StatusCode::UNAUTHORIZED, "metrics need Authorization: Bearer <BELCO_METRICS_TOKEN>\n")
-                .into_response();
-            refused.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return refused;
-        }
-    }
-    let pool = scrape.store.pool_stats();
-    gauge!("belco_db_connections", "state" => "idle").set(pool.idle as f64);
-    gauge!("belco_db_connections", "state" => "in_use").set(f64::from(pool.size) - pool.idle as f64);
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        exporter().render(),
-    )
-        .into_response()
 }

@@ -14,5 +14,5 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     /// The access log, when it is on (`BELCO_ACCESS_LOG`) and started (`access::start`).
-    pub access: Option<Arc<crate::access::AccessLog>>,
+    pub access: Option<Arc<crate::tasks::access_log::AccessLog>>,
 }

@@ -200,7 +200,8 @@ async fn a_full_queue_drops_and_counts_instead_of_waiting(app: TestApp) {
     let metrics = server::metrics::exporter();
     app.import(&file(&[order("a1", JOHN, "+31612345678", "2024-01-01T10:00:00Z")])).await.expect("import");
     let signer = app.state.config.pseudonyms.clone().expect("key");
-    let (log, writer) = server::access::start_with_capacity(app.store.clone(), signer, Duration::from_secs(86_400), 4);
+    let (log, writer) =
+        server::tasks::access_log::start_with_capacity(app.store.clone(), signer, Duration::from_secs(86_400), 4);
     let state = server::AppState { access: Some(Arc::clone(&log)), ..app.state.clone() };
     let router = server::app(state);
     warm(&router, &app).await;
@@ -241,7 +242,7 @@ on_both_backends!(
 async fn finish_gives_up_after_its_time(app: TestApp) {
     app.import(&file(&[order("a1", JOHN, "+31612345678", "2024-01-01T10:00:00Z")])).await.expect("import");
     let signer = app.state.config.pseudonyms.clone().expect("key");
-    let (log, writer) = server::access::start(app.store.clone(), signer, Duration::from_secs(86_400));
+    let (log, writer) = server::tasks::access_log::start(app.store.clone(), signer, Duration::from_secs(86_400));
     let router = server::app(server::AppState { access: Some(log), ..app.state.clone() });
     warm(&router, &app).await;
     let lock = Lock::take(&app).await;
@@ -282,7 +283,7 @@ async fn the_writer_prunes_at_start_and_nothing_is_recorded_when_off() {
     };
     app.store.record_accesses(&[old]).await.expect("write");
     let signer = app.state.config.pseudonyms.clone().expect("key");
-    let (log, writer) = server::access::start(app.store.clone(), signer, Duration::from_secs(30 * 86_400));
+    let (log, writer) = server::tasks::access_log::start(app.store.clone(), signer, Duration::from_secs(30 * 86_400));
     drop(log);
     writer.finish(Duration::from_secs(5)).await;
     assert!(app.store.accesses(&hashed(&app, JOHN), 10).await.expect("pruned").is_empty(), "older than 30 days");

@@ -1,5 +1,5 @@
 //! Work before authentication is bounded, over real sockets through the production accept loop
-//! (`server::serve::run_with`, with the limits `belco-panel serve` reads): stalled bodies are
+//! (`server::startup::accept::run_with`, with the limits `belco-panel serve` reads): stalled bodies are
 //! capped per client address, answered 408 at their deadline and counted by the throttle; a
 //! client that never reads is disconnected; connections past the cap wait; and a support team
 //! behind one address never meets a cap. Clients bind 127.0.0.x so the server sees several
@@ -19,8 +19,8 @@ use tokio::net::{TcpSocket, TcpStream};
 async fn serve(app: &TestApp) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let connections = server::serve::Connections::from(&app.state.config.limits);
-    tokio::spawn(server::serve::run_with(listener, app.router.clone(), connections, std::future::pending()));
+    let connections = server::startup::accept::Connections::from(&app.state.config.limits);
+    tokio::spawn(server::startup::accept::run_with(listener, app.router.clone(), connections, std::future::pending()));
     addr
 }
 

@@ -1,4 +1,4 @@
-//! The server's limits over real sockets (`server::serve::run`, as `belco-panel serve` runs it):
+//! The server's limits over real sockets (`server::startup::accept::run`, as `belco-panel serve` runs it):
 //! slow clients are cut off and do not block others, requests have a deadline and a concurrency
 //! cap, failed token checks are throttled per client address, and answers carry the
 //! frame-ancestors policy.
@@ -20,7 +20,7 @@ async fn serve(app: &TestApp) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let header_timeout = app.state.config.limits.header_timeout;
-    tokio::spawn(server::serve::run(listener, app.router.clone(), header_timeout, std::future::pending()));
+    tokio::spawn(server::startup::accept::run(listener, app.router.clone(), header_timeout, std::future::pending()));
     addr
 }
 

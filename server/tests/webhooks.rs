@@ -173,7 +173,7 @@ fn assert_one_delivery(attempts: &[Value], modes: &[&str]) {
 async fn a_receiver_that_fails_then_hangs_then_recovers_gets_every_form_once(backend: Backend) {
     let receiver = Receiver::start();
     let app = hooked_app(backend, &receiver, 8).await;
-    let deliverer = server::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
+    let deliverer = server::tasks::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
     let alice = format!("email={ALICE}");
 
     // 200 at once.
@@ -303,7 +303,7 @@ async fn a_failed_delivery_is_shown_listed_and_retried_by_the_cli() {
         vars = v.clone();
     })
     .await;
-    let deliverer = server::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
+    let deliverer = server::tasks::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
     let alice = format!("email={ALICE}");
     let sent = send_form(&app, &alice, "return-request", "Redirected parcel").await;
     until_state(&app.store, &sent, DeliveryState::Failed, Duration::from_secs(10), "the delivery to fail").await;
@@ -381,7 +381,7 @@ async fn a_delivery_whose_outcome_meets_a_locked_database_is_not_sent_twice() {
         vars.insert("BELCO_WEBHOOK_TIMEOUT".into(), "3s".into());
     })
     .await;
-    let deliverer = server::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
+    let deliverer = server::tasks::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
     let sent = send_form(&app, &format!("email={ALICE}"), "return-request", "Locked parcel").await;
     until(Duration::from_secs(10), "the attempt", || async { !receiver.attempts_of(&sent).await.is_empty() }).await;
     // While the receiver takes its time, another writer takes the lock for 7 s (the busy timeout is 5 s).
@@ -502,8 +502,8 @@ async fn instances_sharing_postgres_attempt_each_delivery_once() {
         assert!(app.store.settle_delivery(claimed, &retry, now).await.expect("settle"));
     }
     // Both instances send.
-    let one = server::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
-    let two = server::deliveries::start(other.clone(), app.state.config.webhooks.clone());
+    let one = server::tasks::deliveries::start(app.store.clone(), app.state.config.webhooks.clone());
+    let two = server::tasks::deliveries::start(other.clone(), app.state.config.webhooks.clone());
     until(Duration::from_secs(30), "every delivery", || async {
         let all = app.store.deliveries(Some(DeliveryState::Delivered), 100).await.expect("deliveries");
         all.len() == 40

@@ -103,6 +103,19 @@ impl StoreError {
             StoreError::Traces(_) => "the deleted data's bytes could not be cleared",
         }
     }
+
+    /// Counts this failure in `belco_db_errors_total{kind}` (the metric's one place): for a
+    /// caller that words its own log line, as the background tasks do (once per outage).
+    pub fn count(&self) {
+        metrics::counter!("belco_db_errors_total", "kind" => self.kind()).increment(1);
+    }
+
+    /// The one report of a storage failure met while answering: a log line that says what was
+    /// being done (`during`: "the frame", "a panel call"), and the count ([`Self::count`]).
+    pub fn report(&self, during: &str) {
+        tracing::error!(error = %self, during, "storage failed");
+        self.count();
+    }
 }
 
 /// A handle on the database; cheap to clone (the pools are shared).

@@ -104,8 +104,7 @@ mod ssr {
     }
 
     pub fn unavailable(error: StoreError) -> PanelError {
-        tracing::error!(%error, "a panel call could not use storage");
-        metrics::counter!("belco_db_errors_total", "kind" => error.kind()).increment(1);
+        error.report("a panel call");
         PanelError::Unavailable
     }
 

@@ -135,15 +135,12 @@ impl TestApp {
         let config = Config::from_lookup(|name| vars.get(name).cloned()).expect("test config");
         let store = Store::connect(config.database_url.expose()).await.expect("connect store");
         let leptos_options = LeptosOptions::builder().output_name("belco-panel").build();
-        // As `belco-panel serve` starts it (the writer runs on, detached, until the test ends).
-        let access = match (&config.pseudonyms, config.access_log) {
-            (Some(pseudonyms), true) => {
-                Some(server::access::start(store.clone(), pseudonyms.clone(), config.access_retention).0)
-            }
-            _ => None,
-        };
-        let state = AppState { leptos_options, store: store.clone(), config: Arc::new(config), access };
-        Self { router: server::app(state.clone()), store, state, dir }
+        // As `belco-panel serve` assembles it, without listeners or webhook deliveries (a test
+        // starts those when it wants them); the access log's writer runs on, detached, until the
+        // test ends.
+        let app = server::Application::assemble(config, store.clone(), leptos_options);
+        let (router, state) = (app.router(), app.state().clone());
+        Self { router, store, state, dir }
     }
 
     pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Bytes) {

@@ -356,6 +356,12 @@ impl Config {
     /// Whether `/preview` is served: as `BELCO_PREVIEW` says, else in a development (debug)
     /// build and not in a release build; `belco-panel demo` turns it on unless it is `off`.
     /// Never without its own token (`BELCO_PREVIEW_TOKEN`).
+    /// Whether `/metrics` is served (with a token on the main address, or on an address of its
+    /// own): off, nothing is recorded.
+    pub fn metrics_on(&self) -> bool {
+        self.metrics_token.is_some() || self.metrics_addr.is_some()
+    }
+
     pub fn preview_on(&self) -> bool {
         self.preview.unwrap_or(cfg!(debug_assertions)) && self.preview_token.is_some()
     }
@@ -573,6 +579,24 @@ fn parse_origin(raw: &str) -> Result<String, ConfigError> {
         return Err(bad("BELCO_ORIGIN", format!("{raw:?} must be a bare origin such as https://app.belco.io")));
     }
     Ok(origin.ascii_serialization())
+}
+
+/// The server to ask: `base` as given, or this machine's (`LEPTOS_SITE_ADDR`; one listening on
+/// every interface, 0.0.0.0, is asked on the loopback). Shared by the doctor, `belco-panel calls` and the preview.
+pub fn base_url(site_addr: std::net::SocketAddr, base: Option<&str>) -> String {
+    let site_addr = match site_addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => std::net::SocketAddr::from(([127, 0, 0, 1], site_addr.port())),
+        ip if ip.is_unspecified() => std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, site_addr.port())),
+        _ => site_addr,
+    };
+    base.map_or_else(|| format!("http://{site_addr}"), |b| b.trim().trim_end_matches('/').to_owned())
+}
+
+/// The token the CLI calls the server with: the first of `BELCO_TOKENS` (`TokenSet` keeps only
+/// digests, so it is read from the environment).
+pub fn first_token() -> Option<String> {
+    let list = std::env::var("BELCO_TOKENS").ok()?;
+    list.split(',').map(str::trim).find(|t| !t.is_empty()).map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -13,9 +13,10 @@ use axum::response::{IntoResponse, Response};
 use belco::contract::orders_response;
 use belco::store::Store;
 
-use crate::belco_call::{BelcoCall, Gate, Refusal};
 use crate::config::Config;
-use crate::http::{ApiError, ErrorBody, json_no_store};
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::belco_call::{BelcoCall, Gate, Refusal};
+use crate::routes::json_no_store;
 
 /// Takes only the parts of the state it needs: extracting the whole `AppState` would clone the
 /// Leptos options on every call.

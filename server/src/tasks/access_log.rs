@@ -118,7 +118,7 @@ impl Pending {
             orders: self.orders.map(|n| n as i64),
             client: self.client.map_or_else(|| "-".to_owned(), |ip| ip.to_string()),
             status: i64::from(self.status.as_u16()),
-            outcome: crate::calls::outcome(self.status, self.orders, self.reason.as_deref()),
+            outcome: crate::calls::inspector::outcome(self.status, self.orders, self.reason.as_deref()),
         }
     }
 }
@@ -359,7 +359,7 @@ impl Out {
     }
 
     fn failed(&mut self, error: &belco::store::StoreError, records: usize) {
-        crate::metrics::storage_failed(error);
+        error.count();
         let now = Instant::now();
         match &mut self.failing {
             None => {
@@ -442,8 +442,8 @@ impl AccessLog {
     /// Never waits: with the queue full, the record is dropped and counted.
     pub fn record(
         &self,
-        route: crate::observe::CallRoute,
-        note: &crate::observe::CallNote,
+        route: crate::calls::CallRoute,
+        note: &crate::calls::CallNote,
         status: StatusCode,
         client: Option<IpAddr>,
     ) {

@@ -85,8 +85,8 @@ impl Report {
 /// Runs every check against `base` (default: `http://LEPTOS_SITE_ADDR`).
 pub async fn examine(config: &Config, site_addr: std::net::SocketAddr, base: Option<&str>) -> Report {
     let local = base.is_none();
-    let base = base_url(site_addr, base);
-    let token = first_token();
+    let base = crate::config::base_url(site_addr, base);
+    let token = crate::config::first_token();
     let paste_base = config.public_url.clone().unwrap_or_else(|| base.clone());
     let shown = token.as_deref().unwrap_or("<a token from BELCO_TOKENS>");
     let paste = vec![
@@ -125,24 +125,6 @@ fn pseudonym_key(config: &Config) -> Verdict {
             "give this shell the server's BELCO_PSEUDONYM_KEY (the same .env); a new one: `belco-panel token`",
         ),
     }
-}
-
-/// The server to ask: `base` as given, or this machine's (`LEPTOS_SITE_ADDR`; one listening on
-/// every interface, 0.0.0.0, is asked on the loopback). Shared with `belco-panel calls`.
-pub fn base_url(site_addr: std::net::SocketAddr, base: Option<&str>) -> String {
-    let site_addr = match site_addr.ip() {
-        ip if ip.is_unspecified() && ip.is_ipv4() => std::net::SocketAddr::from(([127, 0, 0, 1], site_addr.port())),
-        ip if ip.is_unspecified() => std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, site_addr.port())),
-        _ => site_addr,
-    };
-    base.map_or_else(|| format!("http://{site_addr}"), |b| b.trim().trim_end_matches('/').to_owned())
-}
-
-/// The token the CLI calls the server with: the first of `BELCO_TOKENS` (`TokenSet` keeps only
-/// digests, so it is read from the environment).
-pub fn first_token() -> Option<String> {
-    let list = std::env::var("BELCO_TOKENS").ok()?;
-    list.split(',').map(str::trim).find(|t| !t.is_empty()).map(str::to_owned)
 }
 
 /// Whether the shop token may be sent to `url`: over https to anywhere, and over plain http only
@@ -348,18 +330,19 @@ impl Doctor<'_> {
         match orders {
             Ok(answer) if answer.status == StatusCode::OK => {
                 let content_type = answer.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-                let verdict = match (content_type.starts_with("application/json"), orders_shape(&answer.body)) {
-                    (true, Ok(n)) => Verdict::Pass(format!(
-                        "{{\"orders\":[…]}} as Belco reads it ({n} orders for a customer nobody has)"
-                    )),
-                    (false, _) => fail(
-                        format!("Content-Type is {content_type:?}, not application/json"),
-                        "a proxy in front may rewrite it: pass it through",
-                    ),
-                    (true, Err(problem)) => {
-                        fail(problem, "see the server's log; a proxy in front may rewrite the body")
-                    }
-                };
+                let verdict =
+                    match (content_type.starts_with("application/json"), belco::contract::orders_shape(&answer.body)) {
+                        (true, Ok(n)) => Verdict::Pass(format!(
+                            "{{\"orders\":[…]}} as Belco reads it ({n} orders for a customer nobody has)"
+                        )),
+                        (false, _) => fail(
+                            format!("Content-Type is {content_type:?}, not application/json"),
+                            "a proxy in front may rewrite it: pass it through",
+                        ),
+                        (true, Err(problem)) => {
+                            fail(problem, "see the server's log; a proxy in front may rewrite the body")
+                        }
+                    };
                 self.check("orders shape", verdict);
             }
             _ => self.check("orders shape", Verdict::Skip("needs an accepted token".into())),
@@ -622,36 +605,6 @@ fn frame_headers(headers: &HeaderMap, origin: &str) -> Verdict {
     }
 }
 
-/// Belco's Custom Orders shape (its documentation, section 3): `{"orders":[…]}`, each order
-/// with its fields and types. Answers how many orders there were.
-pub fn orders_shape(body: &str) -> Result<usize, String> {
-    let value: Value = serde_json::from_str(body).map_err(|e| format!("the answer is not JSON: {e}"))?;
-    let orders = value.get("orders").and_then(Value::as_array).ok_or("the answer has no \"orders\" list")?;
-    for (i, order) in orders.iter().enumerate() {
-        let problem = |what: &str| format!("orders[{i}]: {what}");
-        let order = order.as_object().ok_or_else(|| problem("not an object"))?;
-        for field in ["id", "note", "number", "date", "createdAt", "updatedAt", "status", "currency", "url"] {
-            if !order.get(field).is_some_and(Value::is_string) {
-                return Err(problem(&format!("\"{field}\" is missing or not text")));
-            }
-        }
-        if !order.get("total").is_some_and(Value::is_number) {
-            return Err(problem("\"total\" is missing or not a number"));
-        }
-        let products =
-            order.get("products").and_then(Value::as_array).ok_or_else(|| problem("\"products\" is not a list"))?;
-        for (j, product) in products.iter().enumerate() {
-            let ok = product.get("name").is_some_and(Value::is_string)
-                && product.get("quantity").is_some_and(|q| q.is_i64() || q.is_u64())
-                && product.get("price").is_some_and(Value::is_number);
-            if !ok {
-                return Err(problem(&format!("products[{j}] lacks a text name, a whole quantity or a numeric price")));
-            }
-        }
-    }
-    Ok(orders.len())
-}
-
 fn json_field(body: &str, name: &str) -> Option<String> {
     serde_json::from_str::<Value>(body).ok()?.get(name)?.as_str().map(str::to_owned)
 }
@@ -675,21 +628,6 @@ fn encode(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_orders_shape_is_belcos() {
-        assert_eq!(orders_shape(r#"{"orders":[]}"#), Ok(0));
-        let spec = r#"{"orders":[{"id":"1234","note":"Note","number":"1234","date":"2020-01-01T00:00Z",
-            "createdAt":"2020-01-01T00:00Z","updatedAt":"2020-01-01T00:00Z","status":"processing","currency":"EUR",
-            "products":[{"name":"Product X","quantity":1,"price":10.00}],"total":10.00,"url":"https://shop.nl/order/1234"}]}"#;
-        assert_eq!(orders_shape(spec), Ok(1));
-        assert!(orders_shape(&spec.replace(r#""total":10.00"#, r#""total":"10.00""#)).unwrap_err().contains("total"));
-        assert!(
-            orders_shape(&spec.replace(r#""quantity":1"#, r#""quantity":1.5"#)).unwrap_err().contains("products[0]")
-        );
-        assert!(orders_shape(r#"{"order":[]}"#).is_err());
-        assert!(orders_shape("<html>").unwrap_err().contains("not JSON"));
-    }
 
     fn may_go(url: &str) -> Result<(), String> {
         token_may_go_to(&url::Url::parse(url).expect("a URL"))

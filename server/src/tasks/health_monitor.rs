@@ -56,7 +56,7 @@ impl Monitor {
     async fn check(&self) {
         let result = self.store.ping().await;
         if let Err(e) = &result {
-            crate::metrics::storage_failed(e);
+            e.count();
             if let Ok(mut reason) = self.reason.lock() {
                 *reason = e.kind();
             }

@@ -15,100 +15,16 @@
 //! request when `http::headers_and_log` ran first (it writes the id there), else from the answer.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use belco::identity::CustomerKey;
 
-use crate::access::AccessLog;
-use crate::belco_call::TokenCheck;
-use crate::calls::Inspector;
-
-/// The calls on a customer's data: Belco's two, and the preview's orders lookup.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallRoute {
-    /// `GET /api/v1.0/orders`, Belco's Custom Orders call.
-    OrdersApi,
-    /// `GET /frame`, Belco's Custom Frame (or the preview's load of it).
-    Frame,
-    /// `GET /preview/orders`, the preview asking the orders API's question for its developer.
-    PreviewOrders,
-}
-
-impl CallRoute {
-    /// The classifier: which requests are calls.
-    pub fn of(method: &Method, path: &str) -> Option<Self> {
-        match (method, path) {
-            // HEAD runs the GET handler (its lookup included) and only drops the body, whose
-            // length still tells something: it is a call like any other.
-            (&Method::GET | &Method::HEAD, "/api/v1.0/orders") => Some(Self::OrdersApi),
-            (&Method::GET | &Method::HEAD, "/frame") => Some(Self::Frame),
-            (&Method::GET | &Method::HEAD, "/preview/orders") => Some(Self::PreviewOrders),
-            _ => None,
-        }
-    }
-
-    /// As the inspector, the access log and the metrics name it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OrdersApi => "orders_api",
-            Self::Frame => "frame",
-            Self::PreviewOrders => "preview_orders",
-        }
-    }
-}
-
-/// What the check and the handler found of one call.
-#[derive(Clone, Debug)]
-pub struct CallNote {
-    pub token: TokenCheck,
-    /// The identifiers the call gave, masked (for the inspector).
-    pub customer: Option<String>,
-    /// The orders the lookup found (none when nothing was looked up).
-    pub orders: Option<usize>,
-    /// Why the call was not answered with data, in a sentence.
-    pub reason: Option<String>,
-    /// The customer looked up, normalized (for the access log, which keeps it keyed-hashed).
-    pub key: Option<CustomerKey>,
-}
-
-impl CallNote {
-    /// The identifiers Belco appended, masked.
-    pub fn identifiers(&mut self, email: Option<&str>, phone: Option<&str>) {
-        let masked = [email.map(crate::calls::mask_email), phone.map(crate::calls::mask_phone)];
-        let parts: Vec<String> = masked.into_iter().flatten().collect();
-        self.customer = (!parts.is_empty()).then(|| parts.join(", "));
-    }
-}
-
-/// A call's note, shared by the layer (which takes it back) and the request (where the check
-/// and the handler write it). Empty until the check has read the token.
-#[derive(Clone, Default)]
-pub struct Note(Arc<Mutex<Option<CallNote>>>);
-
-impl Note {
-    pub fn update(&self, change: impl FnOnce(&mut CallNote)) {
-        if let Ok(mut slot) = self.0.lock() {
-            let note = slot.get_or_insert_with(|| CallNote {
-                token: TokenCheck::Missing,
-                customer: None,
-                orders: None,
-                reason: None,
-                key: None,
-            });
-            change(note);
-        }
-    }
-
-    /// The note, once: `None` when the token was never read.
-    pub fn take(&self) -> Option<CallNote> {
-        self.0.lock().ok().and_then(|mut slot| slot.take())
-    }
-}
+use crate::calls::{CallNote, CallRoute, Inspector, Note};
+use crate::tasks::access_log::AccessLog;
 
 /// Where the layer sends what it learns; one per router.
 pub struct Observer {
@@ -132,7 +48,7 @@ pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request
         .metrics
         .then(|| request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned());
     let method = request.method().clone();
-    let given_id = request.headers().get(&crate::http::REQUEST_ID).cloned();
+    let given_id = request.headers().get(&crate::middleware::headers::REQUEST_ID).cloned();
     let note = call.map(|_| {
         let note = Note::default();
         request.extensions_mut().insert(note.clone());
@@ -140,7 +56,7 @@ pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request
     });
     let client = match (call, &observer.access) {
         (Some(_), Some(_)) => request.extensions().get::<ConnectInfo<SocketAddr>>().and_then(|ConnectInfo(peer)| {
-            crate::throttle::client_address(*peer, request.headers(), &observer.trusted_proxies)
+            crate::middleware::throttle::client_address(*peer, request.headers(), &observer.trusted_proxies)
         }),
         _ => None,
     };
@@ -149,7 +65,7 @@ pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request
     let latency = started.elapsed();
     let note = note.and_then(|note| note.take());
     if let Some(route) = call {
-        let request_id = given_id.or_else(|| response.headers().get(&crate::http::REQUEST_ID).cloned());
+        let request_id = given_id.or_else(|| response.headers().get(&crate::middleware::headers::REQUEST_ID).cloned());
         observer.keep(route, note.as_ref(), response.status(), request_id, latency, client);
     }
     if let Some(pattern) = pattern {

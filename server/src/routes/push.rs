@@ -24,7 +24,7 @@ use serde_json::json;
 
 use belco::push::PushIn;
 
-use crate::http::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 #[utoipa::path(

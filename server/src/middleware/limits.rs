@@ -21,8 +21,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tokio::sync::Semaphore;
 
-use crate::http::ApiError;
-use crate::throttle::{Client, Throttle};
+use crate::error::ApiError;
+use crate::middleware::throttle::{Client, Throttle};
 
 #[derive(Clone)]
 pub struct RequestLimits {

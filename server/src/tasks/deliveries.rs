@@ -86,7 +86,7 @@ async fn run(store: Store, webhooks: Webhooks, mut stopped: tokio::sync::watch::
                 // Once per outage, not once a second.
                 if !storage_failing {
                     tracing::error!(%error, "webhook deliveries: cannot read the outbox; retrying every second");
-                    crate::metrics::storage_failed(&error);
+                    error.count();
                     storage_failing = true;
                 }
                 Vec::new()
@@ -229,7 +229,7 @@ impl Attempt {
                 // once, so a receiver that answered 2xx may see it twice (by the same webhook-id).
                 Err(error) => {
                     tracing::error!(webhook_id = %delivery.id, %error, "cannot record a webhook attempt");
-                    crate::metrics::storage_failed(&error);
+                    error.count();
                     return;
                 }
             }

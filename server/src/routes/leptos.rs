@@ -11,17 +11,14 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 
 use crate::config::Config;
-use crate::frame::Frame;
 use crate::state::AppState;
 
-/// `GET /frame` (Belco's Custom Frame, [`crate::frame`]), then routes for every page of
-/// `app::App`, every server function (under `/fn`), and a fallback that
+/// Routes for every page of `app::App`, every server function (under `/fn`), and a fallback that
 /// serves the files of the site root (`/pkg/*.js|wasm|css`, what `public/` holds) or else renders
 /// the not-found page with status 404.
 ///
@@ -30,13 +27,9 @@ use crate::state::AppState;
 /// `use_context::<Arc<PanelSettings>>()`); `leptos_axum` adds the whole [`AppState`] beside them.
 ///
 /// The fallback is set here, so the router this is merged into must not set one:
-/// `Router::new().route(..).merge(web::routes(state.clone())).with_state(state)`.
-pub fn routes(state: AppState) -> Router<AppState> {
+/// `Router::new().route(..).merge(leptos::routes(state.clone(), settings)).with_state(state)`.
+pub fn routes(state: AppState, settings: Arc<PanelSettings>) -> Router<AppState> {
     let store = state.store.clone();
-    let settings = Arc::new(panel_settings(&state.config));
-    let frame =
-        Arc::new(Frame::new(state.config.clone(), store.clone(), settings.clone(), state.leptos_options.clone()));
-    let frame_page = move |request: Request| async move { frame.respond(request).await };
     let storage_check = Arc::new(StorageCheckCache::new());
     let provide_store = move || {
         provide_context(store.clone());
@@ -46,7 +39,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let leptos_options = state.leptos_options.clone();
 
     Router::new()
-        .route("/frame", get(frame_page))
         .leptos_routes_with_context(&state, generate_route_list(App), provide_store.clone(), move || {
             shell(leptos_options.clone())
         })
@@ -90,7 +82,7 @@ async fn guard_server_fns(State(body_timeout): State<Duration>, request: Request
                 StatusCode::REQUEST_TIMEOUT,
                 "The request's body did not arrive in time: send it whole, at once.",
             );
-            refusal.extensions_mut().insert(crate::throttle::CountsAsFailure);
+            refusal.extensions_mut().insert(crate::error::CountsAsFailure);
             return refusal;
         }
     };

@@ -26,9 +26,9 @@ use leptos::config::LeptosOptions;
 use leptos::nonce::Nonce;
 use leptos::prelude::*;
 
-use crate::belco_call::{Authorized, BelcoCall, PreviewToken, Refusal};
 use crate::calls::Inspector;
 use crate::config::Config;
+use crate::routes::belco_call::{Authorized, BelcoCall, PreviewToken, Refusal};
 
 /// How many customers the picker offers.
 const CUSTOMERS: usize = 50;
@@ -62,7 +62,7 @@ impl FromRef<Preview> for Arc<Config> {
 impl Preview {
     /// Where Belco reaches this server: `BELCO_PUBLIC_URL`, else this machine's address.
     fn base(&self) -> String {
-        crate::doctor::base_url(self.options.site_addr, self.config.public_url.as_deref())
+        crate::config::base_url(self.options.site_addr, self.config.public_url.as_deref())
     }
 }
 
@@ -79,12 +79,19 @@ async fn page(
     let options = preview.options.clone();
     let page = move |content| view! { <PreviewPage options=options.clone() content/> };
     let unavailable = || PreviewContent::UNAVAILABLE;
-    let mut response =
-        crate::web::render_once(request, preview.settings.clone(), nonce.clone(), content, unavailable, page).await;
+    let mut response = crate::routes::leptos::render_once(
+        request,
+        preview.settings.clone(),
+        nonce.clone(),
+        content,
+        unavailable,
+        page,
+    )
+    .await;
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    match HeaderValue::from_str(&crate::http::preview_policy(&nonce)) {
+    match HeaderValue::from_str(&crate::middleware::headers::preview_policy(&nonce)) {
         Ok(policy) => _ = headers.insert(header::CONTENT_SECURITY_POLICY, policy),
         Err(error) => tracing::error!(%error, "the preview's Content-Security-Policy is not a header value"),
     }
@@ -94,7 +101,7 @@ async fn page(
 /// The link's customer, then storage (the token was accepted).
 async fn read(preview: &Preview, uri: &Uri) -> (StatusCode, PreviewContent) {
     // Read by the check already, so within its bound.
-    let Ok(query) = BelcoQuery::within(uri.query(), crate::belco_call::MAX_TOKEN_SCAN) else {
+    let Ok(query) = BelcoQuery::within(uri.query(), crate::routes::belco_call::MAX_TOKEN_SCAN) else {
         return (StatusCode::UNAUTHORIZED, PreviewContent::UNAUTHORIZED);
     };
     let given = |name: &'static str| query.text(name).ok().flatten().map(|v| v.into_owned()).unwrap_or_default();
@@ -105,8 +112,7 @@ async fn read(preview: &Preview, uri: &Uri) -> (StatusCode, PreviewContent) {
     let customers = match preview.store.recent_customers(CUSTOMERS).await {
         Ok(customers) => customers,
         Err(error) => {
-            tracing::error!(%error, "the preview could not read storage");
-            crate::metrics::storage_failed(&error);
+            crate::error::storage_failed(&error, "the preview");
             return (StatusCode::SERVICE_UNAVAILABLE, PreviewContent::UNAVAILABLE);
         }
     };
@@ -140,9 +146,9 @@ const SHOP_TOKEN: &str = "•••";
 /// Belco lists it, with the JSON beneath.
 async fn orders(call: Result<BelcoCall<PreviewToken>, Refusal>, State(preview): State<Preview>, uri: Uri) -> Response {
     let answer = match call {
-        Ok(call) => crate::api::orders::lookup(&preview.config, &preview.store, &call).await,
+        Ok(call) => crate::routes::orders::lookup(&preview.config, &preview.store, &call).await,
         Err(Refusal::Token(_)) => return refused(),
-        Err(Refusal::Ambiguous) => crate::http::json_no_store(belco::contract::orders_response(std::iter::empty())),
+        Err(Refusal::Ambiguous) => crate::routes::json_no_store(belco::contract::orders_response(std::iter::empty())),
         Err(refusal) => refusal.into_response(),
     };
     let status = answer.status().as_u16();
@@ -150,7 +156,7 @@ async fn orders(call: Result<BelcoCall<PreviewToken>, Refusal>, State(preview): 
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(_) => String::new(),
     };
-    let problem = (status == 200).then(|| crate::doctor::orders_shape(&body).err()).flatten();
+    let problem = (status == 200).then(|| belco::contract::orders_shape(&body).err()).flatten();
     // Pretty-printed for reading; Belco receives the same JSON, compact.
     let shown = serde_json::from_str::<serde_json::Value>(&body)
         .ok()

@@ -16,15 +16,16 @@ use std::sync::Arc;
 use app::{FramePage, FramePanel, PanelSettings};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use belco::store::Store;
 use leptos::config::LeptosOptions;
 use leptos::nonce::Nonce;
 use leptos::prelude::*;
 
-use crate::belco_call::{FrameToken, Refusal, TokenCheck};
+use crate::calls::Note;
+use crate::calls::TokenCheck;
 use crate::config::Config;
-use crate::observe::Note;
+use crate::routes::belco_call::{FrameToken, Refusal};
 
 /// What the frame's handler needs, built once.
 pub struct Frame {
@@ -51,7 +52,7 @@ impl Frame {
         let mut response = self.render(request, panel, preview, nonce.clone()).await;
         *response.status_mut() = status;
         let ancestors = if preview { &self.preview_ancestors } else { &self.ancestors };
-        match HeaderValue::from_str(&crate::http::frame_policy(&nonce, ancestors)) {
+        match HeaderValue::from_str(&crate::middleware::headers::frame_policy(&nonce, ancestors)) {
             Ok(policy) => _ = response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy),
             Err(error) => tracing::error!(%error, "the frame's Content-Security-Policy is not a header value"),
         }
@@ -60,7 +61,7 @@ impl Frame {
 
     /// The Belco-call check, then storage. Also says whether the preview loaded it.
     async fn read(&self, raw_query: Option<&str>, note: Option<&Note>) -> (StatusCode, FramePanel, bool) {
-        let call = match crate::belco_call::identify::<FrameToken>(&self.config, raw_query, note) {
+        let call = match crate::routes::belco_call::identify::<FrameToken>(&self.config, raw_query, note) {
             Ok(call) => call,
             Err(Refusal::Token(_)) => return (StatusCode::UNAUTHORIZED, FramePanel::UNAUTHORIZED, false),
             Err(Refusal::Ambiguous) => return (StatusCode::OK, FramePanel::AMBIGUOUS, false),
@@ -80,9 +81,8 @@ impl Frame {
                 (StatusCode::OK, panel, preview)
             }
             Err(error) => {
-                call.reason(crate::api::orders::STORAGE_FAILED);
-                tracing::error!(%error, "the frame could not read storage");
-                crate::metrics::storage_failed(&error);
+                call.reason(crate::routes::orders::STORAGE_FAILED);
+                crate::error::storage_failed(&error, "the frame");
                 (StatusCode::SERVICE_UNAVAILABLE, FramePanel::Unavailable, preview)
             }
         }
@@ -92,34 +92,14 @@ impl Frame {
     async fn render(&self, request: Request, panel: FramePanel, preview: bool, nonce: Nonce) -> Response {
         let (settings, options) = (self.settings.clone(), self.options.clone());
         let page = move |panel| view! { <FramePage options=options.clone() settings=settings.clone() panel preview/> };
-        crate::web::render_once(request, self.settings.clone(), nonce, panel, || FramePanel::Unavailable, page).await
+        crate::routes::leptos::render_once(
+            request,
+            self.settings.clone(),
+            nonce,
+            panel,
+            || FramePanel::Unavailable,
+            page,
+        )
+        .await
     }
-}
-
-/// The frame's answer when it was refused before its handler ran (a cap, the failed-token
-/// throttle, the request's deadline): an agent looks at it inside Belco, so a few plain words in
-/// Dutch and English (the language is not known yet), sized to Belco's sidebar by the same resize
-/// script as the panel, never JSON and never a blank frame. `belco_origin` frames it and gets the
-/// resize messages. `http::headers_and_log` puts it in place of the JSON refusal.
-pub fn plain_refusal(status: StatusCode, belco_origin: &str) -> Response {
-    let nonce = Nonce::new();
-    let resize = app::resize_script(&app::script_string(belco_origin), false);
-    let page = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Busy</title></head>\
-         <body style=\"font-family:sans-serif;margin:1em\">\
-         <p>The panel is busy right now. Reload in a moment.</p>\
-         <p lang=\"nl\">Het paneel is nu even druk. Laad het over een moment opnieuw.</p>\
-         <script nonce=\"{nonce}\">{resize}</script></body></html>\n"
-    );
-    let policy = format!(
-        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; frame-ancestors {belco_origin}; \
-         base-uri 'none'; form-action 'none'"
-    );
-    let mut response = (status, axum::response::Html(page)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Ok(policy) = HeaderValue::from_str(&policy) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
-    response
 }

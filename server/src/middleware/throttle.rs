@@ -32,7 +32,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::http::ApiError;
+use crate::error::{ApiError, CountsAsFailure};
 
 /// Addresses remembered at most (at most about 15 MB with the eviction queue); beyond, the one that failed least recently goes
 /// (see [`Table`]).
@@ -53,12 +53,6 @@ fn checks_token(path: &str) -> bool {
 fn refused_when_over(path: &str) -> bool {
     checks_token(path) || path.starts_with("/fn/")
 }
-
-/// Put into a response's extensions by a handler whose refusal is worth a failed token check
-/// although its status is not 401: a body read before authentication that did not arrive in
-/// time (`BELCO_BODY_TIMEOUT`). Without it, stalling a body would cost nothing.
-#[derive(Clone, Copy, Debug)]
-pub struct CountsAsFailure;
 
 /// Whom a request is counted under: an address, or, when a trusted proxy forwarded an entry that
 /// is no address, that entry's text (at most [`MAX_UNREADABLE`] bytes). Such a client is a bucket

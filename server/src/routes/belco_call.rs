@@ -29,48 +29,17 @@ use belco::identity::CustomerKey;
 use belco::query::{BelcoQuery, MAX_QUERY_LEN, QueryError};
 use belco::secret::TokenSet;
 
+use crate::calls::{Note, TokenCheck};
 use crate::config::Config;
-use crate::http::ApiError;
-use crate::observe::Note;
+use crate::error::ApiError;
 
 /// The longest query string the token is looked for in. Belco's are a token and two
 /// identifiers, far below [`MAX_QUERY_LEN`]; a longer one is read for its token only, so that
 /// the refusal of an over-long call without a token is the same 401 as any other.
 pub const MAX_TOKEN_SCAN: usize = 4 * MAX_QUERY_LEN;
 
-/// What the token of a call was.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TokenCheck {
-    /// One of the shop's tokens (`BELCO_TOKENS`).
-    Accepted,
-    /// The preview's own token (`BELCO_PREVIEW_TOKEN`), where the route takes it.
-    Preview,
-    Missing,
-    /// Not a token this route takes (or none is configured).
-    Wrong,
-    /// The token given two different values, which counts as no token.
-    Ambiguous,
-    /// A query string over [`MAX_TOKEN_SCAN`] bytes: not read at all.
-    Unread,
-}
-
+/// The refusals' sentences are the check's: each gate words its own.
 impl TokenCheck {
-    pub fn accepted(self) -> bool {
-        matches!(self, Self::Accepted | Self::Preview)
-    }
-
-    /// As the inspector lists it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Accepted => "accepted",
-            Self::Preview => "preview",
-            Self::Missing => "missing",
-            Self::Wrong => "wrong",
-            Self::Ambiguous => "ambiguous",
-            Self::Unread => "unread",
-        }
-    }
-
     /// Why a call with this token was refused, for the inspector; `None` when it was not.
     pub fn refusal<G: Gate>(self) -> Option<&'static str> {
         match self {

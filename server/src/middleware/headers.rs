@@ -1,135 +1,19 @@
-//! What every response shares: JSON errors that never leak internals, security headers, and
-//! request logs that never hold a query string (it carries the shop token and customer data).
+//! The headers every response shares and the log line of every request: security headers
+//! (and the pages' `Content-Security-Policy`s the frame and the preview set), the request id
+//! both ways, and a log that never holds a query string (it carries the shop token and customer
+//! data). A frame refused before its handler ran gets the plain page of `refusal_page` here.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use belco::store::StoreError;
-use serde_json::json;
+use axum::response::Response;
 use tracing::Instrument;
-
-/// An error answered as `{"error": "…"}`. Internal causes are logged here and replaced by a
-/// generic message: database text never reaches a client.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    message: String,
-    /// Whether the failed-token throttle counts this answer although it is not a 401.
-    counts_as_failure: bool,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), counts_as_failure: false }
-    }
-
-    /// This error, counted by the failed-token throttle ([`crate::throttle::CountsAsFailure`]).
-    pub fn counted_as_failure(mut self) -> Self {
-        self.counts_as_failure = true;
-        self
-    }
-
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, message)
-    }
-
-    /// The same answer for a missing token, a wrong one, and any customer: it reveals nothing.
-    pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "missing or invalid token")
-    }
-}
-
-/// What a client reads when storage does not answer (a 503 on every route, `/health` too).
-pub const STORAGE_UNAVAILABLE: &str = "storage is unavailable, try again shortly";
-
-/// Storage that fails is, to the client, storage that is down for now: a 503 it may retry, the
-/// same answer the frame, the server functions and `/health` give. The cause goes to the log.
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "storage failed");
-        crate::metrics::storage_failed(&e);
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, STORAGE_UNAVAILABLE)
-    }
-}
-
-/// Every error answer of the JSON APIs: `{"error":"…"}`, a sentence for people.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    pub error: String,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut response = no_store((self.status, Json(ErrorBody { error: self.message })).into_response());
-        if self.counts_as_failure {
-            response.extensions_mut().insert(crate::throttle::CountsAsFailure);
-        }
-        response
-    }
-}
-
-/// A JSON body already rendered, with `Cache-Control: no-store` (it holds customer data).
-pub fn json_no_store(body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// `GET /health`: 200 when the database answered the last background check, 503 when it did
-/// not. Answered from [`crate::health::Monitor`], so an unauthenticated caller costs no query.
-pub async fn health(State(monitor): State<Arc<crate::health::Monitor>>) -> Response {
-    if monitor.storage_up().await {
-        Json(json!({ "status": "ok", "storage": monitor.backend() })).into_response()
-    } else {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, STORAGE_UNAVAILABLE).into_response()
-    }
-}
-
-/// `GET /healthz`: the process is alive and answers. No storage work, so a liveness probe never
-/// restarts a sound process because its database is slow.
-pub async fn healthz() -> Response {
-    no_store(Json(json!({ "status": "ok" })).into_response())
-}
-
-/// `GET /readyz`: 200 when the database answered the last background check; 503 with the reason
-/// when it did not, so a load balancer sends no traffic here meanwhile. Answered from
-/// [`crate::health::Monitor`], as `/health` is.
-pub async fn readyz(State(monitor): State<Arc<crate::health::Monitor>>) -> Response {
-    let storage = monitor.backend();
-    let response = match monitor.readiness().await {
-        Ok(()) => Json(json!({ "status": "ready", "storage": storage })).into_response(),
-        Err(reason) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "storage": storage, "reason": reason })),
-        )
-            .into_response(),
-    };
-    no_store(response)
-}
 
 /// Whether `response` is one of the JSON errors (`ApiError`).
 fn is_json(response: &Response) -> bool {
     response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/json"))
-}
-
-/// `response` with `Cache-Control: no-store`.
-pub fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed on this path")
 }
 
 /// The security headers every response gets, worked out once from the configuration.
@@ -137,7 +21,7 @@ pub async fn method_not_allowed() -> ApiError {
 pub struct SecurityHeaders {
     /// `frame-ancestors <BELCO_ORIGIN>`, for responses that set no policy of their own.
     frame_ancestors: HeaderValue,
-    /// `BELCO_ORIGIN`, for the frame's page of plain words (`frame::plain_refusal`).
+    /// `BELCO_ORIGIN`, for the frame's page of plain words (`refusal_page::plain_refusal`).
     belco_origin: std::sync::Arc<str>,
 }
 
@@ -209,7 +93,7 @@ pub async fn headers_and_log(State(security): State<SecurityHeaders>, mut reques
         // Refused before the frame's handler ran (a cap, the throttle, the deadline): the agent
         // reads a page of plain words, not JSON, and waits as long as the refusal asked.
         let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-        response = crate::frame::plain_refusal(response.status(), &security.belco_origin);
+        response = super::refusal_page::plain_refusal(response.status(), &security.belco_origin);
         if let Some(retry_after) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, retry_after);
         }
