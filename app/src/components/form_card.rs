@@ -3,11 +3,12 @@
 //!
 //! They are the children of the `Forms` island, so none of their markup is in the wasm: the island
 //! handles their `submit` events and writes the server's messages into the parts named in
-//! [`hooks`]. Every field has a visible label; the browser does not validate (`novalidate`), the
+//! [`dom`]. Every field has a visible label; the browser does not validate (`novalidate`), the
 //! server does, so every message reads the same.
 
-/// The names the `Forms` island finds its way by in the cards.
-pub mod hooks {
+/// The DOM names (attributes, classes, ids) the cards carry and the `Forms` island finds its way
+/// by in them.
+pub mod dom {
     /// On each `<form>`: the form's id and its title.
     pub const FORM_ID: &str = "data-form";
     pub const FORM_TITLE: &str = "data-title";
@@ -47,7 +48,7 @@ mod ssr {
     use leptos::either::{Either, EitherOf4};
     use leptos::prelude::*;
 
-    use super::hooks::{FIELD_ERROR, FORM_ERROR, STATUS, field_error_id, field_id};
+    use super::dom::{FIELD_ERROR, FORM_ERROR, STATUS, field_error_id, field_id};
     use crate::components::render_html;
 
     /// Each scope's cards as HTML, rendered once when the server starts: a form is the same on
@@ -213,7 +214,7 @@ mod ssr {
 
 #[cfg(test)]
 mod tests {
-    use super::hooks::*;
+    use super::dom::*;
 
     #[test]
     fn the_author_field_has_its_own_id() {

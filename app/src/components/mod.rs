@@ -2,8 +2,9 @@
 //!
 //! Pages put them together (`pages::frame`), and the server functions render the two lists again
 //! when a note or a form changes (`server_fns`), so a list looks the same before and after. None
-//! of their markup is in the wasm: only the names the islands look for in it (the `hooks` of
-//! `notes`, `submissions` and `form_card`), which are written here once and used by both.
+//! of their markup is in the wasm: only the DOM names the islands look for in it (the `dom`
+//! modules of `notes`, `submissions` and `form_card`), which are written here once and used by
+//! both.
 
 pub mod form_card;
 pub mod notes;

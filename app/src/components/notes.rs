@@ -2,11 +2,12 @@
 //! page and in the answers of the notes server functions, which the `Notes` island swaps in.
 //!
 //! Each note carries its own hidden edit form and delete confirmation; the island only shows and
-//! hides them and sends what they hold. What it looks for in this markup is named in [`hooks`],
+//! hides them and sends what they hold. What it looks for in this markup is named in [`dom`],
 //! here and nowhere else.
 
-/// The names the `Notes` island finds its way by in the list [`NotesList`] renders.
-pub mod hooks {
+/// The DOM names (attributes, their values, classes) the `Notes` island finds its way by in the
+/// list [`NotesList`] renders.
+pub mod dom {
     /// The attribute that holds a note's id, on its `<li>` and on its edit form.
     pub const NOTE_ID: &str = "data-note";
 
@@ -88,7 +89,7 @@ mod ssr {
     use leptos::either::Either;
     use leptos::prelude::*;
 
-    use super::hooks::{Action, Part};
+    use super::dom::{Action, Part};
 
     /// A note as the panel shows it; times already written for people.
     #[derive(Clone, Debug, PartialEq, Eq)]
@@ -178,7 +179,7 @@ mod ssr {
 
 #[cfg(test)]
 mod tests {
-    use super::hooks::Action;
+    use super::dom::Action;
 
     #[cfg(feature = "ssr")]
     #[test]

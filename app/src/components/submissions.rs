@@ -1,8 +1,8 @@
 //! The sent forms as the panel lists them: [`SubmissionsList`] renders them on the server, in the
 //! page and in `submit_form`'s answer, which the `Forms` island swaps in (as the notes do).
 
-/// The names the `Forms` island finds the list by.
-pub mod hooks {
+/// The DOM names (a class, an attribute) the list carries and the `Forms` island finds it by.
+pub mod dom {
     /// The class of the element that holds the list, which the island fills with a fresh one.
     pub const LIST: &str = "submissions__items";
     /// A delivery still under way carries this attribute: while one does, the island asks for
@@ -135,7 +135,7 @@ mod ssr {
     }
 
     /// The delivery's state, beside the submission's title; one still under way tells the
-    /// island to look again ([`super::hooks::UNDER_WAY`]).
+    /// island to look again ([`super::dom::UNDER_WAY`]).
     #[component]
     fn DeliveryBadge(delivery: DeliveryView) -> impl IntoView {
         let under_way = delivery.under_way().then_some("");

@@ -7,7 +7,7 @@
 //! to it), posts the fields to `submit_form`, and writes the server's answer into the page: one
 //! message next to each field it refused, or "Sent" and the fresh list of sent forms, which the
 //! server answers with as HTML and the island puts in place of the old one. What it looks for in
-//! that HTML is named once, in the `hooks` of the components that render it.
+//! that HTML is named once, in the `dom` modules of the components that render it.
 
 use belco::notes::AUTHOR_FIELD;
 use leptos::html;
@@ -17,10 +17,10 @@ use leptos::wasm_bindgen::JsCast;
 use web_sys::{HtmlFormElement, HtmlInputElement};
 
 use super::{all, author, show};
-use crate::components::form_card::hooks::{
+use crate::components::form_card::dom::{
     FIELD_ERROR, FORM_ERROR, FORM_ID, FORM_TITLE, STATUS, class, field_error_id, field_id,
 };
-use crate::components::submissions::hooks::{LIST, UNDER_WAY};
+use crate::components::submissions::dom::{LIST, UNDER_WAY};
 use crate::server_fns::{SubmitOutcome, sent_forms, submit_form};
 
 /// While a delivery is under way, the list is asked for again this often …

@@ -13,7 +13,7 @@ pub use forms::Forms;
 #[cfg_attr(not(feature = "ssr"), allow(unused_imports))]
 pub use notes::Notes;
 #[cfg_attr(not(feature = "ssr"), allow(unused_imports))]
-pub use preview::{Preview, hooks as preview_hooks};
+pub use preview::{Preview, dom as preview_dom};
 pub use storage_check::StorageCheck;
 
 /// The elements under `root` that match `selector`.

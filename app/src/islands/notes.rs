@@ -7,7 +7,7 @@
 //! colleague added meanwhile appear too, and the wasm carries no note markup. (Rendering the notes
 //! in the browser as a reactive view cost 31 KB of the gzipped bundle, against a budget of 150 KB
 //! for everything.) In the list, the island finds its way by the names in
-//! `components::notes::hooks`.
+//! `components::notes::dom`.
 
 use belco::notes::{AUTHOR_FIELD, MAX_AUTHOR_CHARS, MAX_NOTE_CHARS};
 use leptos::ev::{MouseEvent, SubmitEvent};
@@ -18,7 +18,7 @@ use leptos::wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlFormElement, HtmlTextAreaElement};
 
 use super::{all, author};
-use crate::components::notes::hooks::{Action, NOTE_ID, Part};
+use crate::components::notes::dom::{Action, NOTE_ID, Part};
 use crate::server_fns::{PanelError, add_note, delete_note, edit_note, list_notes};
 
 #[island]

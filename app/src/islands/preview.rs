@@ -4,7 +4,7 @@
 //! inspector's last calls.
 //!
 //! Everything it shows is the page's server HTML, its children (`pages::preview`), which it
-//! finds by the names in [`hooks`]; the orders block and the calls table are server HTML too
+//! finds by the names in [`dom`]; the orders block and the calls table are server HTML too
 //! (`GET /preview/orders`, `GET /preview/calls`), put in place as the notes' list is. So the
 //! wasm, which every frame load downloads, carries none of the preview's markup.
 
@@ -17,8 +17,8 @@ use web_sys::{Element, HtmlIFrameElement, HtmlInputElement, HtmlSelectElement};
 
 use super::{all, show};
 
-/// The names the page's markup and the island share.
-pub mod hooks {
+/// The DOM names (selectors, attributes, option values) the page's markup and the island share.
+pub mod dom {
     /// The picker and its fields; a customer's option carries the identifiers as the shop
     /// stored them.
     pub const SELECT: &str = ".preview-picker select";
@@ -57,13 +57,13 @@ pub fn Preview(
     let refresh_calls = move || {
         let Some(root) = root.get_untracked() else { return };
         let url = format!("/preview/calls?preview_token={}", state.with_value(|s| s.token.clone()));
-        spawn_local(async move { swap_in(&root, hooks::CALLS, fetch_text(&url).await) });
+        spawn_local(async move { swap_in(&root, dom::CALLS, fetch_text(&url).await) });
     };
 
     // Loads the frame as Belco does, and asks the orders API the same.
     let open = move |email: String, phone: String| {
         let Some(root) = root.get_untracked() else { return };
-        let Some(iframe) = find::<HtmlIFrameElement>(&root, hooks::FRAME) else { return };
+        let Some(iframe) = find::<HtmlIFrameElement>(&root, dom::FRAME) else { return };
         let (email, phone) = (email.trim().to_owned(), phone.trim().to_owned());
         let query = state.with_value(|s| belco_query(&s.token, &email, &phone));
         state.update_value(|s| {
@@ -78,15 +78,15 @@ pub fn Preview(
         };
         log(&root, 0, "load", &format!("Loading {who}"));
         let suffix = query.split_once('&').map(|(_, rest)| format!("&{rest}")).unwrap_or_default();
-        show(&root, hooks::LOADED_URL, &format!("{}{suffix}", state.with_value(|s| s.pasted_url.clone())));
+        show(&root, dom::LOADED_URL, &format!("{}{suffix}", state.with_value(|s| s.pasted_url.clone())));
         iframe.set_src(&format!("/frame?{query}"));
         let url = format!("/preview/orders?{query}");
-        spawn_local(async move { swap_in(&root, hooks::ORDERS, fetch_text(&url).await) });
+        spawn_local(async move { swap_in(&root, dom::ORDERS, fetch_text(&url).await) });
     };
 
     let on_message = move |ev: web_sys::MessageEvent| {
         let Some(root) = root.get_untracked() else { return };
-        let Some(iframe) = find::<HtmlIFrameElement>(&root, hooks::FRAME) else { return };
+        let Some(iframe) = find::<HtmlIFrameElement>(&root, dom::FRAME) else { return };
         // Only the frame's own messages: another window's are none of the preview's business.
         let from_frame = match (ev.source(), iframe.content_window()) {
             (Some(source), Some(window)) => JsValue::from(source) == JsValue::from(window),
@@ -113,7 +113,7 @@ pub fn Preview(
                 let resizes = state.with_value(|s| s.resizes);
                 show(
                     &root,
-                    hooks::LOG_SUMMARY,
+                    dom::LOG_SUMMARY,
                     &format!("{resizes} resize messages in all; the frame is now {h} px tall."),
                 );
             }
@@ -150,17 +150,17 @@ pub fn Preview(
         let Some(root) = root.get_untracked() else { return };
         let Some(select) = ev.target().and_then(|t| t.dyn_into::<HtmlSelectElement>().ok()) else { return };
         let (Some(email_input), Some(phone_input)) =
-            (find::<HtmlInputElement>(&root, hooks::EMAIL_INPUT), find::<HtmlInputElement>(&root, hooks::PHONE_INPUT))
+            (find::<HtmlInputElement>(&root, dom::EMAIL_INPUT), find::<HtmlInputElement>(&root, dom::PHONE_INPUT))
         else {
             return;
         };
-        if select.value() == hooks::SOMEONE_ELSE {
+        if select.value() == dom::SOMEONE_ELSE {
             let _ = email_input.focus();
             return;
         }
         let option = select.selected_options().item(0);
         let attribute = |name: &str| option.as_ref().and_then(|o| o.get_attribute(name)).unwrap_or_default();
-        let (email, phone) = (attribute(hooks::EMAIL), attribute(hooks::PHONE));
+        let (email, phone) = (attribute(dom::EMAIL), attribute(dom::PHONE));
         email_input.set_value(&email);
         phone_input.set_value(&phone);
         open(email, phone);
@@ -170,24 +170,23 @@ pub fn Preview(
         ev.prevent_default();
         let Some(root) = root.get_untracked() else { return };
         let (email, phone) = identifiers(&root);
-        if let Some(select) = find::<HtmlSelectElement>(&root, hooks::SELECT) {
+        if let Some(select) = find::<HtmlSelectElement>(&root, dom::SELECT) {
             let nobody = email.trim().is_empty() && phone.trim().is_empty();
-            select.set_value(if nobody { hooks::COMPANY } else { hooks::SOMEONE_ELSE });
+            select.set_value(if nobody { dom::COMPANY } else { dom::SOMEONE_ELSE });
         }
         open(email, phone);
     };
 
     let on_click = move |ev: MouseEvent| {
         let Some(root) = root.get_untracked() else { return };
-        let action =
-            ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|e| e.get_attribute(hooks::ACTION));
+        let action = ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|e| e.get_attribute(dom::ACTION));
         match action.as_deref() {
-            Some(hooks::CLEAR_LOG) => {
-                if let Ok(Some(list)) = root.query_selector(hooks::LOG) {
+            Some(dom::CLEAR_LOG) => {
+                if let Ok(Some(list)) = root.query_selector(dom::LOG) {
                     list.set_inner_html("");
                 }
             }
-            Some(hooks::REFRESH_CALLS) => refresh_calls(),
+            Some(dom::REFRESH_CALLS) => refresh_calls(),
             _ => {}
         }
     };
@@ -224,7 +223,7 @@ fn belco_query(token: &str, email: &str, phone: &str) -> String {
 /// The picker's email and phone number, as typed or picked.
 fn identifiers(root: &Element) -> (String, String) {
     let value = |selector| find::<HtmlInputElement>(root, selector).map(|input| input.value()).unwrap_or_default();
-    (value(hooks::EMAIL_INPUT), value(hooks::PHONE_INPUT))
+    (value(dom::EMAIL_INPUT), value(dom::PHONE_INPUT))
 }
 
 fn find<T: JsCast>(root: &Element, selector: &str) -> Option<T> {
@@ -233,7 +232,7 @@ fn find<T: JsCast>(root: &Element, selector: &str) -> Option<T> {
 
 /// Adds a line to the resize log: `kind` is `load`, `resize` or `ignored`.
 fn log(root: &Element, after_ms: u32, kind: &str, text: &str) {
-    let (Ok(Some(list)), Some(document)) = (root.query_selector(hooks::LOG), root.owner_document()) else { return };
+    let (Ok(Some(list)), Some(document)) = (root.query_selector(dom::LOG), root.owner_document()) else { return };
     let Ok(entry) = document.create_element("li") else { return };
     entry.set_class_name(&format!("resize-log__entry resize-log__entry--{kind}"));
     entry.set_text_content(Some(&format!("+{after_ms} ms  {text}")));

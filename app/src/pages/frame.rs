@@ -21,7 +21,7 @@ use leptos::prelude::*;
 
 use crate::components::customer::{CustomerHeader, OrderList, fact};
 use crate::components::notes::{NoteView, NotesList};
-use crate::components::submissions::{SubmissionView, SubmissionsList, hooks::LIST};
+use crate::components::submissions::{SubmissionView, SubmissionsList, dom::LIST};
 use crate::islands::{Forms, Notes};
 use crate::settings::{NOTES_LIMIT, PanelSettings, SUBMISSIONS_LIMIT};
 use crate::shell::document;

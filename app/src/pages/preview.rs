@@ -10,7 +10,7 @@
 use belco::store::KnownCustomer;
 use leptos::prelude::*;
 
-use crate::islands::{Preview, preview_hooks as hooks};
+use crate::islands::{Preview, preview_dom as dom};
 use crate::shell::document;
 
 /// What the preview shows, read before anything is rendered.
@@ -113,9 +113,9 @@ fn ready(preview: PreviewView) -> impl IntoView {
                     <div class="field">
                         <label class="field__label" for="preview-customer">"Customer"</label>
                         <select class="field__input" id="preview-customer" name="customer">
-                            <option value=hooks::COMPANY selected=nobody>"Company panel (no email or phone number)"</option>
+                            <option value=dom::COMPANY selected=nobody>"Company panel (no email or phone number)"</option>
                             {options}
-                            <option value=hooks::SOMEONE_ELSE selected=!nobody && !known>"Someone else (type below)"</option>
+                            <option value=dom::SOMEONE_ELSE selected=!nobody && !known>"Someone else (type below)"</option>
                         </select>
                     </div>
                     <div class="field">
@@ -144,14 +144,14 @@ fn ready(preview: PreviewView) -> impl IntoView {
                         <h2 id="resize-log-title">"Resize messages"</h2>
                         <p class="resize-log__summary" role="status">"No resize message yet."</p>
                         <ol class="resize-log__list"></ol>
-                        <button class="button button--quiet" type="button" data-preview=hooks::CLEAR_LOG disabled>
+                        <button class="button button--quiet" type="button" data-preview=dom::CLEAR_LOG disabled>
                             "Clear the log"
                         </button>
                     </section>
                 </div>
                 <section class="calls" aria-labelledby="calls-title">
                     <h2 id="calls-title">"Belco's last calls (the inspector)"</h2>
-                    <button class="button button--quiet" type="button" data-preview=hooks::REFRESH_CALLS disabled>
+                    <button class="button button--quiet" type="button" data-preview=dom::REFRESH_CALLS disabled>
                         "Refresh"
                     </button>
                     <div class="calls__list"></div>

@@ -27,14 +27,14 @@ pub async fn submit_form(
     author: String,
     values: Vec<(String, String)>,
 ) -> Result<SubmitOutcome, PanelError> {
-    super::access::answer(ssr::submit(&capability, &form_id, &author, &values)).await
+    super::capability::answer(ssr::submit(&capability, &form_id, &author, &values)).await
 }
 
 /// The capability's panel's list of sent forms, as HTML: the island asks for it again while a
 /// delivery is under way.
 #[server(prefix = "/fn", endpoint = "forms/sent", input = Json)]
 pub async fn sent_forms(capability: String) -> Result<String, PanelError> {
-    super::access::answer(ssr::sent(&capability)).await
+    super::capability::answer(ssr::sent(&capability)).await
 }
 
 #[cfg(feature = "ssr")]
@@ -47,7 +47,7 @@ mod ssr {
     use super::{PanelError, SubmitOutcome};
     use crate::components::render_html;
     use crate::components::submissions::{SubmissionView, SubmissionsList};
-    use crate::server_fns::access::{authorize, unavailable};
+    use crate::server_fns::capability::{authorize, unavailable};
     use crate::settings::SUBMISSIONS_LIMIT;
 
     pub async fn submit(

@@ -1,7 +1,7 @@
 //! What the islands call on the server, all under the URL prefix `/fn`. Each function returns its own error type, so that what
 //! reaches the browser is chosen here and never an internal error's text.
 
-mod access;
+mod capability;
 mod forms;
 mod notes;
 mod storage;
@@ -9,7 +9,7 @@ mod storage;
 #[cfg(feature = "ssr")]
 pub use storage::{STORAGE_CHECK_MAX_AGE, StorageCheckCache};
 
-pub use access::PanelError;
+pub use capability::PanelError;
 pub use forms::{SentForms, SubmitForm, SubmitOutcome, sent_forms, submit_form};
 pub use notes::{AddNote, DeleteNote, EditNote, ListNotes, add_note, delete_note, edit_note, list_notes};
 pub use storage::{CheckStorage, StorageCheckError, StoragePing, check_storage};

@@ -7,7 +7,7 @@ use leptos::server_fn::codec::Json;
 
 use super::PanelError;
 #[cfg(feature = "ssr")]
-use super::access::{answer, customer, unavailable};
+use super::capability::{answer, customer, unavailable};
 
 /// The customer's notes.
 #[server(prefix = "/fn", endpoint = "notes/list", input = Json)]
@@ -70,7 +70,7 @@ mod ssr {
     use super::PanelError;
     use crate::components::notes::{NoteView, NotesList};
     use crate::components::render_html;
-    use crate::server_fns::access::unavailable;
+    use crate::server_fns::capability::unavailable;
     use crate::settings::NOTES_LIMIT;
 
     /// An id that is not shaped as the server makes them names no note.

@@ -1,4 +1,6 @@
-//! What every panel server function shares: the error the islands read, and the capability check.
+//! The capability check every panel server function starts with (`authorize`, or `customer` for a
+//! call about one customer), and what they all answer with: the error the islands read
+//! ([`PanelError`]) and its HTTP status (`answer`).
 //!
 //! Belco shows the frame in a third-party iframe, where there are no cookies, so every panel
 //! function takes the `capability` the server signed into the page it rendered (see
