@@ -1,5 +1,4 @@
-//! `belco-panel`: see `cli::USAGE`, or run `belco-panel help`. Reads `.env`, sets up the log,
-//! reads the arguments and the configuration, and runs the command (`server::cli`).
+//! `belco-panel`: run `belco-panel --help`; the commands are declared in `cli/args.rs`.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -48,12 +47,13 @@ fn main() -> ExitCode {
         LogFormat::Json => log.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
     }
 
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match cli::parse(&args) {
+    let command = match cli::parse(std::env::args_os().skip(1)) {
         Ok(command) => command,
+        // Help on standard output (exit 0), or a usage error, `error: …` and the usage, on
+        // standard error (exit 2).
         Err(e) => {
-            eprintln!("error: {e}\n\n{}", cli::USAGE);
-            return ExitCode::from(2);
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
     let config = match Config::from_process_env() {

@@ -152,6 +152,37 @@ fn a_bad_setting_is_a_startup_error_naming_the_variable() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// The command line as scripts see it: a usage error exits with 2 and says `error: …` and the
+/// usage on standard error; help exits with 0 on standard output; a completion script too.
+#[test]
+fn usage_errors_exit_with_2_and_help_with_0() {
+    let dir = tempfile::tempdir().expect("dir");
+    for (args, said) in [
+        (&["frobnicate"][..], "error: unknown command: frobnicate\n"),
+        (&["import"], "error: import needs a FILE: belco-panel import orders.json\n"),
+        (&["deliveries", "retry"], "error: usage: belco-panel deliveries [--failed], or belco-panel deliveries retry"),
+    ] {
+        let out = belco_panel(&dir, args, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with(said) && stderr.contains("Usage: belco-panel"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty() && !stderr.contains('\u{1b}'), "{args:?}: plain text on stderr only");
+    }
+    for args in [&["--help"][..], &["help"], &["customer", "erase", "--help"]] {
+        let out = belco_panel(&dir, args, &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        assert!(stdout.contains("Usage: belco-panel") && out.stderr.is_empty(), "{args:?}: {stdout}");
+    }
+    let out = belco_panel(&dir, &["completions", "bash"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("complete -F _belco_panel -o nosort -o bashdefault -o default belco-panel"),
+        "{out:?}"
+    );
+}
+
 /// `BELCO_LOG_FORMAT=json`: every line the server logs is one JSON object, and each request's
 /// line carries the id its response names in `X-Request-Id`, or the one a proxy gave it. The
 /// log holds no secret and no customer's email.
