@@ -117,7 +117,8 @@ impl Signer {
 
     /// A capability for `subject`, valid from `now_millis` for the configured lifetime.
     pub fn issue(&self, subject: &Subject, now_millis: i64) -> String {
-        // Saturating: a lifetime given in code (not through `parse_lifetime`) may be any size.
+        // Saturating: a lifetime given in code (not read from `BELCO_CAPABILITY_LIFETIME`, which
+        // stops at a week) may be any size.
         let lifetime = i64::try_from(self.lifetime.as_millis()).unwrap_or(i64::MAX);
         let expiry = now_millis.saturating_add(lifetime);
         let payload = match subject {
@@ -164,40 +165,6 @@ impl Signer {
             _ => Err(CapabilityError::Forged),
         }
     }
-}
-
-/// The longest lifetime `parse_lifetime` accepts: a page that may still write a week after it
-/// was rendered is as much as any shop needs, and anything longer stops being a bound at all.
-pub const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// Reads a lifetime such as `8h`, `90m`, `3600s` or `1h30m` (a bare number is seconds), of at
-/// most [`MAX_LIFETIME`]. Every step is checked, so no input overflows.
-pub fn parse_lifetime(raw: &str) -> Option<Duration> {
-    parse_units(raw.trim()).filter(|d| !d.is_zero() && *d <= MAX_LIFETIME)
-}
-
-fn parse_units(raw: &str) -> Option<Duration> {
-    if let Ok(seconds) = raw.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let mut total = 0u64;
-    let mut digits = String::new();
-    for c in raw.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit = match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return None,
-        };
-        let n: u64 = digits.parse().ok()?;
-        digits.clear();
-        total = total.checked_add(n.checked_mul(unit)?)?;
-    }
-    digits.is_empty().then(|| Duration::from_secs(total))
 }
 
 #[cfg(test)]
@@ -292,25 +259,7 @@ mod tests {
     }
 
     #[test]
-    fn lifetimes_read_as_people_write_them() {
-        assert_eq!(parse_lifetime("8h"), Some(8 * HOUR));
-        assert_eq!(parse_lifetime("90m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_lifetime("1h30m"), Some(Duration::from_secs(5400)));
-        assert_eq!(parse_lifetime("3600"), Some(HOUR));
-        assert_eq!(parse_lifetime("45s"), Some(Duration::from_secs(45)));
-        for bad in ["", "0", "0h", "h", "8 h", "8d", "-1h", "1.5h", "h8"] {
-            assert_eq!(parse_lifetime(bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn lifetimes_stop_at_a_week_and_never_overflow() {
-        assert_eq!(parse_lifetime("168h"), Some(MAX_LIFETIME));
-        assert_eq!(parse_lifetime("604800"), Some(MAX_LIFETIME));
-        let huge = u64::MAX.to_string();
-        for too_long in ["168h1s", "604801", "10000h", "18446744073709551615s", "5124095576030431h", huge.as_str()] {
-            assert_eq!(parse_lifetime(too_long), None, "{too_long:?}");
-        }
+    fn an_absurd_lifetime_still_issues() {
         // A Signer built in code with an absurd lifetime still issues (expiry saturates).
         let forever = Signer::new(&Secret::new(KEY), Duration::from_secs(u64::MAX)).expect("key");
         let capability = forever.issue(&Subject::Company, NOW);

@@ -1,11 +1,10 @@
 //! `belco-panel`: run `belco-panel --help`; the commands are declared in `cli/args.rs`.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use mimalloc::MiMalloc;
 use server::cli;
-use server::config::{Config, LogFormat};
+use server::config::{self, Config, LogFormat, Logging};
 
 #[global_allocator]
 static ALLOCATOR: MiMalloc = MiMalloc;
@@ -13,9 +12,9 @@ static ALLOCATOR: MiMalloc = MiMalloc;
 fn main() -> ExitCode {
     // Before any thread exists: a plain `cargo build` does not bake in the name cargo-leptos
     // gives the site's files, and Leptos reads it from here.
-    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_none() && option_env!("LEPTOS_OUTPUT_NAME").is_none() {
+    if let Some(name) = config::leptos_output_name_to_set() {
         // SAFETY: single-threaded at this point; nothing else reads the environment concurrently.
-        unsafe { std::env::set_var("LEPTOS_OUTPUT_NAME", "belco-panel") };
+        unsafe { std::env::set_var("LEPTOS_OUTPUT_NAME", name) };
     }
     match dotenvy::dotenv() {
         Ok(_) => {}
@@ -25,22 +24,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let log_format = match LogFormat::from_env_value(std::env::var("BELCO_LOG_FORMAT").ok().as_deref()) {
-        Ok(format) => format,
+    let logging = match Logging::from_process_env() {
+        Ok(logging) => logging,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let log = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        // Colour codes only for a person at a terminal: a file, a pipe or journald keeps plain
-        // text (and `NO_COLOR`, the common convention, turns them off there too).
-        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none());
-    match log_format {
+    let log =
+        tracing_subscriber::fmt().with_env_filter(logging.filter).with_writer(std::io::stderr).with_ansi(logging.ansi);
+    match logging.format {
         LogFormat::Text => log.init(),
         // One object per line: the event's fields at the top level, and the request span's (its
         // `request_id`) under "span".

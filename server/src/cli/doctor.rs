@@ -156,8 +156,7 @@ pub fn token_may_go_to(url: &url::Url) -> Result<(), String> {
 pub fn http_client() -> Result<reqwest::Client, String> {
     let mut builder =
         reqwest::Client::builder().timeout(Duration::from_secs(10)).redirect(reqwest::redirect::Policy::none());
-    if let Some(path) = std::env::var_os("BELCO_DOCTOR_CA") {
-        let path = std::path::PathBuf::from(path);
+    if let Some(path) = crate::config::doctor_ca() {
         let pem = std::fs::read(&path).map_err(|e| format!("BELCO_DOCTOR_CA: {}: {e}", path.display()))?;
         let ca =
             reqwest::Certificate::from_pem(&pem).map_err(|e| format!("BELCO_DOCTOR_CA: {}: {e}", path.display()))?;
@@ -373,10 +372,10 @@ impl Doctor<'_> {
     /// is on; it never takes a shop token, so none is tried (a refusal would spend another of
     /// this machine's failed-token budget). Sent only where the shop token may go.
     async fn preview(&self) -> Verdict {
-        let Some(token) = std::env::var("BELCO_PREVIEW_TOKEN").ok().filter(|t| !t.trim().is_empty()) else {
+        let Some(token) = crate::config::preview_token_to_send() else {
             return Verdict::Skip("BELCO_PREVIEW_TOKEN is not set here".into());
         };
-        match self.get(&format!("/preview?preview_token={}", encode(token.trim()))).await {
+        match self.get(&format!("/preview?preview_token={}", encode(&token))).await {
             Ok(answer) if answer.status == StatusCode::OK => {
                 Verdict::Pass("on, and it opens with BELCO_PREVIEW_TOKEN (never with a shop token)".into())
             }
@@ -472,7 +471,7 @@ impl Doctor<'_> {
         self.check("push API", verdict);
 
         // The database, when it is this machine's: migrated, and writable.
-        if !local && std::env::var_os("DATABASE_URL").is_none() {
+        if !local && !crate::config::database_url_is_set() {
             self.check(
                 "database",
                 Verdict::Skip("DATABASE_URL is not set here: run the doctor on the server's host to check it".into()),
