@@ -6,8 +6,9 @@
 //! - `sql`: the SQL text of every read, in the two dialects.
 //! - `query`: a read, and the one function that runs it on SQLite's read path or on sqlx
 //!   ([`Store::read`](Store)); `fast_read`: that read path (rusqlite on the calling thread).
-//! - `records`: what the orders API and the panel read ([`PanelOrder`], [`CustomerRecords`]);
-//!   `summary`: the panel's header ([`CustomerSummary`]); `products`: an order's product lines.
+//! - `records`: what the orders API and the panel read ([`CustomerRecords`]); `panel_orders`:
+//!   an order as the panel lists it ([`PanelOrder`]); `summary`: the panel's header
+//!   ([`CustomerSummary`]); `products`: an order's product lines.
 //! - `orders`: order writes (upserts, deletes with tombstones, pushes); `receipts`: the webhook
 //!   ids of pushes received.
 //! - `notes` and `submissions`: what agents write in the frame; `deliveries`: the outbox of the
@@ -37,6 +38,7 @@ mod examine;
 mod fast_read;
 mod notes;
 mod orders;
+mod panel_orders;
 mod products;
 mod query;
 mod receipts;
@@ -55,8 +57,9 @@ pub use deliveries::{Claimed, Delivery, DeliveryState, RetryWhich, Settled};
 pub use examine::{Examination, examine};
 pub use notes::Note;
 pub use orders::{Deletion, PushOutcome, StoredOrder, WriteCounts};
+pub use panel_orders::PanelOrder;
 pub use products::ProductLine;
-pub use records::{CustomerRecords, PanelOrder, RecordLimits};
+pub use records::{CustomerRecords, RecordLimits};
 pub use submissions::{RecordOwner, Submission};
 pub use summary::CustomerSummary;
 pub use traces::{SECURE_DELETE_SINCE, Scrubbed};

@@ -3,58 +3,12 @@
 
 use super::fast_read::{Newest, row_struct};
 use super::notes::{NOTES, Note};
-use super::products::{self, ProductLine};
+use super::panel_orders::{ORDERS, OrderRow, PanelOrder};
 use super::query::{Params, Query};
 use super::submissions::{CUSTOMER_SUBMISSIONS, RecordOwner, Submission};
 use super::summary::{CustomerSummary, SUMMARY, SummaryRow};
 use super::{Store, StoreError, sql};
 use crate::identity::CustomerKey;
-use crate::money::Currency;
-
-row_struct! {
-    /// An order as the panel reads it (the columns of a [`PanelOrder`]).
-    pub(super) struct OrderRow {
-        id: String,
-        number: String,
-        note: String,
-        status: String,
-        currency: String,
-        total_minor: i64,
-        order_date: i64,
-        url: String,
-        customer_name: Option<String>,
-        products: String,
-    }
-}
-
-impl OrderRow {
-    fn into_panel_order(self) -> Result<PanelOrder, StoreError> {
-        let currency = Currency::stored(&self.currency)
-            .map_err(|e| StoreError::Corrupt { id: self.id.clone(), reason: e.to_string() })?;
-        Ok(PanelOrder {
-            id: self.id,
-            number: self.number,
-            note: self.note,
-            status: self.status,
-            currency,
-            total: self.total_minor,
-            date: self.order_date,
-            url: self.url,
-            customer_name: self.customer_name,
-            products: self.products,
-        })
-    }
-}
-
-/// The panel's orders, newest first ([`Params::Newest`]).
-const ORDERS: Query<OrderRow> = Query {
-    sql: sql::ORDERS,
-    from_rusqlite: OrderRow::from_rusqlite,
-    newest: Some(Newest {
-        unordered: sql::ORDERS_UNORDERED,
-        newest_first: |a, b| (b.order_date, &b.id).cmp(&(a.order_date, &a.id)),
-    }),
-};
 
 row_struct! {
     /// An order in Belco's JSON with what orders it. Only SQLite's read path, which sorts small
@@ -77,34 +31,6 @@ const BELCO_ORDERS: Query<BelcoJsonRow> = Query {
         newest_first: |a, b| (b.order_date, &b.id).cmp(&(a.order_date, &a.id)),
     }),
 };
-
-/// An order as the panel lists it: what the panel shows of it, read from only the columns that
-/// hold that (not the customer's identifiers, nor when the row was written). The products stay
-/// as the import stored them, in JSON, until they are shown: [`PanelOrder::products`] reads them
-/// without copying their names.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PanelOrder {
-    pub id: String,
-    pub number: String,
-    pub note: String,
-    pub status: String,
-    pub currency: Currency,
-    /// In minor units of `currency`.
-    pub total: i64,
-    /// Milliseconds since the epoch.
-    pub date: i64,
-    pub url: String,
-    pub customer_name: Option<String>,
-    products: String,
-}
-
-impl PanelOrder {
-    /// The order's products, in the shop's order.
-    pub fn products(&self) -> Result<Vec<ProductLine<'_>>, StoreError> {
-        products::read(&self.products)
-            .map_err(|e| StoreError::Corrupt { id: self.id.clone(), reason: format!("products: {e}") })
-    }
-}
 
 /// How many of each kind of record [`Store::customer_records`] reads, newest first.
 #[derive(Clone, Copy, Debug)]

@@ -3,8 +3,8 @@
 //! in Rust, with the same answer either way.
 
 use super::fast_read::row_struct;
+use super::panel_orders::PanelOrder;
 use super::query::{Params, Query};
-use super::records::PanelOrder;
 use super::{Store, StoreError, sql};
 use crate::identity::CustomerKey;
 use crate::money::Currency;
