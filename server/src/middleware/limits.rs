@@ -11,11 +11,10 @@
 //! holds every slot.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -93,24 +92,27 @@ const EXEMPT: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 /// when `max_concurrent` are running (503: load shedding, a queue would only make every answer
 /// late), and ends one that runs past `timeout`, body reading included. A request without a peer
 /// address (the router driven in-process) has no per-client cap.
-pub async fn limit(State(limits): State<RequestLimits>, request: Request, next: Next) -> Response {
+pub async fn limit(State(limits): State<RequestLimits>, mut request: Request, next: Next) -> Response {
     if EXEMPT.contains(&request.uri().path()) {
         return next.run(request).await;
     }
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| *addr);
-    let _held = match (&limits.per_client, peer) {
-        (Some(per_client), Some(peer)) => {
-            let client = per_client.throttle.client_noting_proxies(peer, request.headers());
-            match per_client.take(client) {
-                Some(held) => Some(held),
-                None => {
-                    return refuse(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "too many requests at once from this address, try again shortly",
-                    );
-                }
-            }
+    let client = match &limits.per_client {
+        Some(per_client) => {
+            per_client.throttle.note_untrusted_proxy(&request);
+            per_client.throttle.client_of_request(&mut request).map(|client| (per_client, client))
         }
+        None => None,
+    };
+    let _held = match client {
+        Some((per_client, client)) => match per_client.take(client) {
+            Some(held) => Some(held),
+            None => {
+                return refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many requests at once from this address, try again shortly",
+                );
+            }
+        },
         _ => None,
     };
     let Ok(_slot) = limits.slots.clone().try_acquire_owned() else {

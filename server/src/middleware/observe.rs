@@ -14,16 +14,17 @@
 //! Nothing here depends on where other layers stand: the request id it lists is read from the
 //! request when `http::headers_and_log` ran first (it writes the id there), else from the answer.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::calls::{CallNote, CallRoute, Inspector, Note};
+use crate::middleware::throttle::request_client;
 use crate::tasks::access_log::AccessLog;
 
 /// Where the layer sends what it learns; one per router.
@@ -55,9 +56,7 @@ pub async fn observe(State(observer): State<Arc<Observer>>, mut request: Request
         note
     });
     let client = match (call, &observer.access) {
-        (Some(_), Some(_)) => request.extensions().get::<ConnectInfo<SocketAddr>>().and_then(|ConnectInfo(peer)| {
-            crate::middleware::throttle::client_address(*peer, request.headers(), &observer.trusted_proxies)
-        }),
+        (Some(_), Some(_)) => request_client(&mut request, &observer.trusted_proxies).and_then(|c| c.address()),
         _ => None,
     };
     let started = Instant::now();

@@ -175,7 +175,12 @@ impl Throttle {
     /// The client a request is counted under: see the module docs. IPv6 clients count per /64,
     /// the block one subscriber gets, so hopping addresses inside it does not help.
     pub fn client(&self, peer: SocketAddr, headers: &HeaderMap) -> Client {
-        match client_of(peer, headers, &self.trusted_proxies) {
+        Self::bucket(client_of(peer, headers, &self.trusted_proxies))
+    }
+
+    /// `client` as it is counted: IPv6 per /64.
+    pub fn bucket(client: Client) -> Client {
+        match client {
             Client::Address(IpAddr::V6(v6)) => {
                 Client::Address(IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !(u128::MAX >> 64))))
             }
@@ -183,14 +188,21 @@ impl Throttle {
         }
     }
 
-    /// [`Throttle::client`], noting a request that a proxy we do not trust forwarded (once per
-    /// request: the per-client limit calls this, everything else [`Throttle::client`]).
-    pub fn client_noting_proxies(&self, peer: SocketAddr, headers: &HeaderMap) -> Client {
+    /// The request's client as it is counted ([`Throttle::bucket`] of [`request_client`]).
+    pub fn client_of_request(&self, request: &mut Request) -> Option<Client> {
+        request_client(request, &self.trusted_proxies).map(Self::bucket)
+    }
+
+    /// Notes a request that a proxy we do not trust forwarded (once per request: the per-client
+    /// limit calls this).
+    pub fn note_untrusted_proxy(&self, request: &Request) {
+        let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>() else { return };
         let peer_ip = peer.ip().to_canonical();
-        if headers.contains_key("x-forwarded-for") && !self.trusted_proxies.iter().any(|net| net.contains(&peer_ip)) {
+        if request.headers().contains_key("x-forwarded-for")
+            && !self.trusted_proxies.iter().any(|net| net.contains(&peer_ip))
+        {
             self.sightings.saw(peer_ip);
         }
-        self.client(peer, headers)
     }
 
     /// The requests forwarded by proxies we do not trust, so far.
@@ -231,13 +243,31 @@ impl ProxySightings {
     }
 }
 
-/// The client's address for the access log: the peer's, or, when the peer is one of
-/// `trusted_proxies`, the last `X-Forwarded-For` hop that is not (see the module docs); `None`
-/// when that hop is no address (the log writes `-`). The log records it whole.
-pub fn client_address(peer: SocketAddr, headers: &HeaderMap, trusted_proxies: &[ipnet::IpNet]) -> Option<IpAddr> {
-    match client_of(peer, headers, trusted_proxies) {
-        Client::Address(ip) => Some(ip),
-        Client::Unreadable(_) => None,
+/// The client a request came from, its whole address (see [`client_of`]), worked out once per
+/// request: the first layer that asks (the observation layer, for the access log, else the
+/// per-client cap) keeps it in the request's extensions, and the later ones read it there. `None`
+/// for a request without a peer address (the router driven in-process).
+pub fn request_client(request: &mut Request, trusted_proxies: &[ipnet::IpNet]) -> Option<Client> {
+    if let Some(ClientOf(client)) = request.extensions().get::<ClientOf>() {
+        return Some(client.clone());
+    }
+    let ConnectInfo(peer) = *request.extensions().get::<ConnectInfo<SocketAddr>>()?;
+    let client = client_of(peer, request.headers(), trusted_proxies);
+    request.extensions_mut().insert(ClientOf(client.clone()));
+    Some(client)
+}
+
+/// A request's client, once worked out ([`request_client`]).
+#[derive(Clone)]
+struct ClientOf(Client);
+
+impl Client {
+    /// The address, when it is one.
+    pub fn address(&self) -> Option<IpAddr> {
+        match self {
+            Client::Address(ip) => Some(*ip),
+            Client::Unreadable(_) => None,
+        }
     }
 }
 
@@ -296,11 +326,10 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<String> {
 /// in-process, never `belco-panel serve`) is not throttled. A response that carries
 /// [`CountsAsFailure`] counts on any path; only token-checked paths are refused, and only their
 /// 401s count.
-pub async fn failed_tokens(State(throttle): State<Arc<Throttle>>, request: Request, next: Next) -> Response {
-    let Some(peer) = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| *addr) else {
+pub async fn failed_tokens(State(throttle): State<Arc<Throttle>>, mut request: Request, next: Next) -> Response {
+    let Some(client) = throttle.client_of_request(&mut request) else {
         return next.run(request).await;
     };
-    let client = throttle.client(peer, request.headers());
     let checked = checks_token(request.uri().path());
     if refused_when_over(request.uri().path())
         && let Some(wait) = throttle.wait(&client, Instant::now())
@@ -439,6 +468,33 @@ mod tests {
         assert_eq!(untrusting.client(mapped, &headers), at("192.0.2.1"));
     }
 
+    fn request(peer: &str, headers: HeaderMap) -> Request {
+        let mut request = Request::new(axum::body::Body::empty());
+        *request.headers_mut() = headers;
+        request.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        request
+    }
+
+    /// The address the access log keeps for a request from `peer` with `headers`.
+    fn address(peer: SocketAddr, headers: HeaderMap, trusted: &[ipnet::IpNet]) -> Option<IpAddr> {
+        request_client(&mut request(&peer.to_string(), headers), trusted).and_then(|client| client.address())
+    }
+
+    #[test]
+    fn a_requests_client_is_worked_out_once_and_whole() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let throttle = Throttle::new(10, trusted.clone());
+        let mut asked = request("10.0.0.1:1", forwarding("2001:db8:1:2:aaaa::1"));
+        // The access log keeps the whole address; the throttle counts its /64.
+        assert_eq!(request_client(&mut asked, &trusted), Some(at("2001:db8:1:2:aaaa::1")));
+        assert_eq!(throttle.client_of_request(&mut asked), Some(at("2001:db8:1:2::")));
+        // Later layers read what the first worked out, whatever the headers say by then.
+        asked.headers_mut().insert("x-forwarded-for", HeaderValue::from_static("198.51.100.1"));
+        assert_eq!(request_client(&mut asked, &trusted), Some(at("2001:db8:1:2:aaaa::1")));
+        let mut in_process = Request::new(axum::body::Body::empty());
+        assert_eq!(request_client(&mut in_process, &trusted), None, "no peer, no client");
+    }
+
     fn forwarding(chain: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", HeaderValue::from_bytes(chain.as_bytes()).unwrap());
@@ -458,10 +514,7 @@ mod tests {
         assert_eq!(trusting.client(proxy, &forwarding("[2001:db8::1]")), at("2001:db8::"));
         // A trusted hop with a port is walked past like one without.
         assert_eq!(trusting.client(proxy, &forwarding("198.51.100.7:1, 10.0.0.9:8080")), at("198.51.100.7"));
-        assert_eq!(
-            client_address(proxy, &forwarding("203.0.113.9:1"), &trusting.trusted_proxies),
-            Some(ip("203.0.113.9"))
-        );
+        assert_eq!(address(proxy, forwarding("203.0.113.9:1"), &trusting.trusted_proxies), Some(ip("203.0.113.9")));
     }
 
     #[test]
@@ -478,7 +531,7 @@ mod tests {
         assert_eq!(client, Client::Unreadable("x".repeat(MAX_UNREADABLE).into()));
         let cut = trusting.client(proxy, &forwarding(&format!("{}é", "y".repeat(63))));
         assert_eq!(cut, Client::Unreadable("y".repeat(63).into()), "cut at a character's boundary");
-        assert_eq!(client_address(proxy, &forwarding("unknown"), &trusting.trusted_proxies), None);
+        assert_eq!(address(proxy, forwarding("unknown"), &trusting.trusted_proxies), None);
 
         // A guesser behind the proxy with a garbage entry fills its own bucket, not the proxy's:
         // the other clients behind the proxy are still served.
@@ -498,11 +551,11 @@ mod tests {
     fn forwarded_requests_from_an_untrusted_peer_are_noted() {
         let throttle = Throttle::new(10, vec!["10.0.0.0/8".parse().unwrap()]);
         assert_eq!(throttle.sightings().seen(), None);
-        throttle.client_noting_proxies("10.0.0.1:1".parse().unwrap(), &forwarding("203.0.113.9"));
-        throttle.client_noting_proxies("192.0.2.5:1".parse().unwrap(), &HeaderMap::new());
+        throttle.note_untrusted_proxy(&request("10.0.0.1:1", forwarding("203.0.113.9")));
+        throttle.note_untrusted_proxy(&request("192.0.2.5:1", HeaderMap::new()));
         assert_eq!(throttle.sightings().seen(), None, "a trusted proxy, and a plain client, are not");
-        throttle.client_noting_proxies("192.0.2.5:1".parse().unwrap(), &forwarding("203.0.113.9"));
-        throttle.client_noting_proxies("192.0.2.6:1".parse().unwrap(), &forwarding("203.0.113.9"));
+        throttle.note_untrusted_proxy(&request("192.0.2.5:1", forwarding("203.0.113.9")));
+        throttle.note_untrusted_proxy(&request("192.0.2.6:1", forwarding("203.0.113.9")));
         assert_eq!(throttle.sightings().seen(), Some((ip("192.0.2.6"), 2)));
     }
 }
