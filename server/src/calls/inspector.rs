@@ -7,7 +7,7 @@
 //! numbers are masked (`j•••@e•••.com`, `+31•••78`); no token is ever kept. Kept in memory per
 //! instance (a call costs a lock and a push, no database write).
 //!
-//! The observation layer (`observe`) hands each call here with its note. `GET
+//! The observation layer (`middleware::observe`) hands each call here with its note. `GET
 //! /api/inspector/calls?token=…` answers the lists as JSON, and `belco-panel calls` prints them.
 
 use std::collections::VecDeque;

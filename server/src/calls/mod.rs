@@ -28,7 +28,7 @@ pub enum TokenCheck {
     Wrong,
     /// The token given two different values, which counts as no token.
     Ambiguous,
-    /// A query string over [`MAX_TOKEN_SCAN`] bytes: not read at all.
+    /// A query string over `routes::belco_call::MAX_TOKEN_SCAN` bytes: not read at all.
     Unread,
 }
 

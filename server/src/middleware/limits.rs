@@ -129,8 +129,8 @@ pub async fn limit(State(limits): State<RequestLimits>, mut request: Request, ne
 }
 
 /// What a client refused by a cap reads, with `Retry-After: 1` (the caps free up as soon as a
-/// request ends). On the frame, `http::headers_and_log` shows a page of plain words instead
-/// (`frame::plain_refusal`).
+/// request ends). On the frame, `middleware::headers::headers_and_log` shows a page of plain words instead
+/// (`middleware::refusal_page`).
 fn refuse(status: StatusCode, message: &str) -> Response {
     let mut response = ApiError::new(status, message).into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

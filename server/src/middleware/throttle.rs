@@ -243,7 +243,7 @@ impl ProxySightings {
     }
 }
 
-/// The client a request came from, its whole address (see [`client_of`]), worked out once per
+/// The client a request came from, its whole address (see `client_of`), worked out once per
 /// request: the first layer that asks (the observation layer, for the access log, else the
 /// per-client cap) keeps it in the request's extensions, and the later ones read it there. `None`
 /// for a request without a peer address (the router driven in-process).

@@ -15,7 +15,7 @@
 //! for the frame, which Belco loads with the shop's and the preview with its own.
 //!
 //! What the check found, a refusal included, is written into the call's [`Note`] when the
-//! observation layer gave the request one (`observe`), so no handler reports a refusal by hand.
+//! observation layer gave the request one (`middleware::observe`), so no handler reports a refusal by hand.
 
 use std::borrow::Cow;
 use std::marker::PhantomData;

@@ -9,7 +9,7 @@
 //! (404). The preview lists customers' names, emails and phone numbers, so it takes a token of
 //! its own, never a shop token (those are in every agent's iframe URL): checked first, by the
 //! Belco-call check (`belco_call`, the preview's gate), and counted by the failed-token throttle.
-//! Its orders lookups go to the access log and the metrics as Belco's do (`observe`).
+//! Its orders lookups go to the access log and the metrics as Belco's do (`middleware::observe`).
 
 use std::sync::Arc;
 

@@ -438,7 +438,7 @@ async fn prune(store: &Store, retention: Duration) {
 }
 
 impl AccessLog {
-    /// Queues one call whose token was accepted (the observation layer, `observe`, calls it).
+    /// Queues one call whose token was accepted (the observation layer, `middleware::observe`, calls it).
     /// Never waits: with the queue full, the record is dropped and counted.
     pub fn record(
         &self,
