@@ -1,6 +1,6 @@
 //! Form webhooks: what a delivery of a sent form says and how it is signed, and when a failed
 //! one is tried again. The outbox they are kept in is `store::deliveries`; the task that sends
-//! them is the server's `deliveries.rs`.
+//! them is the server's `tasks/deliveries.rs`.
 //!
 //! A delivery is a POST of a JSON body ([`payload`]), signed per Standard Webhooks 1.0:
 //! `webhook-id` (the same on every attempt: the receiver's key for "seen it already"),
@@ -44,7 +44,7 @@ impl WebhookSigner {
     }
 }
 
-/// A delivery's body, as documented in the README ("Form webhooks").
+/// A delivery's body, as documented in docs/webhooks.md ("Webhooks", what arrives).
 #[derive(Serialize)]
 struct Payload<'a> {
     #[serde(rename = "type")]

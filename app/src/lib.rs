@@ -1,7 +1,8 @@
 //! belco-panel's user interface, rendered on the server in Leptos *islands* mode: every page is
 //! plain server HTML, and only the `#[island]` components hydrate in the browser. Most of the
 //! panel is read-only, so this keeps the wasm bundle small. This crate only renders: the HTTP
-//! side of every page (tokens, status, headers) is the server's (`server/src/frame.rs`).
+//! side of every page (tokens, status, headers) is the server's (`server/src/routes/frame.rs`
+//! for the frame).
 //!
 //! Where things live, each layer using only the ones below it:
 //! - `pages`: one module per page; `pages::frame` is Belco's Custom Frame ([`FramePage`], with

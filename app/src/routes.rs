@@ -19,7 +19,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/") view=LandingPage/>
                 // `/frame`, Belco's Custom Frame, is not routed here: the server's own handler
-                // (`server/src/frame.rs`) checks the token first, then renders `pages::frame`.
+                // (`server/src/routes/frame.rs`) checks the token first, then renders `pages::frame`.
             </Routes>
         </Router>
     }

@@ -56,10 +56,13 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// A storage failure, reported once: the log line and `belco_db_errors_total{kind}`. Every part
-/// of the server that meets one calls this (the frame and the preview with a page of their own
-/// to answer, the tasks with nothing to answer); the orders API, the push API and `/health` reach
-/// it through `From<StoreError> for ApiError`. `during` says what was being done.
+/// A storage failure met while answering, reported once: the log line and
+/// `belco_db_errors_total{kind}` ([`StoreError::report`]). The frame and the preview, which answer
+/// with a page of their own, call this; the orders API and the push API reach it through
+/// `From<StoreError> for ApiError`; the server functions through `StoreError::report` in `app`.
+/// The background tasks (the health monitor, the access log's writer, the webhook deliveries)
+/// word their own log line, once per outage, and count with `StoreError::count`. `during` says
+/// what was being done.
 pub fn storage_failed(error: &StoreError, during: &str) {
     error.report(during);
 }

@@ -17,9 +17,9 @@
 //! - `belco_db_connections{state}`: the pool's connections, idle and in use, read at each scrape
 //! - `belco_db_errors_total{kind}`: storage failures (counted by `belco::store::StoreError::count`, by [`belco::store::StoreError::kind`])
 //! - `belco_webhook_attempts_total{outcome}`: the forms' webhook attempts, `delivered`, `retry`
-//!   (failed, tried again) or `failed` (the last attempt failed); see `tasks::deliveries`
+//!   (failed, tried again) or `failed` (the last attempt failed); see `tasks/deliveries.rs`
 //! - `belco_access_log_dropped_total`: calls answered but not recorded in the access log, its
-//!   queue being full (the database far behind; see `tasks::access_log`)
+//!   queue being full (the database far behind; see `tasks/access_log.rs`)
 //! - `belco_build_info{version,storage}`: 1
 
 use std::sync::OnceLock;

@@ -13,6 +13,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub config: Arc<Config>,
-    /// The access log, when it is on (`BELCO_ACCESS_LOG`) and started (`access::start`).
+    /// The access log, when it is on (`BELCO_ACCESS_LOG`) and started (`tasks::access_log::start`).
     pub access: Option<Arc<crate::tasks::access_log::AccessLog>>,
 }

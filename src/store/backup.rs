@@ -30,7 +30,7 @@ impl Store {
     pub async fn backup_to(&self, target: &Path) -> Result<BackupSummary, StoreError> {
         let Db::Sqlite(pool) = &self.db else {
             return Err(StoreError::Backup(
-                "a PostgreSQL store is backed up with pg_dump (see the README, \"Backups\")".into(),
+                "a PostgreSQL store is backed up with pg_dump (see docs/operating.md, \"Backups\")".into(),
             ));
         };
         // A dangling symlink counts too: the target's name is never taken over.

@@ -247,7 +247,7 @@ impl Store {
         // A pending delivery goes too: an erased customer's form is not sent after the erasure.
         let deliveries_sql = super::deliveries::delete_of_customer();
         // SQLite zeroes the deleted bytes as it goes (every connection has secure_delete on);
-        // PostgreSQL's dead rows stay in its files until VACUUM reuses their space (README).
+        // PostgreSQL's dead rows stay in its files until VACUUM reuses their space (docs/gdpr.md, "Erasure").
         let mut erased = with_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let orders = sqlx::query(ORDERS).bind(email).bind(phone).execute(&mut *tx).await?.rows_affected();

@@ -1,7 +1,7 @@
 //! Order writes: upserts (one batch, or an import's stream of them), deletes with their
 //! tombstones, and signed pushes, which do both together with their receipt. Every writer holds
 //! the write lock ([`WriteLock`]) so that what it reads (tombstones, stored versions) cannot
-//! change before it writes; the README's "Newer wins" says what is kept.
+//! change before it writes; "Newer wins" in docs/operating.md says what is kept.
 
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! `/frame`: Belco's Custom Frame, the page Belco loads in an iframe on its customer card, for
 //! one customer (`email`/`phoneNumber` given) or for the whole company (neither given).
 //!
-//! The server's handler (`server/src/frame.rs`) checks the token and reads the link, then asks
-//! [`FramePanel::read`] for what the page shows, and renders [`FramePage`] with it. The whole
+//! The server's handler (`server/src/routes/frame.rs`) checks the token and reads the link, then
+//! asks [`FramePanel::read`] for what the page shows, and renders [`FramePage`] with it. The whole
 //! panel, data included, is in the first HTML: no spinner before the wasm loads. The orders
 //! expand with `<details>`, which needs no wasm, and the resize messages come from a tiny inline
 //! script; only the notes and the forms are islands. They receive a capability signed for this

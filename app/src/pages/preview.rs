@@ -1,6 +1,6 @@
 //! `/preview`: Belco's customer card, imitated, for a shop's developer to see before deploying
-//! what agents will see. The server's handler (`server/src/preview.rs`) checks the token and
-//! reads the store's customers; the [`Preview`] island does the rest in the browser.
+//! what agents will see. The server's handler (`server/src/routes/preview.rs`) checks the token
+//! and reads the store's customers; the [`Preview`] island does the rest in the browser.
 //!
 //! The frame is loaded from this server's own origin and meets the checks it meets inside Belco:
 //! with the preview on, the frame's `frame-ancestors` names `'self'` beside Belco's origin, and

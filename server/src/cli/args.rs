@@ -3,7 +3,7 @@
 //!
 //! Every command line belco-panel accepted before still means the same (no command is `serve`),
 //! and one it refused says what it always said (`error: import needs a FILE: …`, `error: unknown
-//! command: …`; scripts and the README depend on them), then clap's usage line; it exits with 2.
+//! command: …`; scripts and the tests depend on them), then clap's usage line; it exits with 2.
 //! Help (`help`, `--help`, `-h`, also after a command) goes to standard output and exits with 0.
 //! As with any clap program, an argument that starts with `-` is read as an option: `--` before
 //! it makes it a value (`belco-panel import -- -orders.json`).
@@ -24,7 +24,7 @@ use super::Command;
     version,
     max_term_width = 100,
     after_help = "Without a command, belco-panel serves.\n\
-                  Configuration comes from the environment and a .env file; see README.md."
+                  Configuration comes from the environment and a .env file; see docs/configuration.md."
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -42,10 +42,10 @@ enum Sub {
     Serve,
     /// Like serve, on demo data, with the URLs to paste into Belco
     ///
-    /// Serves like `serve`, and first creates what is missing: a token, a signing key, a push
-    /// secret, a preview token and demo orders (when the database has none); it keeps them in
-    /// the database, so the URLs stay the same from run to run. Prints the URLs to paste into
-    /// Belco and the preview's.
+    /// Serves like `serve`, and first creates what is missing: a token, a signing key, a pseudonym
+    /// key, a push secret, a preview token and demo orders (when the database has none); it keeps
+    /// them in the database, so the URLs stay the same from run to run. Prints the URLs to paste
+    /// into Belco and the preview's.
     Demo,
     /// Load orders from a JSON file in Belco's shape
     ///
@@ -61,7 +61,7 @@ enum Sub {
     ///
     /// Copies the SQLite database (orders, notes, form submissions) to FILE, a new file readable
     /// by its owner only, while belco-panel serves. PostgreSQL is backed up with pg_dump
-    /// (README, "Backups").
+    /// (docs/operating.md, "Backups").
     Backup {
         /// The copy to write; it must not exist yet
         #[arg(value_name = "FILE")]

@@ -271,7 +271,7 @@ impl Doctor<'_> {
             } else {
                 fail(
                     "plain http: Belco's page is https, so the browser blocks an http frame, and the token would cross the network in clear (the doctor does not send it)",
-                    "put belco-panel behind a TLS proxy (README, Deployment) and give its https URL",
+                    "put belco-panel behind a TLS proxy (docs/operating.md, Deployment) and give its https URL",
                 )
             },
         );
@@ -399,7 +399,7 @@ impl Doctor<'_> {
             "token accepted",
             fail(
                 format!("not sent: {why}"),
-                "put belco-panel behind a TLS proxy (README, Deployment) and give its https URL, or run the doctor on the server's machine without a URL",
+                "put belco-panel behind a TLS proxy (docs/operating.md, Deployment) and give its https URL, or run the doctor on the server's machine without a URL",
             ),
         );
         self.wrong_token_refused().await;
@@ -599,7 +599,7 @@ fn frame_headers(headers: &HeaderMap, origin: &str) -> Verdict {
     } else {
         fail(
             format!("missing: {}", missing.join("; ")),
-            "a proxy in front may drop or replace them: pass the upstream's headers through (README, Deployment); check BELCO_ORIGIN",
+            "a proxy in front may drop or replace them: pass the upstream's headers through (docs/operating.md, Deployment); check BELCO_ORIGIN",
         )
     }
 }

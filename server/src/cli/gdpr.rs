@@ -187,7 +187,7 @@ async fn erase(
         ),
         _ => println!(
             "PostgreSQL: no query finds them any more; their bytes stay in the table files until VACUUM reuses the \
-             space, and in the WAL until its segments are recycled (README, \"Customer data and the GDPR\")."
+             space, and in the WAL until its segments are recycled (docs/gdpr.md, \"Erasure\")."
         ),
     }
     Ok(())

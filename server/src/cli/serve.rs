@@ -99,7 +99,8 @@ pub(crate) async fn demo(mut config: Config, leptos_options: LeptosOptions) -> C
         println!("Push API secret (BELCO_PUSH_SECRET) of this demo: {secret}");
         println!(
             "  It signs POST /api/v1.0/orders per Standard Webhooks; the body says what to do: \
-             {{\"orders\":[…]}} upserts, {{\"delete\":[\"ID\", …]}} deletes (see README, Getting orders in)."
+             {{\"orders\":[…]}} upserts, {{\"delete\":[\"ID\", …]}} deletes (see docs/operating.md, \
+             \"Getting orders in\")."
         );
     }
     let (_, email, _) = crate::cli::demo::CUSTOMERS[0];

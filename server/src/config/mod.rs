@@ -1,5 +1,5 @@
 //! Configuration, read from the environment (and a `.env` file, loaded by `main`). Every
-//! variable is documented in the README and `.env.example`. No secret has a default; a bad value
+//! variable is documented in docs/configuration.md and `.env.example`. No secret has a default; a bad value
 //! is a startup error naming the variable.
 //!
 //! Every environment variable the server reads is read in this folder, one file per concern.

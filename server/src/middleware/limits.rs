@@ -1,8 +1,8 @@
 //! The router's own limits: how many requests run at once, in all and per client address, and
 //! how long one may take. Each answers at once with a refusal the client may retry, instead of
 //! queueing without end. (The header-read and write timeouts and the connection cap, which must
-//! act outside a request, are in `serve`; the body deadline in the handlers that read a body
-//! before authentication.)
+//! act outside a request, are in `startup::accept`; the body deadline in the handlers that read
+//! a body before authentication.)
 //!
 //! The per-client cap comes first, so one address that holds many requests open (a body that
 //! never finishes) is refused before it takes the slots everyone shares. Its default is far above
@@ -129,8 +129,8 @@ pub async fn limit(State(limits): State<RequestLimits>, mut request: Request, ne
 }
 
 /// What a client refused by a cap reads, with `Retry-After: 1` (the caps free up as soon as a
-/// request ends). On the frame, `middleware::headers::headers_and_log` shows a page of plain words instead
-/// (`middleware::refusal_page`).
+/// request ends). On the frame, `headers::headers_and_log` shows a page of plain words instead
+/// (`refusal_page::plain_refusal`).
 fn refuse(status: StatusCode, message: &str) -> Response {
     let mut response = ApiError::new(status, message).into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

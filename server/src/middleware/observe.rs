@@ -1,6 +1,6 @@
 //! The one observation layer: every request passes it once, and what it learns goes to the
-//! three places that keep it: the inspector (`calls::inspector`), the access log (`tasks::access_log`) and the metrics
-//! (`metrics`). One classifier ([`CallRoute::of`]) says which requests are calls on a customer's
+//! three places that keep it: the inspector (`calls::inspector`), the access log
+//! (`tasks::access_log`) and the metrics (`crate::metrics`). One classifier ([`CallRoute::of`]) says which requests are calls on a customer's
 //! data; for those the layer hands the request a [`Note`], which the Belco-call check
 //! (`belco_call`) and the handler fill in, and takes it back, once, when the answer is ready.
 //!
@@ -12,7 +12,7 @@
 //!   an empty note: the inspector counts it.
 //!
 //! Nothing here depends on where other layers stand: the request id it lists is read from the
-//! request when `middleware::headers::headers_and_log` ran first (it writes the id there), else from the answer.
+//! request when `headers::headers_and_log` ran first (it writes the id there), else from the answer.
 
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -8,8 +8,8 @@
 //! only such a load names `'self'` beside Belco's origin in `frame-ancestors`, and sends its
 //! resize messages to a parent of this server's origin. The page is rendered by `leptos_axum`,
 //! with a nonce of ours on its scripts, which the `Content-Security-Policy` allows
-//! (`middleware::headers::frame_policy`); the other security headers are the ones every response gets
-//! (`middleware::headers::headers_and_log`).
+//! (`middleware::headers::frame_policy`); the other security headers are the ones every response
+//! gets (`middleware::headers::headers_and_log`).
 
 use std::sync::Arc;
 

@@ -1,4 +1,5 @@
-//! The work that runs beside the requests, each a task `startup` starts and stops:
+//! The work that runs beside the requests, each a task `startup` starts and stops (but the
+//! health monitor, which the first probe starts and which stops with the router):
 //!
 //! - `access_log`: the access log's writer (every frame render and orders lookup, kept by
 //!   customer, keyed-hashed), fed by the observation layer through a queue;
