@@ -1,6 +1,6 @@
-//! Getting orders in from a file: the streaming importer (what `belco-panel import` runs), on SQLite
-//! and PostgreSQL: idempotent, all or nothing, newest `updatedAt` first as pushes are, and what it
-//! refuses, naming the order. The command itself is in `tests/processes/`.
+//! Getting orders in from a file: the streaming importer (what `belco-panel import` runs), on
+//! SQLite and PostgreSQL: idempotent, all or nothing, newest `updatedAt` first as pushes are, and
+//! what it refuses, naming the order. The command itself is in `tests/processes/`.
 
 use axum::http::StatusCode;
 use belco::import::ImportError;

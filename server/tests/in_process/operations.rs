@@ -1,11 +1,11 @@
 //! Keeping it running, in this process: a PostgreSQL database that goes away while the server runs
-//! (every route answers 503 with a plain message within about a second, not after the pool's old
-//! 10 s, not as a 500; `/health` and `/readyz` say so, with a reason, without querying per call;
+//! (every route answers 503 with a plain message within about a second, not after the pool's old 10
+//! s, not as a 500; `/health` and `/readyz` say so, with a reason, without querying per call;
 //! `/healthz` stays 200; service comes back by itself; the shared PostgreSQL server stays up: only
 //! the test's scratch database refuses connections); the panel's storage check, which pings at most
-//! once per interval; a backup, private from its first byte. The real binary's side (start-up, logs,
-//! metrics, the inspector, the doctor, crashes, load, the nginx recipe) is in `tests/processes/`;
-//! PostgreSQL itself stopped is `tests/postgres_outage.rs`.
+//! once per interval; a backup, private from its first byte. The real binary's side (start-up,
+//! logs, metrics, the inspector, the doctor, crashes, load, the nginx recipe) is in
+//! `tests/processes/`; PostgreSQL itself stopped is `tests/postgres_outage.rs`.
 
 use std::time::{Duration, Instant};
 

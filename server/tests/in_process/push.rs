@@ -1,8 +1,8 @@
 //! The signed push API (`POST /api/v1.0/orders`, `DELETE /api/v1.0/orders/{id}`), on SQLite and
-//! PostgreSQL: what a signature, its timestamp and its webhook-id let in, what an order must be, how
-//! a newer write wins over an older one and a delete over what it deleted, the body's limit; and, as
-//! a property, any body is stored only when it is a valid signed batch, never with a 5xx. Over a
-//! real socket, a refusal comes before the body is read.
+//! PostgreSQL: what a signature, its timestamp and its webhook-id let in, what an order must be,
+//! how a newer write wins over an older one and a delete over what it deleted, the body's limit;
+//! and, as a property, any body is stored only when it is a valid signed batch, never with a 5xx.
+//! Over a real socket, a refusal comes before the body is read.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

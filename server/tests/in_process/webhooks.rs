@@ -1,9 +1,9 @@
-//! Form webhooks against a real receiver (`common::webhook_receiver`), with the server's delivery task
-//! in this process: every submission arrives, signed, with the same `webhook-id` on every attempt,
-//! and never again after a 200, through 500s and a receiver that hangs; a 200 whose recording meets
-//! a locked database is not sent twice; instances sharing a PostgreSQL database each attempt a
-//! delivery alone. The panel shows each state. With the real binary (the CLI, a `kill -9`): in
-//! `tests/processes/`.
+//! Form webhooks against a real receiver (`common::webhook_receiver`), with the server's delivery
+//! task in this process: every submission arrives, signed, with the same `webhook-id` on every
+//! attempt, and never again after a 200, through 500s and a receiver that hangs; a 200 whose
+//! recording meets a locked database is not sent twice; instances sharing a PostgreSQL database
+//! each attempt a delivery alone. The panel shows each state. With the real binary (the CLI, a
+//! `kill -9`): in `tests/processes/`.
 
 use std::collections::HashSet;
 use std::time::Duration;

@@ -3,11 +3,11 @@
 //! stalled bodies are cut off at their deadlines (a 408 the failed-token throttle counts), stalled
 //! bodies are capped per client address, a client that never reads is disconnected, connections
 //! past the cap wait, an office behind one address never meets a cap; a request has a deadline and
-//! the server a concurrency cap; the throttle sees the peer's address. Clients bind 127.0.0.x so the
-//! server sees several addresses. Strangers without a token write nothing and push nothing out of
-//! the inspector. And the CLI sends the shop token only over https or to this machine (a listener on this machine's own network address stands in for
-//! another machine, and records what arrives), and prints nothing of a hostile identifier that would
-//! act on the terminal.
+//! the server a concurrency cap; the throttle sees the peer's address. Clients bind 127.0.0.x so
+//! the server sees several addresses. Strangers without a token write nothing and push nothing out
+//! of the inspector. And the CLI sends the shop token only over https or to this machine (a
+//! listener on this machine's own network address stands in for another machine, and records what
+//! arrives), and prints nothing of a hostile identifier that would act on the terminal.
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};

@@ -1,7 +1,7 @@
-//! The access log: every frame render and orders lookup recorded with the customer keyed-hashed, the
-//! orders found, the client's address and the outcome; records past the retention are deleted;
-//! nothing is recorded when it is off; calls never wait for it, past another writer's lock or a full
-//! queue. On both databases. `belco-panel access`, which lists one customer's, is in
+//! The access log: every frame render and orders lookup recorded with the customer keyed-hashed,
+//! the orders found, the client's address and the outcome; records past the retention are deleted;
+//! nothing is recorded when it is off; calls never wait for it, past another writer's lock or a
+//! full queue. On both databases. `belco-panel access`, which lists one customer's, is in
 //! `tests/processes/`.
 
 use std::sync::Arc;

@@ -1,9 +1,9 @@
 //! The GDPR's right of access and right to erasure, through the store on both databases: the export
 //! holds everything held about one customer and nothing else; the erasure deletes it all in one
-//! transaction and keeps only a keyed-hashed record of the erasure; records outlive a rotation of the
-//! signing key; and on SQLite no byte of an erased customer is left in the files. The access log,
-//! which records who looked a customer up, is `access_log`. The commands (`belco-panel customer
-//! export|erase`, `belco-panel access`) are in `tests/processes/`.
+//! transaction and keeps only a keyed-hashed record of the erasure; records outlive a rotation of
+//! the signing key; and on SQLite no byte of an erased customer is left in the files. The access
+//! log, which records who looked a customer up, is `access_log`. The commands (`belco-panel
+//! customer export|erase`, `belco-panel access`) are in `tests/processes/`.
 
 use belco::forms::{Answer, WebhookTarget};
 use belco::phone::customer_key;

@@ -1,8 +1,8 @@
 //! The hostile-input suite: one table of malicious requests across every endpoint (the orders API,
 //! the frame, the push API, the server functions, the rest of the site), run against SQLite and
-//! PostgreSQL. After every case: no 5xx, no panic, no cookie set, nothing new in any table; after the
-//! whole table the server still answers a valid request. Markup stored through valid requests is
-//! shown escaped, and a NUL in a signed order never gets a 5xx. A few cases that only exist on a
+//! PostgreSQL. After every case: no 5xx, no panic, no cookie set, nothing new in any table; after
+//! the whole table the server still answers a valid request. Markup stored through valid requests
+//! is shown escaped, and a NUL in a signed order never gets a 5xx. A few cases that only exist on a
 //! real socket (huge headers, bytes hyper refuses in the request line) follow.
 
 use std::io::{Read, Write};

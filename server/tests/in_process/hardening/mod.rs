@@ -1,10 +1,11 @@
-//! Hardening, through the router: nothing before the token (every token-guarded route refuses a call
-//! whose token was not accepted with the same 401, whatever else is wrong with it), the failed-token
-//! throttle per client address (behind a trusted proxy only, by `X-Forwarded-For`), `frame-ancestors`
-//! on every page, and the frame's server functions answering malformed calls with a 4xx that quotes
-//! nothing, logging nothing of what was sent and storing nothing; over TCP, requests hyper itself
-//! refuses get a 4xx and good ones still work. The hostile-input suite is `hostile`. The limits of
-//! the production accept loop (slow clients, deadlines, caps) are in `tests/processes/`.
+//! Hardening, through the router: nothing before the token (every token-guarded route refuses a
+//! call whose token was not accepted with the same 401, whatever else is wrong with it), the
+//! failed-token throttle per client address (behind a trusted proxy only, by `X-Forwarded-For`),
+//! `frame-ancestors` on every page, and the frame's server functions answering malformed calls with
+//! a 4xx that quotes nothing, logging nothing of what was sent and storing nothing; over TCP,
+//! requests hyper itself refuses get a 4xx and good ones still work. The hostile-input suite is
+//! `hostile`. The limits of the production accept loop (slow clients, deadlines, caps) are in
+//! `tests/processes/`.
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;

@@ -1,7 +1,7 @@
 //! Load: mixed traffic from many connections at once against the real binary, on SQLite and on
 //! PostgreSQL: orders-API reads, frame renders, note writes, form submissions and signed pushes
-//! (`common::workload`). Not one 5xx, not one transport error, and afterwards every write the server
-//! acknowledged is stored exactly once.
+//! (`common::workload`). Not one 5xx, not one transport error, and afterwards every write the
+//! server acknowledged is stored exactly once.
 //!
 //! In `cargo test` it is a short run against the debug build. The full run of the issue (60 s at 64
 //! connections, release build) is

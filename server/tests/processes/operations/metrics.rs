@@ -1,5 +1,5 @@
-//! `/metrics` of the real server, as Prometheus's own parser reads it: what Belco asks, counted; its
-//! own token; on an address of its own.
+//! `/metrics` of the real server, as Prometheus's own parser reads it: what Belco asks, counted;
+//! its own token; on an address of its own.
 
 use std::io::Write;
 use std::process::Command;

@@ -1,5 +1,5 @@
-//! The real binary when things go wrong: killed with `kill -9` while writes are in flight, backed up
-//! while sixteen connections write, and run as two instances on one PostgreSQL. The log of every
+//! The real binary when things go wrong: killed with `kill -9` while writes are in flight, backed
+//! up while sixteen connections write, and run as two instances on one PostgreSQL. The log of every
 //! process is checked for secrets and customer data at the end of each test.
 
 use std::sync::Arc;
