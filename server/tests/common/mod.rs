@@ -1,19 +1,37 @@
-//! A `TestApp`: the real router on a fresh database (a SQLite file in a temp dir, or a new
-//! database on the PostgreSQL server named by `TEST_DATABASE_URL`), with helpers to call it.
+//! What the test binaries share (`in_process`, `processes`, `postgres_outage`). Here: a `TestApp`,
+//! the real router on a fresh database (a SQLite file in a temp dir, or a new database on the
+//! PostgreSQL server named by `TEST_DATABASE_URL`), with helpers to call it, and the test secrets
+//! and customers. Beside it, helpers more than one feature's tests use: the real binary as a
+//! server (`server_process`) and as a command (`cli`), traffic against it (`workload`), real
+//! sockets through the production accept loop (`tcp`), the frame's server functions
+//! (`server_fns`), orders sent by push and import (`orders_in`), the webhook receiver
+//! (`webhook_receiver`), erasure traces (`gdpr`) and the property tests' runner (`properties`).
+//!
+//! Every path into the server crate (`server::…`) is named in this directory only, so that a move
+//! inside the server changes the tests here and nowhere else.
 #![allow(dead_code)]
 
+pub mod cli;
+pub mod gdpr;
+pub mod orders_in;
+pub mod properties;
+pub mod server_fns;
 pub mod server_process;
+pub mod tcp;
+pub mod webhook_receiver;
 pub mod workload;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Request, StatusCode};
 use belco::import::{ImportError, Progress, import_file};
+use belco::pseudonym::Pseudonyms;
 use belco::push::PushVerifier;
 use belco::secret::Secret;
 use belco::store::{Store, WriteCounts};
@@ -30,6 +48,12 @@ pub const PSEUDONYM_KEY: &str = "test-pseudonym-key-0123456789abcdef01234567";
 /// The forms file shipped with the repository: the tests use the shop's example as it is.
 pub const FORMS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms.toml");
 pub const PUSH_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw0N1Em6j9bW4=";
+/// `BELCO_PREVIEW_TOKEN` where a test turns the preview on.
+pub const PREVIEW_TOKEN: &str = "preview-token-cccccccccccccc";
+
+/// The customers the tests look up and write for.
+pub const ALICE: &str = "alice@example.com";
+pub const JOHN: &str = "john@example.com";
 
 /// The example order from Belco's documentation, with the `email` and `phoneNumber` it allows.
 pub const SPEC_ORDER: &str = r#"{
@@ -65,18 +89,21 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
 }
 
-/// Generates one `#[tokio::test]` per backend for each listed `async fn(TestApp)`.
-#[macro_export]
+/// Generates one `#[tokio::test]` per backend for each listed `async fn(TestApp)` of the module it
+/// is called in (once per module: it makes the modules `sqlite` and `postgres` there).
+#[allow(unused_macros)]
 macro_rules! on_both_backends {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
-            $(#[tokio::test] async fn $test() { super::$test(super::common::TestApp::new(super::common::Backend::Sqlite).await).await }) *
+            $(#[tokio::test] async fn $test() { super::$test($crate::common::TestApp::new($crate::common::Backend::Sqlite).await).await }) *
         }
         mod postgres {
-            $(#[tokio::test] async fn $test() { super::$test(super::common::TestApp::new(super::common::Backend::Postgres).await).await }) *
+            $(#[tokio::test] async fn $test() { super::$test($crate::common::TestApp::new($crate::common::Backend::Postgres).await).await }) *
         }
     };
 }
+#[allow(unused_imports)]
+pub(crate) use on_both_backends;
 
 static DATABASES: AtomicU32 = AtomicU32::new(0);
 
@@ -209,7 +236,62 @@ impl TestApp {
         tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
         addr
     }
+
+    /// The same app's router with `log` as its access log instead of its own.
+    pub fn router_with_access_log(&self, log: Arc<AccessLog>) -> Router {
+        server::app(AppState { access: Some(log), ..self.state.clone() })
+    }
 }
+
+/// An app whose failed-token throttle allows three failures a minute, behind `proxies` if any.
+pub async fn three_failures_per_minute(backend: Backend, proxies: Option<&str>) -> TestApp {
+    TestApp::with(backend, |vars| {
+        vars.insert("BELCO_TOKEN_FAILURES_PER_MINUTE".into(), "3".into());
+        if let Some(proxies) = proxies {
+            vars.insert("BELCO_TRUSTED_PROXIES".into(), proxies.into());
+        }
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server's parts a test starts itself
+
+pub type AccessLog = server::tasks::access_log::AccessLog;
+pub type AccessLogWriter = server::tasks::access_log::Writer;
+pub type Deliverer = server::tasks::deliveries::Deliverer;
+
+/// The access log's writer, as `belco-panel serve` starts it.
+pub fn start_access_log(
+    store: Store,
+    pseudonyms: Arc<Pseudonyms>,
+    retention: Duration,
+) -> (Arc<AccessLog>, AccessLogWriter) {
+    server::tasks::access_log::start(store, pseudonyms, retention)
+}
+
+/// The access log's writer with a queue of `capacity` records.
+pub fn start_access_log_with_capacity(
+    store: Store,
+    pseudonyms: Arc<Pseudonyms>,
+    retention: Duration,
+    capacity: usize,
+) -> (Arc<AccessLog>, AccessLogWriter) {
+    server::tasks::access_log::start_with_capacity(store, pseudonyms, retention, capacity)
+}
+
+/// The forms' webhook deliveries, as `belco-panel serve` starts them.
+pub fn start_deliveries(store: Store, webhooks: server::config::Webhooks) -> Deliverer {
+    server::tasks::deliveries::start(store, webhooks)
+}
+
+/// The process's Prometheus recorder, installed by the first call.
+pub fn metrics_exporter() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    server::metrics::exporter()
+}
+
+/// `BELCO_MAX_REQUESTS_PER_CLIENT` when it is not set.
+pub const DEFAULT_MAX_REQUESTS_PER_CLIENT: usize = server::config::DEFAULT_MAX_REQUESTS_PER_CLIENT;
 
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()

@@ -1,17 +1,18 @@
-//! The real binary when things go wrong: killed with `kill -9` while writes are in flight, and
-//! run as two instances on one PostgreSQL. The log of every process is checked for secrets and
-//! customer data at the end of each test.
-
-mod common;
+//! The real binary when things go wrong: killed with `kill -9` while writes are in flight, backed
+//! up while sixteen connections write, and run as two instances on one PostgreSQL. The log of every
+//! process is checked for secrets and customer data at the end of each test.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use belco::store::Store;
-use common::server_process::{ServerProcess, assert_no_secrets, callback_args, capability_in, note_args};
-use common::workload::{EMAIL, PHONE, Workload, assert_stored_exactly_once, drive_in_parallel, stored_order_ids};
-use common::{Backend, TOKEN, fresh_database};
+
+use crate::common::server_process::{ServerProcess, assert_no_secrets, callback_args, capability_in, note_args};
+use crate::common::workload::{
+    EMAIL, PHONE, Workload, assert_stored_exactly_once, drive_in_parallel, stored_order_ids,
+};
+use crate::common::{Backend, TOKEN, fresh_database};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn kill_9_during_writes_loses_no_acknowledged_write_sqlite() {
@@ -197,7 +198,7 @@ async fn two_instances_on_one_postgres_act_as_one() {
 
     // A push to A is what B's orders API answers.
     let workload = Workload::new(&a, "multi").await;
-    workload.one(common::workload::Route::Push, "multi-1").await;
+    workload.one(crate::common::workload::Route::Push, "multi-1").await;
     assert_eq!(workload.acked.lock().expect("acked").pushes.len(), 1, "the push was accepted");
     let orders = client
         .get(b.url(&format!("/api/v1.0/orders?token={TOKEN}&email={EMAIL}")))

@@ -3,21 +3,20 @@
 //! (`common::workload`). Not one 5xx, not one transport error, and afterwards every write the
 //! server acknowledged is stored exactly once.
 //!
-//! In `cargo test` it is a short run against the debug build. The full run of the issue (60 s at
-//! 64 connections, release build) is
-//! `BELCO_LOAD_SECONDS=60 cargo test --release -p server --test load -- --nocapture`, which also
-//! prints throughput and latency per route.
-
-mod common;
+//! In `cargo test` it is a short run against the debug build. The full run of the issue (60 s at 64
+//! connections, release build) is
+//! `BELCO_LOAD_SECONDS=60 cargo test --release -p server --test processes -- operations::load --nocapture`,
+//! which also prints throughput and latency per route.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use belco::store::Store;
-use common::server_process::{ServerProcess, assert_no_secrets};
-use common::workload::{EMAIL, PHONE, Route, Workload, assert_stored_exactly_once};
-use common::{Backend, fresh_database};
+
+use crate::common::server_process::{ServerProcess, assert_no_secrets};
+use crate::common::workload::{EMAIL, PHONE, Route, Workload, assert_stored_exactly_once};
+use crate::common::{Backend, fresh_database};
 
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

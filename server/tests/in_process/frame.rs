@@ -1,13 +1,12 @@
 //! Belco's Custom Frame (`/frame`) as the server renders it, on SQLite and PostgreSQL: the token
 //! first, the customer's panel with its data in the first HTML, the company panel, the headers.
 
-mod common;
-
 use axum::http::{HeaderMap, StatusCode};
 use belco::money::Currency;
 use belco::phone::customer_key;
 use belco::store::{CustomerSummary, RecordLimits};
-use common::*;
+
+use crate::common::*;
 
 on_both_backends!(
     the_customer_panel_holds_the_customers_orders_and_no_one_elses,
@@ -240,7 +239,7 @@ async fn the_headers_keep_the_frame_inside_belco(app: TestApp) {
     assert!(shim < html.find("<script type=\"module\"").expect("the island script"), "{html}");
 
     // The forms' cards, the one part rendered at startup, are in the page as Leptos renders them.
-    let forms = belco::forms::FormSet::load(std::path::Path::new(common::FORMS_FILE)).expect("forms.toml");
+    let forms = belco::forms::FormSet::load(std::path::Path::new(FORMS_FILE)).expect("forms.toml");
     let cards = app::FormCards::render(&forms).of(belco::forms::Scope::Customer);
     assert!(cards.contains("Return request") && !cards.contains("<!DOCTYPE"), "{cards}");
     assert!(html.contains(&format!("<div class=\"forms__list\">{cards}</div>")), "{html}");

@@ -1,15 +1,12 @@
 //! `/preview`: off unless configured, behind a token of its own (never a shop token), framing the
-//! panel through the same checks Belco's page meets (the frame names `'self'` beside Belco's
-//! origin only for a load with the preview's token), its picker filled from the store, its
-//! orders block read from the orders API's own lookup (and recorded as Belco's are), and the
-//! inspector's calls shown masked.
-
-mod common;
+//! panel through the same checks Belco's page meets (the frame names `'self'` beside Belco's origin
+//! only for a load with the preview's token), its picker filled from the store, its orders block
+//! read from the orders API's own lookup (and recorded as Belco's are), and the inspector's calls
+//! shown masked. With the real binary (the doctor, the demo): in `tests/processes/`.
 
 use axum::http::StatusCode;
-use common::*;
 
-const PREVIEW_TOKEN: &str = "preview-token-cccccccccccccc";
+use crate::common::*;
 
 async fn preview_app() -> TestApp {
     TestApp::with(Backend::Sqlite, |vars| {

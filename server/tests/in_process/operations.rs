@@ -1,16 +1,20 @@
-//! A PostgreSQL database that goes away while the server runs: every route answers 503 with a
-//! plain message within about a second (not after the pool's old 10 s, not as a 500), `/health`
-//! and `/readyz` say so (with a reason) without querying per call, `/healthz` stays 200, and service comes back by itself. The shared PostgreSQL
-//! server stays up: only this test's scratch database refuses connections.
-
-mod common;
+//! Keeping it running, in this process: a PostgreSQL database that goes away while the server runs
+//! (every route answers 503 with a plain message within about a second, not after the pool's old 10
+//! s, not as a 500; `/health` and `/readyz` say so, with a reason, without querying per call;
+//! `/healthz` stays 200; service comes back by itself; the shared PostgreSQL server stays up: only
+//! the test's scratch database refuses connections); the panel's storage check, which pings at most
+//! once per interval; a backup, private from its first byte. The real binary's side (start-up,
+//! logs, metrics, the inspector, the doctor, crashes, load, the nginx recipe) is in
+//! `tests/processes/`; PostgreSQL itself stopped is `tests/postgres_outage.rs`.
 
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
 use serde_json::json;
+
+use crate::common::server_fns::*;
+use crate::common::*;
 
 /// Lets the scratch database accept connections, or refuses them and ends those it has.
 async fn set_reachable(app: &TestApp, reachable: bool) {
@@ -131,4 +135,93 @@ async fn while_postgres_is_unreachable_every_route_answers_503_at_once_and_recov
     health_until(&app, StatusCode::OK).await;
     let (status, _, body) = app.get("/readyz").await;
     assert_eq!((status, body.as_ref()), (StatusCode::OK, &br#"{"status":"ready","storage":"PostgreSQL"}"#[..]));
+}
+
+on_both_backends!(the_storage_check_pings_at_most_once_per_interval);
+
+async fn the_storage_check_pings_at_most_once_per_interval(app: TestApp) {
+    let check = || call(&app, "check_storage", json!({}));
+    let (status, first) = check().await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert!(first["round_trip_micros"].is_u64(), "{first}");
+    // No database work per call: with the store closed, the last answer still stands...
+    app.store.close().await;
+    let (status, again) = check().await;
+    assert_eq!((status, &again), (StatusCode::OK, &first), "answered from the last check");
+    // ...until it is older than the interval; then storage is asked again, and fails.
+    tokio::time::sleep(app::server_fns::STORAGE_CHECK_MAX_AGE + Duration::from_millis(100)).await;
+    let (status, failed) = check().await;
+    assert!(status.is_server_error(), "{status} {failed}");
+    assert_eq!(failed, json!("StorageUnavailable"));
+}
+
+/// `backup_to` on a database of tens of megabytes while another thread watches the target's
+/// directory: every file seen there, at any moment, is its owner's only (0600; the private
+/// directory 0700). An existing file, or a dangling symlink, is never replaced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_is_private_from_its_first_byte_and_replaces_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let app = TestApp::new(Backend::Sqlite).await;
+    app.import(&file(&[order("b1", JOHN, "", "2024-01-01")])).await.expect("import");
+    let url = app.state.config.database_url.expose();
+    let pool = sqlx::SqlitePool::connect(url).await.expect("the test database");
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 80) \
+         INSERT INTO settings (key, value) SELECT 'pad' || i, hex(randomblob(250000)) FROM n",
+    )
+    .execute(&pool)
+    .await
+    .expect("pad the database to ~40 MB");
+    pool.close().await;
+
+    let backups = app.dir.path().join("backups");
+    std::fs::create_dir(&backups).expect("dir");
+    let target = backups.join("copy.db");
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (stop, backups) = (stop.clone(), backups.clone());
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let watch = |path: &std::path::Path, seen: &mut Vec<(String, u32, bool)>| {
+                if let Ok(meta) = std::fs::symlink_metadata(path) {
+                    seen.push((path.display().to_string(), meta.permissions().mode() & 0o777, meta.is_dir()));
+                }
+            };
+            while !stop.load(Ordering::Relaxed) {
+                for entry in std::fs::read_dir(&backups).into_iter().flatten().flatten() {
+                    watch(&entry.path(), &mut seen);
+                    for inner in std::fs::read_dir(entry.path()).into_iter().flatten().flatten() {
+                        watch(&inner.path(), &mut seen);
+                    }
+                }
+            }
+            seen
+        })
+    };
+    let summary = app.store.backup_to(&target).await.expect("backup");
+    stop.store(true, Ordering::Relaxed);
+    let seen = watcher.join().expect("watcher");
+    assert_eq!(summary.orders, 1);
+    assert!(summary.bytes > 30_000_000, "{summary:?}");
+    let files: Vec<_> = seen.iter().filter(|(_, _, dir)| !dir).collect();
+    assert!(files.iter().any(|(path, _, _)| path.contains(".partial")), "the copy was seen while written: {seen:?}");
+    for (path, mode, dir) in &seen {
+        assert_eq!(*mode, if *dir { 0o700 } else { 0o600 }, "{path} was {mode:o}");
+    }
+    assert_eq!(std::fs::metadata(&target).expect("copy").permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_dir(&backups).expect("dir").count(), 1, "only the copy is left");
+
+    // An existing file is never replaced, nor a name a symlink holds, even one that leads nowhere.
+    let existing = backups.join("existing.db");
+    std::fs::write(&existing, "an earlier backup").expect("write");
+    let refused = app.store.backup_to(&existing).await.expect_err("exists");
+    assert!(refused.to_string().contains("exists already"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&existing).expect("kept"), "an earlier backup");
+    let dangling = backups.join("dangling.db");
+    std::os::unix::fs::symlink(backups.join("nowhere.db"), &dangling).expect("symlink");
+    app.store.backup_to(&dangling).await.expect_err("a symlink holds the name");
+    assert!(std::fs::symlink_metadata(&dangling).expect("still there").file_type().is_symlink());
+    assert!(!backups.join("nowhere.db").exists(), "nothing written through it");
 }

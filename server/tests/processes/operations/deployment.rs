@@ -1,18 +1,16 @@
-//! The deployment recipe, run for real: `deploy/nginx-belco-panel.conf` in Debian's nginx, with
-//! TLS from a local CA, in front of the real binary. The doctor passes through it (the
-//! certificate, `frame-ancestors`, `no-referrer` and the rest survive the proxy), and the
-//! failed-token throttle sees each client's own address, not the proxy's, however the client
-//! forges `X-Forwarded-For`.
-
-mod common;
+//! The deployment recipe, run for real: `deploy/nginx-belco-panel.conf` in Debian's nginx, with TLS
+//! from a local CA, in front of the real binary. The doctor passes through it (the certificate,
+//! `frame-ancestors`, `no-referrer` and the rest survive the proxy), and the failed-token throttle
+//! sees each client's own address, not the proxy's, however the client forges `X-Forwarded-For`.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::server_process::ServerProcess;
-use common::{PSEUDONYM_KEY, PUSH_SECRET, TOKEN};
+use crate::common::cli::free_port;
+use crate::common::server_process::ServerProcess;
+use crate::common::{PSEUDONYM_KEY, PUSH_SECRET, TOKEN};
 
 /// nginx, stopped when dropped: SIGTERM, so that its master stops its workers too (a SIGKILL
 /// would leave them serving, orphaned).
@@ -31,10 +29,6 @@ impl Drop for Nginx {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 fn run(dir: &Path, program: &str, args: &[&str]) {

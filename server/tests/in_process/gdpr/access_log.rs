@@ -1,17 +1,16 @@
 //! The access log: every frame render and orders lookup recorded with the customer keyed-hashed,
-//! the orders found, the client's address and the outcome; `belco-panel access` lists one
-//! customer's; records past the retention are deleted; nothing is recorded when it is off.
-
-mod common;
+//! the orders found, the client's address and the outcome; records past the retention are deleted;
+//! nothing is recorded when it is off; calls never wait for it, past another writer's lock or a
+//! full queue. On both databases. `belco-panel access`, which lists one customer's, is in
+//! `tests/processes/`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use belco::phone::customer_key;
 use belco::store::{AccessRecord, HashedKey};
-use common::*;
 
-const JOHN: &str = "john@example.com";
+use crate::common::*;
 
 fn hashed(app: &TestApp, email: &str) -> HashedKey {
     let key = customer_key(email, "", app.state.config.phone_region);
@@ -197,13 +196,11 @@ async fn calls_are_answered_and_every_record_written_past_a_lock(app: TestApp) {
 /// dropped from the log and counted (in `belco_access_log_dropped_total` too); the rest is
 /// written once the lock goes.
 async fn a_full_queue_drops_and_counts_instead_of_waiting(app: TestApp) {
-    let metrics = server::metrics::exporter();
+    let metrics = metrics_exporter();
     app.import(&file(&[order("a1", JOHN, "+31612345678", "2024-01-01T10:00:00Z")])).await.expect("import");
     let signer = app.state.config.pseudonyms.clone().expect("key");
-    let (log, writer) =
-        server::tasks::access_log::start_with_capacity(app.store.clone(), signer, Duration::from_secs(86_400), 4);
-    let state = server::AppState { access: Some(Arc::clone(&log)), ..app.state.clone() };
-    let router = server::app(state);
+    let (log, writer) = start_access_log_with_capacity(app.store.clone(), signer, Duration::from_secs(86_400), 4);
+    let router = app.router_with_access_log(Arc::clone(&log));
     warm(&router, &app).await;
     let lock = Lock::take(&app).await;
     const CALLS: i64 = 60;
@@ -242,8 +239,8 @@ on_both_backends!(
 async fn finish_gives_up_after_its_time(app: TestApp) {
     app.import(&file(&[order("a1", JOHN, "+31612345678", "2024-01-01T10:00:00Z")])).await.expect("import");
     let signer = app.state.config.pseudonyms.clone().expect("key");
-    let (log, writer) = server::tasks::access_log::start(app.store.clone(), signer, Duration::from_secs(86_400));
-    let router = server::app(server::AppState { access: Some(log), ..app.state.clone() });
+    let (log, writer) = start_access_log(app.store.clone(), signer, Duration::from_secs(86_400));
+    let router = app.router_with_access_log(log);
     warm(&router, &app).await;
     let lock = Lock::take(&app).await;
     answered_promptly(&router, &format!("/api/v1.0/orders?token={TOKEN}&email={JOHN}")).await;
@@ -283,67 +280,8 @@ async fn the_writer_prunes_at_start_and_nothing_is_recorded_when_off() {
     };
     app.store.record_accesses(&[old]).await.expect("write");
     let signer = app.state.config.pseudonyms.clone().expect("key");
-    let (log, writer) = server::tasks::access_log::start(app.store.clone(), signer, Duration::from_secs(30 * 86_400));
+    let (log, writer) = start_access_log(app.store.clone(), signer, Duration::from_secs(30 * 86_400));
     drop(log);
     writer.finish(Duration::from_secs(5)).await;
     assert!(app.store.accesses(&hashed(&app, JOHN), 10).await.expect("pruned").is_empty(), "older than 30 days");
-}
-
-/// The real server: the client's address, the queue written out on a graceful stop, and the
-/// command that lists one customer's records.
-#[tokio::test(flavor = "multi_thread")]
-async fn belco_panel_access_lists_who_looked_a_customer_up() {
-    let dir = tempfile::tempdir().expect("dir");
-    let url = format!("sqlite://{}", dir.path().join("access.db").display());
-    let mut server = common::server_process::ServerProcess::start(&url, &[]).await;
-    let client = reqwest::Client::new();
-    for path in
-        [format!("/frame?token={TOKEN}&email={JOHN}"), format!("/api/v1.0/orders?token={TOKEN}&phoneNumber=0612345678")]
-    {
-        assert_eq!(client.get(server.url(&path)).send().await.expect("call").status(), 200);
-    }
-    assert!(server.terminate().success(), "{}", server.log());
-
-    let run = |who: &str| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_belco-panel"))
-            .args(["access", who])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("DATABASE_URL", &url)
-            .env("BELCO_SIGNING_KEY", SIGNING_KEY)
-            .env("BELCO_PSEUDONYM_KEY", PSEUDONYM_KEY)
-            .output()
-            .expect("run belco-panel access")
-    };
-    let out = run("JOHN@example.com");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let table = String::from_utf8_lossy(&out.stdout);
-    let lines: Vec<&str> = table.lines().collect();
-    assert_eq!(lines.len(), 2, "{table}");
-    assert!(
-        lines[1].contains("frame")
-            && lines[1].contains("127.0.0.1")
-            && lines[1].contains("no orders for this customer"),
-        "{table}"
-    );
-    let out = run("+31 6 12345678");
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("orders_api") && !table.contains("frame "), "{table}");
-    let out = run("nobody@example.com");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("nobody looked this customer up"));
-    // The database holds the lookups, not who they were of.
-    let db = std::fs::read(dir.path().join("access.db")).expect("db");
-    assert!(!String::from_utf8_lossy(&db).contains(JOHN));
-    assert!(!String::from_utf8_lossy(&db).contains(PSEUDONYM_KEY), "the key is never stored with the hashes");
-    // Without the key, the records cannot be found, and the command says which variable it needs.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_belco-panel"))
-        .args(["access", JOHN])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &url)
-        .env("BELCO_SIGNING_KEY", SIGNING_KEY)
-        .output()
-        .expect("run belco-panel access");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("BELCO_PSEUDONYM_KEY is not set"));
 }
