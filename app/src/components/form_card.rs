@@ -53,7 +53,7 @@ mod ssr {
 
     /// Each scope's cards as HTML, rendered once when the server starts: a form is the same on
     /// every panel, so rendering it again for each request would only repeat work. This is the one
-    /// part of a page rendered ahead of time; `server/tests/frame.rs` holds the page to it.
+    /// part of a page rendered ahead of time; `server/tests/in_process/frame.rs` holds the page to it.
     #[derive(Clone, Debug)]
     pub struct FormCards {
         customer: Arc<str>,
