@@ -1,4 +1,5 @@
-"""A form-webhook receiver for the webhook tests (server/tests/common/webhook_receiver.rs starts it): a small HTTP server on 127.0.0.1 that
+"""A form-webhook receiver for the webhook tests (server/tests/common/webhook_receiver.rs starts
+it): a small HTTP server on 127.0.0.1 that
 checks every delivery's signature with Standard Webhooks' official Python library
 (PyPI `standardwebhooks`), records it, and answers as the test tells it to.
 
