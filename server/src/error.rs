@@ -51,20 +51,20 @@ pub const STORAGE_UNAVAILABLE: &str = "storage is unavailable, try again shortly
 /// same answer the frame, the server functions and `/health` give. The cause goes to the log.
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        storage_failed(&e, "a request");
+        storage_failed(&e, "storage failed");
         Self::new(StatusCode::SERVICE_UNAVAILABLE, STORAGE_UNAVAILABLE)
     }
 }
 
-/// A storage failure met while answering, reported once: the log line and
-/// `belco_db_errors_total{kind}` ([`StoreError::report`]). The frame and the preview, which answer
-/// with a page of their own, call this; the orders API and the push API reach it through
-/// `From<StoreError> for ApiError`; the server functions through `StoreError::report` in `app`.
-/// The background tasks (the health monitor, the access log's writer, the webhook deliveries)
-/// word their own log line, once per outage, and count with `StoreError::count`. `during` says
-/// what was being done.
-pub fn storage_failed(error: &StoreError, during: &str) {
-    error.report(during);
+/// A storage failure met while answering, reported once: `sentence` in the log with the error,
+/// and the count (`belco_db_errors_total{kind}`, [`StoreError::count`]). The frame and the
+/// preview, which answer with a page of their own, call this; the orders API, the push API and
+/// `/health` reach it through `From<StoreError> for ApiError`; the server functions log and
+/// count alike in `app`. The background tasks (the health monitor, the access log's writer, the
+/// webhook deliveries) word their own log line, once per outage, and count.
+pub fn storage_failed(error: &StoreError, sentence: &'static str) {
+    tracing::error!(%error, "{sentence}");
+    error.count();
 }
 
 /// Every error answer of the JSON APIs: `{"error":"…"}`, a sentence for people.

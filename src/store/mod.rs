@@ -107,17 +107,12 @@ impl StoreError {
         }
     }
 
-    /// Counts this failure in `belco_db_errors_total{kind}` (the metric's one place): for a
-    /// caller that words its own log line, as the background tasks do (once per outage).
+    /// Counts this failure in `belco_db_errors_total{kind}`, the metric's one place. Whoever
+    /// meets a failure logs it in its own words and counts it here: the server's
+    /// `error::storage_failed` (the frame, the preview, every JSON API), the panel's server
+    /// functions, and the background tasks (once per outage).
     pub fn count(&self) {
         metrics::counter!("belco_db_errors_total", "kind" => self.kind()).increment(1);
-    }
-
-    /// The one report of a storage failure met while answering: a log line that says what was
-    /// being done (`during`: "the frame", "a panel call"), and the count ([`Self::count`]).
-    pub fn report(&self, during: &str) {
-        tracing::error!(error = %self, during, "storage failed");
-        self.count();
     }
 }
 

@@ -106,7 +106,8 @@ mod ssr {
     }
 
     pub fn unavailable(error: StoreError) -> PanelError {
-        error.report("a panel call");
+        tracing::error!(%error, "a panel call could not use storage");
+        error.count();
         PanelError::Unavailable
     }
 

@@ -55,11 +55,28 @@ pub enum Command {
 }
 pub type CliResult = Result<(), Box<dyn std::error::Error>>;
 
+/// The commands that need no configuration (a shell completion script, a new token or push
+/// secret), run at once: `None` for any other, which [`run`] runs once the configuration is read.
+/// So they work where `.env` or the forms file is still broken, as on a first install.
+pub fn run_without_configuration(command: &Command) -> Option<CliResult> {
+    let printed = match command {
+        Command::Completions(shell) => {
+            return Some(write_completions(*shell, &mut std::io::stdout()).map_err(Into::into));
+        }
+        Command::Token => generate_token(),
+        Command::Secret => generate_secret(),
+        _ => return None,
+    };
+    println!("{printed}");
+    Some(Ok(()))
+}
+
 pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions) -> CliResult {
+    if let Some(done) = run_without_configuration(&command) {
+        return done;
+    }
     match command {
-        Command::Completions(shell) => write_completions(shell, &mut std::io::stdout())?,
-        Command::Token => println!("{}", generate_token()),
-        Command::Secret => println!("{}", generate_secret()),
+        Command::Completions(_) | Command::Token | Command::Secret => {}
         Command::Import(path) => import::import(&config, &path).await?,
         Command::Backup(path) => import::backup(&config, &path).await?,
         Command::Calls(base) => calls::calls(&leptos_options, base.as_deref()).await?,

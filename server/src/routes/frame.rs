@@ -82,7 +82,7 @@ impl Frame {
             }
             Err(error) => {
                 call.reason(crate::routes::orders::STORAGE_FAILED);
-                crate::error::storage_failed(&error, "the frame");
+                crate::error::storage_failed(&error, "the frame could not read storage");
                 (StatusCode::SERVICE_UNAVAILABLE, FramePanel::Unavailable, preview)
             }
         }

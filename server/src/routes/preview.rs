@@ -112,7 +112,7 @@ async fn read(preview: &Preview, uri: &Uri) -> (StatusCode, PreviewContent) {
     let customers = match preview.store.recent_customers(CUSTOMERS).await {
         Ok(customers) => customers,
         Err(error) => {
-            crate::error::storage_failed(&error, "the preview");
+            crate::error::storage_failed(&error, "the preview could not read storage");
             return (StatusCode::SERVICE_UNAVAILABLE, PreviewContent::UNAVAILABLE);
         }
     };

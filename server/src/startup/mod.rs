@@ -142,7 +142,7 @@ impl Application {
         for task in [metrics, self.upkeep].into_iter().flatten() {
             task.abort();
         }
-        // The router, and with it the access log's queue, is gone: its last records are written.
+        // Nothing is served any more: the access log's queue is written out (the writer closes it).
         if let Some(writer) = self.access_writer {
             writer.finish(Duration::from_secs(5)).await;
         }

@@ -97,6 +97,25 @@ fn a_bad_setting_is_a_startup_error_naming_the_variable() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// What needs no configuration works without one: a first token, a push secret or a completion
+/// script can be made while a setting is still wrong (the commands that do read it stop naming
+/// the variable).
+#[test]
+fn tokens_secrets_and_completions_need_no_configuration() {
+    let dir = tempfile::tempdir().expect("dir");
+    let broken = [("BELCO_ORDERS_LIMIT", "many")];
+    let token = belco_panel(&dir, &["token"], &broken);
+    let printed = String::from_utf8_lossy(&token.stdout).trim().to_owned();
+    assert!(token.status.success() && printed.len() >= 32, "{token:?}");
+    let secret = belco_panel(&dir, &["secret"], &broken);
+    assert!(secret.status.success() && String::from_utf8_lossy(&secret.stdout).starts_with("whsec_"), "{secret:?}");
+    let completions = belco_panel(&dir, &["completions", "bash"], &broken);
+    assert!(completions.status.success() && !completions.stdout.is_empty(), "{completions:?}");
+    let import = belco_panel(&dir, &["import", "orders.json"], &broken);
+    assert_eq!(import.status.code(), Some(1), "{import:?}");
+    assert!(String::from_utf8_lossy(&import.stderr).contains("error: BELCO_ORDERS_LIMIT:"), "{import:?}");
+}
+
 /// The command line as scripts see it: a usage error exits with 2 and says `error: …` and the
 /// usage on standard error; help exits with 0 on standard output; a completion script too.
 #[test]
