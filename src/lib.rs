@@ -21,6 +21,8 @@ pub mod deliveries;
 #[cfg(feature = "ssr")]
 pub mod import;
 #[cfg(feature = "ssr")]
+pub mod locale;
+#[cfg(feature = "ssr")]
 pub mod phone;
 #[cfg(feature = "ssr")]
 pub mod pseudonym;

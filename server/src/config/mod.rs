@@ -18,6 +18,8 @@
 //! - `features`: the preview, the access log and its retention, the metrics address, and
 //!   [`Config`]'s "is it on?" answers;
 //! - `forms`: the forms file and its [`Webhooks`];
+//! - `locale`: the panel's language (`BELCO_LANGUAGE`) and the shop's time zone
+//!   (`BELCO_TIMEZONE`);
 //! - `units`: how durations, days, sizes and whole numbers are written;
 //! - `logging`: read by `main` before anything else: [`Logging`] (`BELCO_LOG_FORMAT`,
 //!   `RUST_LOG`, `NO_COLOR`);
@@ -28,6 +30,7 @@ mod client;
 mod features;
 mod forms;
 mod limits;
+mod locale;
 mod logging;
 mod secrets;
 mod site;
@@ -40,6 +43,7 @@ use std::time::Duration;
 
 use belco::capability::Signer;
 use belco::forms::FormSet;
+use belco::locale::{Language, Zone};
 use belco::phone::{Region, parse_region};
 use belco::pseudonym::Pseudonyms;
 use belco::push::PushVerifier;
@@ -53,6 +57,7 @@ pub use limits::{
     DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_REQUESTS_PER_CLIENT, DEFAULT_ORDERS_LIMIT,
     DEFAULT_PUSH_MAX_BYTES, DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_FAILURES_PER_MINUTE, DEFAULT_WRITE_TIMEOUT, Limits,
 };
+pub use locale::{DEFAULT_LANGUAGE, DEFAULT_TIMEZONE};
 pub use logging::{DEFAULT_LOG_FILTER, LogFormat, Logging};
 pub use secrets::DEFAULT_CAPABILITY_LIFETIME;
 pub use site::{SITE_OUTPUT_NAME, leptos_output_name_to_set};
@@ -113,6 +118,11 @@ pub struct Config {
     pub access_retention: Duration,
     /// The forms' webhooks: their signing keys and how deliveries are attempted.
     pub webhooks: Webhooks,
+    /// `BELCO_LANGUAGE`: the panel's language when nothing else decides it (`nl` unless set).
+    pub language: Language,
+    /// `BELCO_TIMEZONE`: the shop's zone, in which the panel shows times (`Europe/Amsterdam`
+    /// unless set).
+    pub timezone: Zone,
 }
 
 impl std::fmt::Debug for Config {
@@ -138,6 +148,8 @@ impl std::fmt::Debug for Config {
             .field("access_retention", &self.access_retention)
             .field("webhook_secrets", &self.webhooks.signers.len())
             .field("webhook_schedule", &self.webhooks.schedule)
+            .field("language", &self.language)
+            .field("timezone", &self.timezone)
             .finish_non_exhaustive()
     }
 }
@@ -173,6 +185,8 @@ impl Config {
         let access_retention = features::access_retention(get)?;
         let (forms_path, forms) = forms::forms(get)?;
         let webhooks = Webhooks::from_lookup(get, &forms)?;
+        let language = locale::language(get)?;
+        let timezone = locale::timezone(get)?;
 
         Ok(Self {
             database_url: Secret::new(database_url),
@@ -196,6 +210,8 @@ impl Config {
             access_log,
             access_retention,
             webhooks,
+            language,
+            timezone,
         })
     }
 }
@@ -295,6 +311,8 @@ mod tests {
             ("BELCO_WRITE_TIMEOUT", "8d"),
             ("BELCO_MAX_CONNECTIONS", "0"),
             ("BELCO_MAX_CONNECTIONS", "2000000"),
+            ("BELCO_LANGUAGE", "fr"),
+            ("BELCO_TIMEZONE", "Mars/Olympus"),
         ];
         for (var, value) in cases {
             let err = config(&[(var, value)]).unwrap_err();

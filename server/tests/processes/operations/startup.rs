@@ -83,7 +83,13 @@ fn serve_refuses_to_start_without_a_pseudonym_key_while_the_access_log_is_on() {
 #[test]
 fn a_bad_setting_is_a_startup_error_naming_the_variable() {
     let dir = tempfile::tempdir().expect("dir");
-    for (var, value) in [("BELCO_ORDERS_LIMIT", "many"), ("BELCO_TOKENS", "short"), ("BELCO_PHONE_REGION", "Mars")] {
+    for (var, value) in [
+        ("BELCO_ORDERS_LIMIT", "many"),
+        ("BELCO_TOKENS", "short"),
+        ("BELCO_PHONE_REGION", "Mars"),
+        ("BELCO_LANGUAGE", "fr"),
+        ("BELCO_TIMEZONE", "Mars/Olympus"),
+    ] {
         let out = belco_panel(
             &dir,
             &["serve"],
