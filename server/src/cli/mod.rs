@@ -72,11 +72,10 @@ pub fn run_without_configuration(command: &Command) -> Option<CliResult> {
 }
 
 pub async fn run(command: Command, config: Config, leptos_options: LeptosOptions) -> CliResult {
-    if let Some(done) = run_without_configuration(&command) {
-        return done;
-    }
     match command {
-        Command::Completions(_) | Command::Token | Command::Secret => {}
+        Command::Completions(_) | Command::Token | Command::Secret => {
+            return run_without_configuration(&command).unwrap_or(Ok(()));
+        }
         Command::Import(path) => import::import(&config, &path).await?,
         Command::Backup(path) => import::backup(&config, &path).await?,
         Command::Calls(base) => calls::calls(&leptos_options, base.as_deref()).await?,

@@ -172,13 +172,15 @@ impl Throttle {
         }
     }
 
-    /// The client a request is counted under: see the module docs. IPv6 clients count per /64,
-    /// the block one subscriber gets, so hopping addresses inside it does not help.
+    /// The client a request from `peer` with `headers` is counted under (what
+    /// [`Throttle::client_of_request`] answers, for the tests).
+    #[cfg(test)]
     pub fn client(&self, peer: SocketAddr, headers: &HeaderMap) -> Client {
         Self::bucket(client_of(peer, headers, &self.trusted_proxies))
     }
 
-    /// `client` as it is counted: IPv6 per /64.
+    /// `client` as it is counted (see the module docs): IPv6 clients count per /64, the block one
+    /// subscriber gets, so hopping addresses inside it does not help.
     pub fn bucket(client: Client) -> Client {
         match client {
             Client::Address(IpAddr::V6(v6)) => {
