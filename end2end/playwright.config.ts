@@ -17,6 +17,10 @@ export default defineConfig({
     baseURL,
     // The panel lives in Belco's sidebar, roughly this wide.
     viewport: { width: 360, height: 720 },
+    // The panel speaks Dutch unless asked otherwise, and the tests read its English words: the
+    // browser asks for English (Accept-Language, navigator.language), as the frame URLs do with
+    // lang=en (belco.ts). That covers the frame the preview loads, whose URL the page builds.
+    locale: "en-US",
     trace: "retain-on-failure",
     launchOptions: {
       // The Debian package; browsers cannot be downloaded here, and none is.

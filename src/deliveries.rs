@@ -58,6 +58,8 @@ struct Payload<'a> {
 struct Sent<'a> {
     submission_id: &'a str,
     form: FormRef<'a>,
+    /// The code of the language the agent saw the form in (`nl`, `en`).
+    language: &'a str,
     answers: &'a [Answer],
     /// The answers by field name, for a receiver that wants one value.
     values: serde_json::Map<String, serde_json::Value>,
@@ -92,6 +94,9 @@ pub struct SentForm<'a> {
     pub form_id: &'a str,
     pub form_title: &'a str,
     pub scope: Scope,
+    /// The code of the language the agent used (`nl`, `en`): the form's title and the answers'
+    /// labels are as shown in it.
+    pub language: &'a str,
     /// The customer's normalized identifiers; `None` for a company form.
     pub customer: Option<&'a CustomerKey>,
     pub author: &'a str,
@@ -108,6 +113,7 @@ pub fn payload(sent: &SentForm<'_>) -> String {
         data: Sent {
             submission_id: sent.submission_id,
             form: FormRef { id: sent.form_id, title: sent.form_title, scope: sent.scope.as_str() },
+            language: sent.language,
             answers: sent.answers,
             values,
             customer: sent
@@ -172,6 +178,7 @@ mod tests {
             form_id: "return-request",
             form_title: "Return request",
             scope: Scope::Customer,
+            language: "en",
             customer: Some(&key),
             author: "Sam",
             answers: &answers,
@@ -186,6 +193,7 @@ mod tests {
                 "data": {
                     "submissionId": "sub1",
                     "form": { "id": "return-request", "title": "Return request", "scope": "customer" },
+                    "language": "en",
                     "answers": [
                         { "name": "order_number", "label": "Order number", "value": "100234" },
                         { "name": "reason", "label": "Reason", "value": "Too \"small\"" }
@@ -201,6 +209,37 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(&payload(&company)).unwrap();
         assert_eq!(body["data"]["customer"], serde_json::Value::Null);
         assert_eq!(body["data"]["form"]["scope"], "company");
+    }
+
+    #[test]
+    fn the_body_says_the_language_the_agent_saw_the_form_in() {
+        let answers = vec![Answer { name: "reason".into(), label: "Reden".into(), value: "Too small".into() }];
+        let sent = SentForm {
+            submission_id: "sub2",
+            form_id: "return-request",
+            form_title: "Retourverzoek",
+            scope: Scope::Company,
+            language: "nl",
+            customer: None,
+            author: "Sam",
+            answers: &answers,
+            sent_at: 1_700_000_000_000,
+        };
+        let text = payload(&sent);
+        let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["data"]["language"], "nl");
+        assert_eq!(body["data"]["form"]["title"], "Retourverzoek");
+        assert_eq!(
+            body["data"]["answers"][0],
+            serde_json::json!({ "name": "reason", "label": "Reden", "value": "Too small" })
+        );
+        assert_eq!(body["data"]["values"]["reason"], "Too small", "the stored value, whatever the language");
+        assert!(
+            text.contains(
+                r#""form":{"id":"return-request","title":"Retourverzoek","scope":"company"},"language":"nl","#
+            ),
+            "{text}"
+        );
     }
 
     #[test]

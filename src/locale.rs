@@ -1,6 +1,9 @@
-//! The agent's language and clock: which language the panel speaks ([`Language`], read from
-//! `BELCO_LANGUAGE` or an `Accept-Language` header), and times, amounts and typed numbers in that
-//! language: [`format_time`] in the shop's [`Zone`], [`format_money`], [`parse_number`].
+//! The agent's language and clock: how a language writes dates, amounts and numbers
+//! ([`Language`], data, so a language is added without touching the functions here), which of
+//! the panel's languages an `Accept-Language` header asks for ([`pick_accept_language`]), and
+//! times, amounts and typed numbers in a language: [`format_time`] in the shop's [`Zone`],
+//! [`format_money`], [`parse_number`]. The words of each language are the panel's
+//! (`app/src/i18n/`).
 //!
 //! Server-only (the `ssr` feature): the server decides the language and formats every value
 //! while rendering, so none of this, nor its zone data, is in the browser's download.
@@ -13,59 +16,79 @@ pub use money::format_money;
 pub use number::{Decimal, NumberError, parse_number};
 pub use time::{Zone, ZoneError, datetime_attr, format_date, format_time};
 
-/// A language the panel speaks.
+/// How one language writes dates, amounts and numbers: the part of a language that is not words
+/// (those are the panel's, in `app/src/i18n/`). A language is data, so a language added to the
+/// panel brings its own conventions with its strings; none is built into the functions here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Language {
-    /// Dutch, Belco's market and `BELCO_LANGUAGE`'s default.
-    Nl,
-    /// English.
-    En,
+pub struct Language {
+    /// The BCP 47 code: `nl`, `en` (for `<html lang>`, `lang=`, `BELCO_LANGUAGE`).
+    pub code: &'static str,
+    /// CLDR's abbreviated month names, January first, as written after the day (`7 dec. 2026`).
+    pub months: [&'static str; 12],
+    /// The thousands separator and the decimal separator (`1.234,50` / `1,234.50`).
+    pub group: char,
+    pub point: char,
+    /// Where the currency's symbol and the minus sign go.
+    pub money: MoneyStyle,
+}
+
+/// Where an amount's currency symbol and minus sign stand (CLDR's currency pattern).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MoneyStyle {
+    /// `€ 1.234,50`, `€ -1.234,50`, `CHF 12,00` (Dutch: `¤ #,##0.00;¤ -#,##0.00`).
+    SymbolSpaceSign,
+    /// `€1,234.50`, `-€1,234.50`, `CHF 12.00`, `-CHF 12.00` (English: `¤#,##0.00`).
+    SignSymbol,
+    /// `1 234,50 €`, `-1 234,50 €` (French, German: `#,##0.00 ¤`).
+    AmountSpaceSymbol,
 }
 
 impl Language {
-    /// Every language the panel speaks.
-    pub const ALL: [Language; 2] = [Language::Nl, Language::En];
+    /// Dutch, Belco's market and `BELCO_LANGUAGE`'s default.
+    pub const NL: Language = Language {
+        code: "nl",
+        // `mei` is a whole word, so it has no dot.
+        months: ["jan.", "feb.", "mrt.", "apr.", "mei", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."],
+        group: '.',
+        point: ',',
+        money: MoneyStyle::SymbolSpaceSign,
+    };
+    /// English.
+    pub const EN: Language = Language {
+        code: "en",
+        months: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+        group: ',',
+        point: '.',
+        money: MoneyStyle::SignSymbol,
+    };
 
-    /// The BCP 47 code: `nl`, `en` (for `<html lang>`, `lang=`, `BELCO_LANGUAGE`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::Nl => "nl",
-            Language::En => "en",
+    /// A plain decimal (`-2.5`, as the forms file and the store write one) the way this language
+    /// writes it (`-2,5`).
+    pub fn decimal(&self, plain: &str) -> String {
+        plain.replace('.', self.point.encode_utf8(&mut [0; 4]))
+    }
+}
+
+/// Which of `codes` an `Accept-Language` header asks for (its index), if it names one.
+///
+/// Each entry is a language range with an optional weight (`nl-BE;q=0.8`). The range's primary
+/// subtag decides (`nl`, `nl-BE`, `nl-NL` are Dutch; `en-GB`, `en-US` English; any case). The
+/// highest weight wins, an equal weight goes to the entry that comes first; an entry weighted
+/// `q=0` ("not this one") never wins. `*` names no language, so it never picks one (the caller's
+/// next rule does, which `*` allows). An entry that is not a language range or whose weight is
+/// not a weight (`q=2`, `q=abc`, `q=0.1234`) is ignored, and so is everything else that is
+/// garbage: the header is the browser's, and a bad one must not cost the agent the panel.
+pub fn pick_accept_language(header: &str, codes: &[&str]) -> Option<usize> {
+    let mut best: Option<(u16, usize)> = None;
+    for entry in header.split(',') {
+        let Some((range, weight)) = accept_entry(entry) else { continue };
+        let Some(primary) = range.split(['-', '_']).next() else { continue };
+        let Some(index) = codes.iter().position(|code| primary.eq_ignore_ascii_case(code)) else { continue };
+        if weight > 0 && best.is_none_or(|(top, _)| weight > top) {
+            best = Some((weight, index));
         }
     }
-
-    /// Exactly `nl` or `en`; anything else (`NL`, `nl-BE`, ` en`, `fr`) is `None`.
-    pub fn parse(code: &str) -> Option<Language> {
-        Self::ALL.into_iter().find(|language| language.code() == code)
-    }
-
-    /// The language an `Accept-Language` header asks for, if it names one the panel speaks.
-    ///
-    /// Each entry is a language range with an optional weight (`nl-BE;q=0.8`). The range's
-    /// primary subtag decides (`nl`, `nl-BE`, `nl-NL` are Dutch; `en-GB`, `en-US` English; any
-    /// case). The highest weight wins, an equal weight goes to the entry that comes first; an
-    /// entry weighted `q=0` ("not this one") never wins. `*` names no language, so it never
-    /// picks one (the caller's next rule does, which `*` allows). An entry that is not a
-    /// language range or whose weight is not a weight (`q=2`, `q=abc`, `q=0.1234`) is ignored,
-    /// and so is everything else that is garbage: the header is the browser's, and a bad one
-    /// must not cost the agent the panel.
-    pub fn from_accept_language(header: &str) -> Option<Language> {
-        let mut best: Option<(u16, Language)> = None;
-        for entry in header.split(',') {
-            let Some((range, weight)) = accept_entry(entry) else { continue };
-            let Some(language) = Self::of_range(range) else { continue };
-            if weight > 0 && best.is_none_or(|(top, _)| weight > top) {
-                best = Some((weight, language));
-            }
-        }
-        best.map(|(_, language)| language)
-    }
-
-    /// The language a well-formed language range's primary subtag names.
-    fn of_range(range: &str) -> Option<Language> {
-        let primary = range.split(['-', '_']).next()?;
-        Self::ALL.into_iter().find(|language| primary.eq_ignore_ascii_case(language.code()))
-    }
+    best.map(|(_, index)| index)
 }
 
 /// One entry of an `Accept-Language` header, `range[;q=weight]`: the range (checked to be one)
@@ -120,54 +143,61 @@ fn parse_weight(text: &str) -> Option<u16> {
 mod tests {
     use super::*;
 
+    /// The panel's two languages, as `app`'s registry lists them.
+    fn pick(header: &str) -> Option<Language> {
+        let languages = [Language::NL, Language::EN];
+        pick_accept_language(header, &languages.map(|language| language.code)).map(|index| languages[index])
+    }
+
     #[test]
-    fn a_language_is_nl_or_en_exactly() {
-        assert_eq!(Language::parse("nl"), Some(Language::Nl));
-        assert_eq!(Language::parse("en"), Some(Language::En));
-        for other in ["", "NL", "En", "nl-BE", " en", "en ", "fr", "dutch", "nld"] {
-            assert_eq!(Language::parse(other), None, "{other:?}");
-        }
-        for language in Language::ALL {
-            assert_eq!(Language::parse(language.code()), Some(language));
-        }
-        assert_eq!((Language::Nl.code(), Language::En.code()), ("nl", "en"));
+    fn a_third_language_is_picked_as_any_other() {
+        assert_eq!(pick_accept_language("fr-BE,nl;q=0.8", &["nl", "en", "fr"]), Some(2));
+        assert_eq!(pick_accept_language("fr-BE,nl;q=0.8", &["nl", "en"]), Some(0));
+        assert_eq!(pick_accept_language("nl", &[]), None);
+    }
+
+    #[test]
+    fn decimals_take_the_languages_point() {
+        assert_eq!(Language::NL.decimal("-2.5"), "-2,5");
+        assert_eq!(Language::EN.decimal("-2.5"), "-2.5");
+        assert_eq!(Language::NL.decimal("100"), "100");
     }
 
     #[test]
     fn accept_language_takes_the_highest_weight_of_a_language_the_panel_speaks() {
         let cases = [
-            ("nl", Some(Language::Nl)),
-            ("en", Some(Language::En)),
-            ("nl-NL,nl;q=0.9,en-US;q=0.8,en;q=0.7", Some(Language::Nl)),
-            ("en-GB,en;q=0.9,nl;q=0.8", Some(Language::En)),
-            ("nl-BE", Some(Language::Nl)),
-            ("NL-be", Some(Language::Nl)),
-            ("en_GB", Some(Language::En)),
-            ("fr-BE,fr;q=0.9,nl;q=0.8,en;q=0.7", Some(Language::Nl)),
-            ("de, en;q=0.5, nl;q=0.6", Some(Language::Nl)),
-            ("nl;q=0.5, en;q=0.9", Some(Language::En)),
-            ("nl;q=0.500, en;q=0.501", Some(Language::En)),
-            ("en;q=1.0, nl;q=1", Some(Language::En)),
-            ("nl;q=0.8,en;q=0.8", Some(Language::Nl)),
-            ("en;q=0.8,nl;q=0.8", Some(Language::En)),
-            ("  en-US ; q=0.3 ,  ", Some(Language::En)),
-            ("en;Q=0.2", Some(Language::En)),
-            ("nl;q=0., en;q=1.", Some(Language::En)),
+            ("nl", Some(Language::NL)),
+            ("en", Some(Language::EN)),
+            ("nl-NL,nl;q=0.9,en-US;q=0.8,en;q=0.7", Some(Language::NL)),
+            ("en-GB,en;q=0.9,nl;q=0.8", Some(Language::EN)),
+            ("nl-BE", Some(Language::NL)),
+            ("NL-be", Some(Language::NL)),
+            ("en_GB", Some(Language::EN)),
+            ("fr-BE,fr;q=0.9,nl;q=0.8,en;q=0.7", Some(Language::NL)),
+            ("de, en;q=0.5, nl;q=0.6", Some(Language::NL)),
+            ("nl;q=0.5, en;q=0.9", Some(Language::EN)),
+            ("nl;q=0.500, en;q=0.501", Some(Language::EN)),
+            ("en;q=1.0, nl;q=1", Some(Language::EN)),
+            ("nl;q=0.8,en;q=0.8", Some(Language::NL)),
+            ("en;q=0.8,nl;q=0.8", Some(Language::EN)),
+            ("  en-US ; q=0.3 ,  ", Some(Language::EN)),
+            ("en;Q=0.2", Some(Language::EN)),
+            ("nl;q=0., en;q=1.", Some(Language::EN)),
         ];
         for (header, expected) in cases {
-            assert_eq!(Language::from_accept_language(header), expected, "{header:?}");
+            assert_eq!(pick(header), expected, "{header:?}");
         }
     }
 
     #[test]
     fn accept_language_excludes_q0_and_skips_the_wildcard() {
-        assert_eq!(Language::from_accept_language("nl;q=0"), None);
-        assert_eq!(Language::from_accept_language("nl;q=0.000, en;q=0.001"), Some(Language::En));
-        assert_eq!(Language::from_accept_language("en;q=0, nl;q=0.1"), Some(Language::Nl));
-        assert_eq!(Language::from_accept_language("*"), None);
-        assert_eq!(Language::from_accept_language("*, en;q=0.5"), Some(Language::En), "`*` names no language");
-        assert_eq!(Language::from_accept_language("fr, de;q=0.9, *;q=0.1"), None);
-        assert_eq!(Language::from_accept_language("fr-FR, de"), None);
+        assert_eq!(pick("nl;q=0"), None);
+        assert_eq!(pick("nl;q=0.000, en;q=0.001"), Some(Language::EN));
+        assert_eq!(pick("en;q=0, nl;q=0.1"), Some(Language::NL));
+        assert_eq!(pick("*"), None);
+        assert_eq!(pick("*, en;q=0.5"), Some(Language::EN), "`*` names no language");
+        assert_eq!(pick("fr, de;q=0.9, *;q=0.1"), None);
+        assert_eq!(pick("fr-FR, de"), None);
     }
 
     #[test]
@@ -197,11 +227,11 @@ mod tests {
             "1nl",
             "q=1",
         ] {
-            assert_eq!(Language::from_accept_language(header), None, "{header:?}");
+            assert_eq!(pick(header), None, "{header:?}");
         }
-        assert_eq!(Language::from_accept_language("nl;q=2, en;q=0.1"), Some(Language::En), "the bad entry alone");
-        assert_eq!(Language::from_accept_language("x-garbage%%, nl-BE;q=0.7"), Some(Language::Nl));
-        assert_eq!(Language::from_accept_language(&"zz;q=0.5,".repeat(10_000)), None);
+        assert_eq!(pick("nl;q=2, en;q=0.1"), Some(Language::EN), "the bad entry alone");
+        assert_eq!(pick("x-garbage%%, nl-BE;q=0.7"), Some(Language::NL));
+        assert_eq!(pick(&"zz;q=0.5,".repeat(10_000)), None);
     }
 
     #[test]

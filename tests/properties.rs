@@ -15,12 +15,13 @@ use belco::contract::OrderIn;
 use belco::forms::{FieldKind, FormSet};
 use belco::identity::{CustomerKey, normalize_email};
 use belco::import::prepare;
+use belco::locale::{Language, Zone, datetime_attr, format_date, format_time};
 use belco::money::{Currency, MoneyError, format_minor, parse_minor};
 use belco::phone::{Region, normalize_phone, parse_region};
 use belco::push::PushVerifier;
 use belco::query::{BelcoQuery, MAX_QUERY_LEN, QueryError};
 use belco::secret::{Secret, TokenSet};
-use belco::time::{format_day, format_instant, format_iso_day, format_minute, parse_instant};
+use belco::time::{format_instant, parse_instant};
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -226,9 +227,12 @@ fn read_order(json: &str) -> Option<belco::contract::Order> {
     serde_json::from_str::<OrderIn>(json).ok().and_then(|order| order.validate().ok())
 }
 
+/// The languages of the panel (`app::i18n::LOCALES`'s codes).
+const LANGUAGES: &[&str] = &["nl", "en"];
+
 fn shipped_forms() -> FormSet {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("forms.toml");
-    FormSet::load(&path).expect("the shipped forms.toml")
+    FormSet::load(&path, LANGUAGES).expect("the shipped forms.toml")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -336,7 +340,12 @@ proptest! {
     fn dates_never_panic(text in "\\PC{0,40}", dateish in "[0-9]{1,6}-[0-9]{1,3}-[0-9]{1,3}([T ][0-9:.]{0,14}([Zz]|[+-][0-9:]{0,6})?)?", millis in any::<i64>()) {
         let _ = parse_instant(&text);
         let _ = parse_instant(&dateish);
-        let _ = (format_instant(millis), format_day(millis), format_minute(millis), format_iso_day(millis));
+        let _ = (format_instant(millis), datetime_attr(millis));
+        // Times for people, in a zone with daylight saving, in each language: any instant, none panics.
+        let zone = Zone::parse("Europe/Amsterdam").expect("a zone");
+        for language in [Language::NL, Language::EN] {
+            let _ = (format_time(millis, &zone, &language), format_date(millis, &zone, &language));
+        }
     }
 }
 
@@ -664,7 +673,7 @@ proptest! {
     #[test]
     fn submissions_are_checked_without_panicking(
         form_index in 0usize..3, posted in prop::collection::vec((prop_oneof!["[a-z_]{1,16}", "\\PC{0,10}"], field_value()), 0..12),
-        use_names in any::<bool>(),
+        use_names in any::<bool>(), dutch in any::<bool>(),
     ) {
         let forms = shipped_forms();
         let form = &forms.all()[form_index % forms.len()];
@@ -676,7 +685,7 @@ proptest! {
                 (name, value)
             })
             .collect();
-        match form.validate(&values) {
+        match form.validate(&values, if dutch { &Language::NL } else { &Language::EN }) {
             Ok(answers) => {
                 prop_assert_eq!(answers.len(), form.fields.len());
                 for (answer, field) in answers.iter().zip(&form.fields) {
@@ -692,8 +701,8 @@ proptest! {
     }
 
     #[test]
-    fn forms_files_are_read_without_panicking(text in "\\PC{0,200}", shaped in "(\\[\\[form(\\.field)?\\]\\]\n([a-z]{1,8} = (\"[^\"\\n]{0,10}\"|[0-9.e-]{1,6}|true|\\[\"a\", \"a\"\\])\n){0,5}){0,4}") {
-        let _ = FormSet::parse(&text, Path::new("forms.toml"));
-        let _ = FormSet::parse(&shaped, Path::new("forms.toml"));
+    fn forms_files_are_read_without_panicking(text in "\\PC{0,200}", shaped in "(\\[\\[form(\\.field)?\\]\\]\n([a-z]{1,8} = (\"[^\"\\n]{0,10}\"|[0-9.e-]{1,6}|true|\\[\"a\", \"a\"\\]|\\{( [a-z]{2} = (\"[^\"\\n]{0,5}\"|1),?){0,3} \\})\n){0,5}){0,4}") {
+        let _ = FormSet::parse(&text, Path::new("forms.toml"), LANGUAGES);
+        let _ = FormSet::parse(&shaped, Path::new("forms.toml"), LANGUAGES);
     }
 }

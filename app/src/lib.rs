@@ -13,9 +13,13 @@
 //! - `server_fns`: what the islands call on the server, with their wire types and errors;
 //! - `components`: the server-rendered parts of the panel and their view models, which the pages
 //!   and the server functions both render;
-//! - `settings`: what the panel takes from the server's configuration ([`PanelSettings`]).
+//! - `settings`: what the panel takes from the server's configuration ([`PanelSettings`]);
+//! - `i18n`: the panel's words in each language (`i18n/nl.rs`, `i18n/en.rs`), and the language
+//!   and zone a page or a server function renders with ([`i18n::L10n`]).
 
 mod components;
+#[cfg(feature = "ssr")]
+pub mod i18n;
 mod islands;
 mod pages;
 #[cfg(feature = "ssr")]
@@ -33,7 +37,9 @@ pub use components::calls::{Call, CallsListing, calls_html};
 #[cfg(feature = "ssr")]
 pub use components::form_card::FormCards;
 #[cfg(feature = "ssr")]
-pub use pages::frame::{FramePage, FramePanel, resize_script, script_string};
+pub use pages::frame::{
+    FramePage, FramePanel, LANGUAGE_KEY, LinkRefusal, language_script, resize_script, script_string,
+};
 #[cfg(feature = "ssr")]
 pub use pages::preview::{PreviewContent, PreviewPage, PreviewView};
 pub use routes::App;

@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use belco::capability::Signer;
 use belco::forms::FormSet;
+use belco::locale::Zone;
 use belco::phone::Region;
 use belco::store::{Store, StoreError};
 
 use crate::components::form_card::FormCards;
+use crate::i18n::{L10n, Locales};
 use crate::recent::Recent;
 
 /// How many notes and sent forms a panel lists, newest first.
@@ -26,11 +28,15 @@ pub struct PanelSettings {
     pub orders_limit: i64,
     /// Signs the capabilities the islands send back; `None`: notes and forms are off.
     pub signer: Option<Arc<Signer>>,
-    /// The shop's forms (possibly none), and their cards as HTML.
+    /// The shop's forms (possibly none), and their cards as HTML in each language.
     pub forms: Arc<FormSet>,
     pub form_cards: FormCards,
     /// The company panel's "Orders stored".
     pub stored_orders: StoredOrders,
+    /// The languages the panel speaks, and `BELCO_LANGUAGE`'s as the default.
+    pub locales: Locales,
+    /// `BELCO_TIMEZONE`: every time the panel shows is in this zone.
+    pub zone: Zone,
 }
 
 impl PanelSettings {
@@ -40,8 +46,10 @@ impl PanelSettings {
         orders_limit: i64,
         signer: Option<Arc<Signer>>,
         forms: Arc<FormSet>,
+        locales: Locales,
+        zone: Zone,
     ) -> Self {
-        let form_cards = FormCards::render(&forms);
+        let form_cards = FormCards::render(&forms, &locales);
         Self {
             belco_origin,
             phone_region,
@@ -50,7 +58,14 @@ impl PanelSettings {
             forms,
             form_cards,
             stored_orders: StoredOrders::default(),
+            locales,
+            zone,
         }
+    }
+
+    /// The language of `code` (the default if the panel does not speak it) in the shop's zone.
+    pub fn l10n(&self, code: &str) -> L10n {
+        L10n::new(self.locales.get_or_default(code), self.zone.clone())
     }
 }
 

@@ -8,24 +8,25 @@ use crate::routes::App;
 /// The document the server streams for every route but `/frame`. Its hydration script hydrates
 /// only the `<leptos-island>` elements, not the whole body.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    document(options, view! { <MetaTags/> }, view! { <App/> })
+    document(options, "en", view! { <MetaTags/> }, view! { <App/> })
 }
 
-/// The HTML document: `title` goes into the head (the pages' `<MetaTags/>`, or the frame's own
-/// `<title>`), `body` into the body.
+/// The HTML document in the language `lang` (`<html lang>`): `head` goes into the head (the
+/// pages' `<MetaTags/>`, or the frame's own `<title>` and language script), `body` into the body.
+/// The pages but the frame are for the shop's developer, and English.
 ///
 /// No `height: 100%` or `vh` anywhere on `html`/`body`: the panel lives in Belco's iframe, which
 /// takes its height from the document, so a viewport-sized body would feed back into itself.
-pub fn document(options: LeptosOptions, title: impl IntoView, body: impl IntoView) -> impl IntoView {
+pub fn document(options: LeptosOptions, lang: &'static str, head: impl IntoView, body: impl IntoView) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
                 <IslandScripts options=options/>
-                {title}
+                {head}
                 <link rel="stylesheet" id="leptos" href="/pkg/belco-panel.css"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
             </head>

@@ -51,10 +51,30 @@ export function importOrders(orders: ImportedOrder[]): void {
   execFileSync(binary, ["import", file], { stdio: "pipe", env: process.env });
 }
 
+/** The frame's query parameter that asks for the panel in English. The panel's default language
+ *  is Dutch (BELCO_LANGUAGE), and these tests read its English words. */
+export const ENGLISH = "lang=en";
+
+/** `frameQuery` asking for the panel in English, unless it names a language itself. */
+export function inEnglish(frameQuery: string): string {
+  return /(^|&)lang=/.test(frameQuery) ? frameQuery : `${ENGLISH}&${frameQuery}`;
+}
+
+/** `frameQuery` as it is: the language is the browser's or the server's default. */
+export function asIs(frameQuery: string): string {
+  return frameQuery;
+}
+
 /** Answers both origins: Belco's with a host page that records messages and sizes the iframe as
- *  Belco does, the shop's from the local server. */
-export async function belcoAround(context: BrowserContext, frameQuery: string, width = 350): Promise<void> {
-  const src = `${SHOP}/frame?${frameQuery}`.replaceAll("&", "&amp;");
+ *  Belco does, the shop's from the local server. The frame is asked for in English
+ *  ({@link inEnglish}) unless `language` says otherwise (`asIs`: the query as given). */
+export async function belcoAround(
+  context: BrowserContext,
+  frameQuery: string,
+  width = 350,
+  language: (query: string) => string = inEnglish,
+): Promise<void> {
+  const src = `${SHOP}/frame?${language(frameQuery)}`.replaceAll("&", "&amp;");
   await context.route(`${BELCO}/**`, (route) =>
     route.fulfill({
       status: 200,

@@ -4,6 +4,7 @@ import { type APIRequestContext, type Page, expect, test } from "@playwright/tes
 
 import {
   BELCO,
+  asIs,
   LOCAL,
   NOT_CONFIGURED,
   SCREENSHOTS,
@@ -134,6 +135,25 @@ test("the customer panel tells Belco its height, first at once and then on every
   await expect(frame.locator("li.note").first()).toBeVisible();
   await expect(frame.locator("li.submission").first()).toBeVisible();
   await screenshotPanel(page, "customer-panel.png");
+});
+
+test("the README's pictures in Dutch, the default language", async ({ browser, request }) => {
+  await seedCustomerPicture(request);
+  for (const [query, name, heading] of [
+    [`token=${TOKEN}&email=${EMAIL}&phoneNumber=`, "customer-panel-nl.png", "Frame Tester"],
+    [`token=${TOKEN}&email=&phoneNumber=`, "company-panel-nl.png", "Bedrijf"],
+  ]) {
+    const context = await browser.newContext({ locale: "nl-NL", viewport: { width: 360, height: 720 } });
+    const page = await context.newPage();
+    await belcoAround(context, query, 350, asIs);
+    await page.goto(`${BELCO}/customers/1`);
+    await expect.poll(async () => (await messages(page)).length).toBeGreaterThan(0);
+    const frame = shopFrame(page);
+    await expect(frame.locator("html")).toHaveAttribute("lang", "nl");
+    await expect(frame.getByRole("heading", { level: 1 })).toHaveText(heading);
+    await screenshotPanel(page, name);
+    await context.close();
+  }
 });
 
 test("the company panel appears without email and phone", async ({ page, context }) => {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::types::{MAX_ID_CHARS, MAX_TITLE_CHARS};
-use super::{Field, FieldKind, Form, Scope};
+use super::{Field, FieldKind, Form, Scope, Text};
 
 /// The forms of a shop, in the file's order, and where each form's submissions are sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -47,7 +47,11 @@ impl FormSet {
 
     /// Reads a forms file's text; `file` only names it in errors. The first problem found
     /// (in file order, syntax before meaning) is the error.
-    pub fn parse(text: &str, file: &Path) -> Result<Self, FormsError> {
+    ///
+    /// `languages` are the codes of the languages the panel speaks (`["nl", "en"]`): a text of
+    /// the file may be a table of texts by language (`label = { nl = "Reden", en = "Reason" }`),
+    /// and a key that is not one of these is a mistake in the file. The panel owns the list.
+    pub fn parse(text: &str, file: &Path, languages: &[&str]) -> Result<Self, FormsError> {
         let invalid = |span: Range<usize>, problem: String| {
             let (line, column) = line_column(text, span.start);
             FormsError::Invalid { file: file.to_owned(), line, column, problem }
@@ -56,14 +60,15 @@ impl FormSet {
             // `from_str` errors always carry a span; pointing at 1:1 without one is a formality.
             invalid(error.span().unwrap_or(0..0), error.message().trim_end().to_owned())
         })?;
-        let (forms, webhooks) = check_file(raw, text).map_err(|(span, problem)| invalid(span, problem))?;
+        let (forms, webhooks) = check_file(raw, text, languages).map_err(|(span, problem)| invalid(span, problem))?;
         Ok(Self { forms, webhooks })
     }
 
-    pub fn load(path: &Path) -> Result<Self, FormsError> {
+    /// Reads and checks the forms file at `path` ([`FormSet::parse`]).
+    pub fn load(path: &Path, languages: &[&str]) -> Result<Self, FormsError> {
         let text =
             std::fs::read_to_string(path).map_err(|source| FormsError::Read { file: path.to_owned(), source })?;
-        Self::parse(&text, path)
+        Self::parse(&text, path, languages)
     }
 
     pub fn get(&self, id: &str) -> Option<&Form> {
@@ -111,10 +116,10 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawForm {
     id: Spanned<String>,
-    title: Spanned<String>,
+    title: Spanned<RawText>,
     scope: Scope,
     #[serde(default)]
-    description: Option<String>,
+    description: Option<Spanned<RawText>>,
     #[serde(default)]
     webhook: Option<RawWebhook>,
     #[serde(default)]
@@ -132,15 +137,15 @@ struct RawWebhook {
 #[serde(deny_unknown_fields)]
 struct RawField {
     name: Spanned<String>,
-    label: Spanned<String>,
+    label: Spanned<RawText>,
     #[serde(rename = "type")]
     kind: Spanned<FieldKind>,
     #[serde(default)]
     required: bool,
     #[serde(default)]
-    help: Option<String>,
+    help: Option<Spanned<RawText>>,
     #[serde(default)]
-    options: Option<Spanned<Vec<Spanned<String>>>>,
+    options: Option<Spanned<Vec<Spanned<RawText>>>>,
     // An integer in the file reads as well: serde's f64 accepts one.
     #[serde(default)]
     min: Option<Spanned<f64>>,
@@ -148,12 +153,51 @@ struct RawField {
     max: Option<Spanned<f64>>,
 }
 
+/// A text of the file (a title, a description, a label, a help, an option) as written: one
+/// string for every language, or an inline table of texts by language code. Read by hand rather
+/// than as an untagged enum, which would lose the spans of the table's keys and texts.
+enum RawText {
+    Plain(String),
+    /// (code, text) in the file's order; the text is any TOML value until checked.
+    ByLanguage(Vec<(Spanned<String>, Spanned<toml::Value>)>),
+}
+
+impl<'de> Deserialize<'de> for RawText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawText;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string, or a table of texts by language code")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RawText, E> {
+                Ok(RawText::Plain(text.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<RawText, E> {
+                Ok(RawText::Plain(text))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawText, A::Error> {
+                let mut texts = Vec::new();
+                while let Some(code) = map.next_key::<Spanned<String>>()? {
+                    texts.push((code, map.next_value::<Spanned<toml::Value>>()?));
+                }
+                Ok(RawText::ByLanguage(texts))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
 /// A problem and the byte range of the file it is about.
 type Located = (Range<usize>, String);
 
 type Checked = (Vec<Form>, Vec<(String, WebhookTarget)>);
 
-fn check_file(raw: RawFile, text: &str) -> Result<Checked, Located> {
+fn check_file(raw: RawFile, text: &str, languages: &[&str]) -> Result<Checked, Located> {
     let mut first_line: HashMap<String, usize> = HashMap::new();
     let mut forms = Vec::with_capacity(raw.form.len());
     let mut webhooks = Vec::new();
@@ -167,7 +211,7 @@ fn check_file(raw: RawFile, text: &str) -> Result<Checked, Located> {
             return Err((id_span, format!("form id {id:?} is already used by the form on line {line}")));
         }
         first_line.insert(id.clone(), line_column(text, id_span.start).0);
-        let title = check_title(form.title, "title")?;
+        let title = check_title(form.title, "title", languages)?;
         if form.field.is_empty() {
             return Err((id_span, format!("form {id:?} has no fields: add at least one [[form.field]]")));
         }
@@ -179,12 +223,13 @@ fn check_file(raw: RawFile, text: &str) -> Result<Checked, Located> {
                 let name = field.name.get_ref();
                 return Err((name_span, format!("form {id:?} already has a field named {name:?}")));
             }
-            fields.push(check_field(field)?);
+            fields.push(check_field(field, languages)?);
         }
         if let Some(webhook) = form.webhook {
             webhooks.push((id.clone(), check_webhook(webhook)?));
         }
-        forms.push(Form { id, title, scope: form.scope, description: optional_text(form.description), fields });
+        let description = optional_text(form.description, "description", languages)?;
+        forms.push(Form { id, title, scope: form.scope, description, fields });
     }
     Ok((forms, webhooks))
 }
@@ -227,20 +272,20 @@ fn check_webhook(raw: RawWebhook) -> Result<WebhookTarget, Located> {
     Ok(WebhookTarget { url, secret })
 }
 
-fn check_field(raw: RawField) -> Result<Field, Located> {
+fn check_field(raw: RawField, languages: &[&str]) -> Result<Field, Located> {
     let name_span = raw.name.span();
     let name = raw.name.into_inner();
     if !is_name(&name, b'_') {
         return Err((name_span, format!("field name {name:?} must be 1 to 64 of a-z, 0-9 and \"_\"")));
     }
-    let label = check_title(raw.label, "label")?;
+    let label = check_title(raw.label, "label", languages)?;
     let kind_span = raw.kind.span();
     let kind = raw.kind.into_inner();
     let options = match (kind, raw.options) {
         (FieldKind::Select, None) => {
             return Err((kind_span, "a select field needs `options`, the list of choices".to_owned()));
         }
-        (FieldKind::Select, Some(options)) => check_options(options)?,
+        (FieldKind::Select, Some(options)) => check_options(options, languages)?,
         (_, None) => Vec::new(),
         (_, Some(options)) => {
             return Err((options.span(), "`options` only applies to fields of type \"select\"".to_owned()));
@@ -254,39 +299,62 @@ fn check_field(raw: RawField) -> Result<Field, Located> {
         let (min, span, max) = (min.get_ref(), max.span(), max.get_ref());
         return Err((span, format!("max ({max}) is less than min ({min})")));
     }
+    let help = optional_text(raw.help, "help", languages)?;
     Ok(Field {
         name,
         label,
         kind,
         required: raw.required,
-        help: optional_text(raw.help),
+        help,
         options,
         min: min.map(Spanned::into_inner),
         max: max.map(Spanned::into_inner),
     })
 }
 
-/// Options are trimmed: the browser posts them back and the value is compared trimmed.
-fn check_options(raw: Spanned<Vec<Spanned<String>>>) -> Result<Vec<String>, Located> {
+/// Options are trimmed: the browser posts them back and the value is compared trimmed. Each
+/// has its own stored value ([`Text::value`]), and no two read the same in any one language
+/// (the agent could not tell them apart).
+fn check_options(raw: Spanned<Vec<Spanned<RawText>>>, languages: &[&str]) -> Result<Vec<Text>, Located> {
     let span = raw.span();
     let raw = raw.into_inner();
     if raw.is_empty() {
         return Err((span, "`options` needs at least one choice".to_owned()));
     }
-    let mut options: Vec<String> = Vec::with_capacity(raw.len());
+    let mut options: Vec<Text> = Vec::with_capacity(raw.len());
     for option in raw {
-        let span = option.span();
-        let option = option.get_ref().trim();
-        if option.is_empty() {
-            return Err((span, "an option cannot be empty".to_owned()));
+        let mut texts = Vec::new();
+        let mut spans = Vec::new();
+        for (code, text) in written(option, "an option", languages)? {
+            let span = text.span();
+            let text = text.get_ref().trim();
+            if text.is_empty() {
+                return Err((span, "an option cannot be empty".to_owned()));
+            }
+            if text.chars().any(char::is_control) {
+                return Err((span, "an option cannot hold control characters".to_owned()));
+            }
+            spans.push((code.clone(), span));
+            texts.push((code, text.to_owned()));
         }
-        if option.chars().any(char::is_control) {
-            return Err((span, "an option cannot hold control characters".to_owned()));
+        // Where the text shown in `code` was written: mirrors `Text::get`'s fallback.
+        let span_of = |code: &str| {
+            let first = spans[0].1.clone();
+            spans.iter().find(|(language, _)| language == code).map_or(first, |(_, span)| span.clone())
+        };
+        let option = into_text(texts);
+        let value = option.value();
+        if options.iter().any(|seen| seen.value() == value) {
+            // `Text::value` is the English text, else the first: point where it was written.
+            return Err((span_of("en"), format!("option {value:?} is listed twice")));
         }
-        if options.iter().any(|seen| seen == option) {
-            return Err((span, format!("option {option:?} is listed twice")));
+        for &code in languages {
+            let shown = option.get(code);
+            if options.iter().any(|seen| seen.get(code) == shown) {
+                return Err((span_of(code), format!("two options read {shown:?} in {code:?}")));
+            }
         }
-        options.push(option.to_owned());
+        options.push(option);
     }
     Ok(options)
 }
@@ -302,26 +370,90 @@ fn check_bound(raw: Option<Spanned<f64>>, kind: FieldKind, key: &str) -> Result<
     Ok(Some(bound))
 }
 
-/// A title or label: shown as a heading, so not blank and not a paragraph. Kept trimmed.
-fn check_title(raw: Spanned<String>, key: &str) -> Result<String, Located> {
-    let text = raw.get_ref().trim();
-    if text.is_empty() {
-        return Err((raw.span(), format!("`{key}` cannot be empty")));
+/// A title or label: shown as a heading, so not blank and not a paragraph, in each language it
+/// is written in. Kept trimmed.
+fn check_title(raw: Spanned<RawText>, key: &str, languages: &[&str]) -> Result<Text, Located> {
+    let mut texts = Vec::new();
+    for (code, text) in written(raw, &format!("`{key}`"), languages)? {
+        let span = text.span();
+        let text = text.get_ref().trim();
+        if text.is_empty() {
+            return Err((span, format!("`{key}` cannot be empty")));
+        }
+        if text.chars().count() > MAX_TITLE_CHARS {
+            return Err((span, format!("`{key}` is longer than {MAX_TITLE_CHARS} characters")));
+        }
+        // Stored with every submission: PostgreSQL refuses a NUL in text, and a heading has no
+        // use for the others either.
+        if text.chars().any(char::is_control) {
+            return Err((span, format!("`{key}` cannot hold control characters")));
+        }
+        texts.push((code, text.to_owned()));
     }
-    if text.chars().count() > MAX_TITLE_CHARS {
-        return Err((raw.span(), format!("`{key}` is longer than {MAX_TITLE_CHARS} characters")));
-    }
-    // Stored with every submission: PostgreSQL refuses a NUL in text, and a heading has no
-    // use for the others either.
-    if text.chars().any(char::is_control) {
-        return Err((raw.span(), format!("`{key}` cannot hold control characters")));
-    }
-    Ok(text.to_owned())
+    Ok(into_text(texts))
 }
 
-/// A blank description or help is no description or help.
-fn optional_text(raw: Option<String>) -> Option<String> {
-    raw.map(|text| text.trim().to_owned()).filter(|text| !text.is_empty())
+/// A description or help. A blank one is none; in a table, a blank language's text counts as
+/// not written (that language shows the first text given, as any language the table leaves out).
+fn optional_text(raw: Option<Spanned<RawText>>, key: &str, languages: &[&str]) -> Result<Option<Text>, Located> {
+    let Some(raw) = raw else { return Ok(None) };
+    let texts: Vec<(String, String)> = written(raw, &format!("`{key}`"), languages)?
+        .into_iter()
+        .map(|(code, text)| (code, text.into_inner().trim().to_owned()))
+        .filter(|(_, text)| !text.is_empty())
+        .collect();
+    Ok((!texts.is_empty()).then(|| into_text(texts)))
+}
+
+/// The texts of one title, description, label, help or option as written, each with its
+/// language code (`""` for a plain string, which is every language's) and where it stands: the
+/// table's keys are languages of the panel, its values strings, and it has at least one.
+/// `what` names the text in messages (`` `label` ``, `an option`).
+fn written(raw: Spanned<RawText>, what: &str, languages: &[&str]) -> Result<Vec<(String, Spanned<String>)>, Located> {
+    let span = raw.span();
+    let entries = match raw.into_inner() {
+        RawText::Plain(text) => return Ok(vec![(String::new(), Spanned::new(span, text))]),
+        RawText::ByLanguage(entries) => entries,
+    };
+    if entries.is_empty() {
+        let example = languages.iter().map(|code| format!("{code} = \"…\"")).collect::<Vec<_>>().join(", ");
+        return Err((
+            span,
+            format!("{what} is an empty table: write a string, or a text per language such as {{ {example} }}"),
+        ));
+    }
+    let mut texts = Vec::with_capacity(entries.len());
+    for (code, value) in entries {
+        let (code_span, code) = (code.span(), code.into_inner());
+        if !languages.contains(&code.as_str()) {
+            let known = languages.join(", ");
+            return Err((code_span, format!("{code:?} is not a language of the panel ({known})")));
+        }
+        let value_span = value.span();
+        match value.into_inner() {
+            toml::Value::String(text) => texts.push((code, Spanned::new(value_span, text))),
+            other => {
+                let kind = match &other {
+                    toml::Value::Integer(_) => "an integer",
+                    toml::Value::Float(_) => "a float",
+                    toml::Value::Boolean(_) => "a boolean",
+                    toml::Value::Datetime(_) => "a date",
+                    toml::Value::Array(_) => "an array",
+                    _ => "a table",
+                };
+                return Err((value_span, format!("the {code:?} text of {what} must be a string, not {kind}")));
+            }
+        }
+    }
+    Ok(texts)
+}
+
+/// A [`Text`] of checked texts, as [`written`] gave them (at least one).
+fn into_text(texts: Vec<(String, String)>) -> Text {
+    match texts.as_slice() {
+        [(code, text)] if code.is_empty() => Text::plain(text.as_str()),
+        _ => Text::by_language(texts).unwrap_or_else(|| Text::plain("")),
+    }
 }
 
 /// A form id (`[a-z0-9-]`) or field name (`[a-z0-9_]`) of 1 to 64 characters.
@@ -345,7 +477,7 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 mod tests {
     use std::path::Path;
 
-    use super::super::fixtures::{TWO_FORMS, parse, parse_err};
+    use super::super::fixtures::{LANGUAGES, TWO_FORMS, parse, parse_err};
     use super::*;
 
     #[test]
@@ -353,14 +485,14 @@ mod tests {
         let forms = parse(TWO_FORMS).unwrap();
         assert_eq!(forms.len(), 2);
         let ret = forms.get("return-request").unwrap();
-        assert_eq!(ret.title, "Return request");
+        assert_eq!(ret.title, Text::plain("Return request"));
         assert_eq!(ret.scope, Scope::Customer);
         assert_eq!(ret.description, None, "a blank description is none");
-        assert_eq!(ret.fields[0].label, "Order number");
+        assert_eq!(ret.fields[0].label, Text::plain("Order number"));
         assert!(ret.fields[0].required);
         assert_eq!(ret.fields[1].kind, FieldKind::Select);
-        assert_eq!(ret.fields[1].options, ["Too small", "Broken"]);
-        assert_eq!(ret.fields[1].help.as_deref(), Some("Ask the customer"));
+        assert_eq!(ret.fields[1].options, [Text::plain("Too small"), Text::plain("Broken")]);
+        assert_eq!(ret.fields[1].help, Some(Text::plain("Ask the customer")));
         assert!(!ret.fields[1].required);
         let units = &forms.get("warehouse").unwrap().fields[0];
         assert_eq!((units.min, units.max), (Some(1.0), Some(2.5)));
@@ -512,9 +644,143 @@ mod tests {
         assert_eq!(error, "forms.toml:2:6: form \"empty\" has no fields: add at least one [[form.field]]");
     }
 
+    /// A form whose texts are written per language, every kind of text once.
+    const BY_LANGUAGE: &str = r#"[[form]]
+id = "retour"
+title = { nl = "Retourverzoek", en = "Return request" }
+scope = "customer"
+description = { nl = " De klant stuurt iets terug. ", en = "The customer sends something back." }
+
+[[form.field]]
+name = "reason"
+label = { nl = "Reden", en = "Reason" }
+type = "select"
+help = { en = "Ask the customer", nl = "Vraag het de klant" }
+options = [{ nl = "Te klein", en = "Too small" }, "OK", { en = " Broken ", nl = "Kapot" }, { nl = "Anders" }]
+
+[[form.field]]
+name = "units"
+label = { en = "Units" }
+type = "number"
+"#;
+
+    #[test]
+    fn every_text_may_be_a_table_of_texts_by_language() {
+        let forms = parse(BY_LANGUAGE).unwrap();
+        let form = forms.get("retour").unwrap();
+        assert_eq!((form.title.get("nl"), form.title.get("en")), ("Retourverzoek", "Return request"));
+        let description = form.description.as_ref().expect("a description");
+        assert_eq!(description.get("nl"), "De klant stuurt iets terug.", "trimmed");
+        assert_eq!(description.get("en"), "The customer sends something back.");
+        let reason = &form.fields[0];
+        assert_eq!((reason.label.get("nl"), reason.label.get("en")), ("Reden", "Reason"));
+        let help = reason.help.as_ref().expect("a help");
+        assert_eq!((help.get("nl"), help.get("en")), ("Vraag het de klant", "Ask the customer"));
+        assert_eq!(help.texts().collect::<Vec<_>>(), [("en", "Ask the customer"), ("nl", "Vraag het de klant")]);
+        let shown = |code: &str| reason.options.iter().map(|option| option.get(code)).collect::<Vec<_>>();
+        assert_eq!(shown("nl"), ["Te klein", "OK", "Kapot", "Anders"]);
+        assert_eq!(shown("en"), ["Too small", "OK", "Broken", "Anders"], "trimmed; one language shows in both");
+        let values: Vec<&str> = reason.options.iter().map(Text::value).collect();
+        assert_eq!(values, ["Too small", "OK", "Broken", "Anders"], "the English text, else the only one");
+        assert_eq!(reason.options[1], Text::plain("OK"));
+        let units = &form.fields[1];
+        assert_eq!((units.label.get("nl"), units.label.get("en")), ("Units", "Units"), "one key shows in both");
+        assert_eq!(units.label.value(), "Units");
+    }
+
+    #[test]
+    fn a_blank_description_or_help_in_one_language_is_not_written() {
+        let text = BY_LANGUAGE.replace("\" De klant stuurt iets terug. \"", "\"  \"");
+        let forms = parse(&text).unwrap();
+        let description = forms.get("retour").unwrap().description.clone().expect("the English one");
+        assert_eq!(
+            (description.get("nl"), description.get("en")),
+            ("The customer sends something back.", "The customer sends something back.")
+        );
+        let text = BY_LANGUAGE
+            .replace("{ en = \"Ask the customer\", nl = \"Vraag het de klant\" }", "{ en = \"\", nl = \" \" }");
+        assert_eq!(parse(&text).unwrap().get("retour").unwrap().fields[0].help, None, "all blank is none");
+    }
+
+    #[test]
+    fn a_table_names_languages_of_the_panel_only() {
+        let error = parse_err(
+            &BY_LANGUAGE.replace("{ nl = \"Reden\", en = \"Reason\" }", "{ nl = \"Reden\", fr = \"Raison\" }"),
+        );
+        assert_eq!(error, "forms.toml:9:25: \"fr\" is not a language of the panel (nl, en)");
+        let error = parse_err(&BY_LANGUAGE.replace("{ nl = \"Anders\" }", "{ NL = \"Anders\" }"));
+        assert_eq!(error, "forms.toml:12:94: \"NL\" is not a language of the panel (nl, en)");
+        // The panel's list, not a list of the domain's: a third language is one more code.
+        let three = FormSet::parse(
+            &BY_LANGUAGE.replace("en = \"Reason\"", "fr = \"Raison\""),
+            Path::new("f"),
+            &["nl", "en", "fr"],
+        );
+        assert_eq!(three.unwrap().all()[0].fields[0].label.get("fr"), "Raison");
+    }
+
+    #[test]
+    fn a_table_is_not_empty_and_holds_strings() {
+        let error = parse_err(&BY_LANGUAGE.replace("{ nl = \"Retourverzoek\", en = \"Return request\" }", "{}"));
+        assert_eq!(
+            error,
+            "forms.toml:3:9: `title` is an empty table: write a string, or a text per language such as \
+             { nl = \"…\", en = \"…\" }"
+        );
+        let error = parse_err(&BY_LANGUAGE.replace("{ nl = \"Anders\" }", "{ }"));
+        assert!(error.starts_with("forms.toml:12:92: an option is an empty table: "), "{error}");
+        let error = parse_err(&BY_LANGUAGE.replace("en = \"Reason\"", "en = 3"));
+        assert_eq!(error, "forms.toml:9:30: the \"en\" text of `label` must be a string, not an integer");
+        let error = parse_err(&BY_LANGUAGE.replace("en = \"Too small\"", "en = [\"Too small\"]"));
+        assert_eq!(error, "forms.toml:12:36: the \"en\" text of an option must be a string, not an array");
+        let error = parse_err(&BY_LANGUAGE.replace("{ en = \"Units\" }", "{ en = { nl = \"x\" } }"));
+        assert_eq!(error, "forms.toml:16:16: the \"en\" text of `label` must be a string, not a table");
+        // Neither a string nor a table: serde's words, with what is expected.
+        let error = parse_err(&BY_LANGUAGE.replace("{ en = \"Units\" }", "42"));
+        assert!(
+            error.starts_with(
+                "forms.toml:16:9: invalid type: integer `42`, expected a string, or a table of texts by language code"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn each_language_of_a_table_is_checked_as_a_plain_text() {
+        let error = parse_err(&BY_LANGUAGE.replace("nl = \"Reden\"", "nl = \"  \""));
+        assert_eq!(error, "forms.toml:9:16: `label` cannot be empty");
+        let error = parse_err(&BY_LANGUAGE.replace("\"Retourverzoek\"", &format!("\"{}\"", "é".repeat(101))));
+        assert_eq!(error, "forms.toml:3:16: `title` is longer than 100 characters");
+        assert!(parse(&BY_LANGUAGE.replace("\"Retourverzoek\"", &format!("\"{}\"", "é".repeat(100)))).is_ok());
+        let error = parse_err(&BY_LANGUAGE.replace("\"Return request\"", "\"Return\\u0000request\""));
+        assert_eq!(error, "forms.toml:3:38: `title` cannot hold control characters");
+        let error = parse_err(&BY_LANGUAGE.replace("nl = \"Kapot\"", "nl = \" \""));
+        assert_eq!(error, "forms.toml:12:81: an option cannot be empty");
+        let error = parse_err(&BY_LANGUAGE.replace("nl = \"Kapot\"", "nl = \"Ka\\tpot\""));
+        assert_eq!(error, "forms.toml:12:81: an option cannot hold control characters");
+    }
+
+    #[test]
+    fn options_differ_in_their_stored_value_and_in_every_language() {
+        // The same English text: one stored value for two choices.
+        let error = parse_err(&BY_LANGUAGE.replace("\" Broken \"", "\"Too small\""));
+        assert_eq!(error, "forms.toml:12:64: option \"Too small\" is listed twice");
+        // A plain option and a table's English text.
+        let error = parse_err(&BY_LANGUAGE.replace("\"OK\"", "\"Too small\""));
+        assert_eq!(error, "forms.toml:12:51: option \"Too small\" is listed twice");
+        // Different values, but a Dutch agent would read the same words twice.
+        let error = parse_err(&BY_LANGUAGE.replace("\"Kapot\"", "\"Te klein\""));
+        assert_eq!(error, "forms.toml:12:81: two options read \"Te klein\" in \"nl\"");
+        // A one-language option reads the same in the language it leaves out.
+        let error = parse_err(&BY_LANGUAGE.replace("{ nl = \"Anders\" }", "{ nl = \"OK\" }"));
+        assert_eq!(error, "forms.toml:12:99: option \"OK\" is listed twice");
+        let error = parse_err(&BY_LANGUAGE.replace("{ nl = \"Anders\" }", "{ nl = \"OK\", en = \"Other\" }"));
+        assert_eq!(error, "forms.toml:12:99: two options read \"OK\" in \"nl\"");
+    }
+
     #[test]
     fn an_unreadable_file_says_so() {
-        let error = FormSet::load(Path::new("/nonexistent/forms.toml")).unwrap_err();
+        let error = FormSet::load(Path::new("/nonexistent/forms.toml"), LANGUAGES).unwrap_err();
         assert!(matches!(error, FormsError::Read { .. }));
         assert!(error.to_string().starts_with("/nonexistent/forms.toml: cannot read: "), "{error}");
     }
@@ -524,7 +790,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("forms.toml");
         std::fs::write(&path, TWO_FORMS).unwrap();
-        assert_eq!(FormSet::load(&path).unwrap().len(), 2);
+        assert_eq!(FormSet::load(&path, LANGUAGES).unwrap().len(), 2);
     }
 
     #[test]
@@ -535,5 +801,11 @@ mod tests {
         let kinds: std::collections::HashSet<FieldKind> =
             forms.all().iter().flat_map(|form| form.fields.iter().map(|field| field.kind)).collect();
         assert_eq!(kinds.len(), 7, "{kinds:?}");
+        // It shows a form in both languages, and the mistake its comments quote.
+        let reason = forms.get("return-request").unwrap().field("reason").unwrap();
+        assert_eq!((reason.label.get("nl"), reason.label.get("en")), ("Reden", "Reason"));
+        assert_eq!((reason.options[0].get("nl"), reason.options[0].value()), ("Te klein", "Too small"));
+        let text = include_str!("../../forms.toml").replace("en = \"Reason\"", "fr = \"Raison\"");
+        assert_eq!(parse_err(&text), "forms.toml:101:25: \"fr\" is not a language of the panel (nl, en)");
     }
 }

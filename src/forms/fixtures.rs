@@ -2,10 +2,14 @@
 
 use std::path::Path;
 
-use super::{Form, FormSet};
+use super::{Answer, FieldError, Form, FormSet, Problem};
+use crate::locale::Language;
+
+/// The languages the tests' panel speaks (the app's are `app::i18n::LOCALES`).
+pub const LANGUAGES: &[&str] = &["nl", "en"];
 
 pub fn parse(text: &str) -> Result<FormSet, String> {
-    FormSet::parse(text, Path::new("forms.toml")).map_err(|error| error.to_string())
+    FormSet::parse(text, Path::new("forms.toml"), LANGUAGES).map_err(|error| error.to_string())
 }
 
 pub fn parse_err(text: &str) -> String {
@@ -22,12 +26,27 @@ pub fn post(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
 }
 
-/// The stored value of the field `x`, or its error message.
-pub fn check(form: &Form, value: Option<&str>) -> Result<String, String> {
+/// The stored value of the field `x` as an English agent typed it, or why it was refused.
+pub fn check(form: &Form, value: Option<&str>) -> Result<String, Problem> {
     let values = value.map(|value| post(&[("x", value)])).unwrap_or_default();
-    match form.validate(&values) {
+    match form.validate_en(&values) {
         Ok(answers) => Ok(answers[0].value.clone()),
-        Err(errors) => Err(errors[0].message.clone()),
+        Err(errors) => Err(errors[0].problem.clone()),
+    }
+}
+
+/// The stored value of the field `x` as typed by an agent of `language`, or why it was refused.
+pub fn check_in(form: &Form, value: &str, language: &Language) -> Result<String, Problem> {
+    match form.validate(&post(&[("x", value)]), language) {
+        Ok(answers) => Ok(answers[0].value.clone()),
+        Err(errors) => Err(errors[0].problem.clone()),
+    }
+}
+
+impl Form {
+    /// [`Form::validate`] for an English agent.
+    pub fn validate_en(&self, values: &[(String, String)]) -> Result<Vec<Answer>, Vec<FieldError>> {
+        self.validate(values, &Language::EN)
     }
 }
 

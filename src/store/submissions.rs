@@ -94,12 +94,16 @@ impl TryFrom<SubmissionRow> for Submission {
 impl Store {
     /// Stores a valid submission of `form` for `owner`, and, when the form names a `webhook`, its
     /// delivery in the outbox, in the same transaction: a submission is never stored without it.
+    /// `form_title` and the answers' labels are as the agent saw them, in the language of code
+    /// `language`, which the delivery's body names.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_submission(
         &self,
         owner: RecordOwner<'_>,
         form_id: &str,
         form_title: &str,
         author: &str,
+        language: &str,
         answers: Vec<Answer>,
         webhook: Option<&WebhookTarget>,
     ) -> Result<Submission, StoreError> {
@@ -142,6 +146,7 @@ impl Store {
                 form_id: &submission.form_id,
                 form_title: &submission.form_title,
                 scope: owner.scope(),
+                language,
                 customer: match owner {
                     RecordOwner::Customer(key) => Some(key),
                     RecordOwner::Company => None,

@@ -1,11 +1,12 @@
 //! A customer's header (who they are, what they bought in all) and their newest orders.
 
+use belco::locale::datetime_attr;
 use belco::store::{CustomerSummary, PanelOrder};
-use belco::time::{format_day, format_iso_day};
 use leptos::either::Either;
 use leptos::prelude::*;
 
-use super::format::{money_text, number_sign, status_class};
+use super::format::{number_sign, status_class};
+use crate::i18n::L10n;
 
 /// One term and its value in a `<dl class="facts">`.
 pub fn fact(term: &'static str, value: impl IntoView) -> impl IntoView {
@@ -19,25 +20,31 @@ pub fn fact(term: &'static str, value: impl IntoView) -> impl IntoView {
 
 /// The customer's name (or else what Belco identified them by) and the facts about them.
 #[component]
-pub fn CustomerHeader(email: Option<String>, phone: Option<String>, summary: CustomerSummary) -> impl IntoView {
+pub fn CustomerHeader(
+    email: Option<String>,
+    phone: Option<String>,
+    summary: CustomerSummary,
+    l10n: L10n,
+) -> impl IntoView {
     let CustomerSummary { name, orders, first_order_at, totals } = summary;
+    let words = l10n.words();
     let heading = name.or_else(|| email.clone()).or_else(|| phone.clone()).unwrap_or_default();
-    let since = first_order_at.map(|at| view! { <time datetime=format_iso_day(at)>{format_day(at)}</time> });
+    let since = first_order_at.map(|at| view! { <time datetime=datetime_attr(at)>{l10n.date(at)}</time> });
     let spent = (!totals.is_empty()).then(|| {
         let amounts = totals
             .into_iter()
-            .map(|(currency, minor)| view! { <span class="facts__money">{money_text(minor, currency)}</span> })
+            .map(|(currency, minor)| view! { <span class="facts__money">{l10n.money(minor, currency)}</span> })
             .collect::<Vec<_>>();
-        fact("Total spent", amounts)
+        fact(words.total_spent, amounts)
     });
     view! {
         <header class="panel-header">
             <h1 class="panel-header__name">{heading}</h1>
             <dl class="facts">
-                {email.map(|email| fact("Email", email))}
-                {phone.map(|phone| fact("Phone", phone))}
-                {since.map(|since| fact("Customer since", since))}
-                {fact("Orders", orders)}
+                {email.map(|email| fact(words.email, email))}
+                {phone.map(|phone| fact(words.phone, phone))}
+                {since.map(|since| fact(words.customer_since, since))}
+                {fact(words.order_count, orders)}
                 {spent}
             </dl>
         </header>
@@ -46,19 +53,20 @@ pub fn CustomerHeader(email: Option<String>, phone: Option<String>, summary: Cus
 
 /// The newest orders, of `total` in all.
 #[component]
-pub fn OrderList(orders: Vec<PanelOrder>, total: i64) -> impl IntoView {
+pub fn OrderList(orders: Vec<PanelOrder>, total: i64, l10n: L10n) -> impl IntoView {
     let shown = orders.len() as i64;
+    let words = l10n.words();
     let list = if orders.is_empty() {
-        Either::Left(view! { <p class="orders__empty">"No orders yet"</p> })
+        Either::Left(view! { <p class="orders__empty">{words.no_orders}</p> })
     } else {
-        let items = orders.into_iter().map(|order| view! { <OrderItem order/> }).collect::<Vec<_>>();
+        let items = orders.into_iter().map(|order| view! { <OrderItem order l10n=l10n.clone()/> }).collect::<Vec<_>>();
         Either::Right(view! { <ul class="orders__list">{items}</ul> })
     };
     view! {
         <section class="orders" aria-labelledby="orders-title">
-            <h2 id="orders-title">"Orders"</h2>
+            <h2 id="orders-title">{words.orders}</h2>
             {list}
-            {(total > shown).then(|| view! { <p class="orders__more">{format!("The newest {shown} of {total} orders.")}</p> })}
+            {(total > shown).then(|| view! { <p class="orders__more">{(words.newest_of)(shown, total)}</p> })}
         </section>
     }
 }
@@ -66,14 +74,15 @@ pub fn OrderList(orders: Vec<PanelOrder>, total: i64) -> impl IntoView {
 /// One order, closed: its summary shows number, date, status and total; opened, it lists the
 /// products, the shop's note and a link to the order in the shop. `<details>` needs no wasm.
 #[component]
-fn OrderItem(order: PanelOrder) -> impl IntoView {
+fn OrderItem(order: PanelOrder, l10n: L10n) -> impl IntoView {
+    let words = l10n.words();
     let products = match order.products() {
         Ok(products) if products.is_empty() => None,
         Ok(products) => {
             let lines = products
                 .into_iter()
                 .map(|product| {
-                    let price = money_text(product.price, order.currency);
+                    let price = l10n.money(product.price, order.currency);
                     view! {
                         <li class="products__item">
                             <span class="products__name">{format!("{} × {}", product.name, product.quantity)}</span>
@@ -82,29 +91,29 @@ fn OrderItem(order: PanelOrder) -> impl IntoView {
                     }
                 })
                 .collect::<Vec<_>>();
-            Some(Either::Left(view! { <ul class="products" aria-label="Products">{lines}</ul> }))
+            Some(Either::Left(view! { <ul class="products" aria-label=words.products>{lines}</ul> }))
         }
         // Only the import writes products, so this is a damaged row: the rest of the order, and
         // of the panel, still shows.
         Err(error) => {
             tracing::error!(%error, "an order's products could not be read");
-            Some(Either::Right(view! { <p class="order__note">"The products of this order could not be read."</p> }))
+            Some(Either::Right(view! { <p class="order__note">{words.products_unreadable}</p> }))
         }
     };
     let PanelOrder { number, note, status, currency, total, date, url, .. } = order;
     let (sign, badge) = (number_sign(&number), status_class(&status));
     let note = (!note.trim().is_empty()).then(|| view! { <p class="order__note">{note}</p> });
     let link = (!url.is_empty()).then(|| {
-        view! { <a class="order__link" href=url target="_blank" rel="noopener noreferrer">"Open in the shop"</a> }
+        view! { <a class="order__link" href=url target="_blank" rel="noopener noreferrer">{words.open_in_shop}</a> }
     });
     view! {
         <li class="order">
             <details>
                 <summary class="order__summary">
                     <span class="order__number">{format!("{sign}{number}")}</span>
-                    <time class="order__date" datetime=format_iso_day(date)>{format_day(date)}</time>
+                    <time class="order__date" datetime=datetime_attr(date)>{l10n.date(date)}</time>
                     <span class=badge>{status}</span>
-                    <span class="order__total">{money_text(total, currency)}</span>
+                    <span class="order__total">{l10n.money(total, currency)}</span>
                 </summary>
                 <div class="order__body">{products}{note}{link}</div>
             </details>

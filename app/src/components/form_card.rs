@@ -9,9 +9,10 @@
 /// The DOM names (attributes, classes, ids) the cards carry and the `Forms` island finds its way
 /// by in them.
 pub mod dom {
-    /// On each `<form>`: the form's id and its title.
+    /// On each `<form>`: the form's id, and what the status line says once it was sent
+    /// (`Verzonden: Retour.`), already in the panel's language.
     pub const FORM_ID: &str = "data-form";
-    pub const FORM_TITLE: &str = "data-title";
+    pub const FORM_SENT: &str = "data-sent";
     /// Classes: the message about the whole form, "Sent: …" after a submission, and the message
     /// under each field.
     pub const FORM_ERROR: &str = "form-error";
@@ -50,62 +51,75 @@ mod ssr {
 
     use super::dom::{FIELD_ERROR, FORM_ERROR, STATUS, field_error_id, field_id};
     use crate::components::render_html;
+    use crate::i18n::{Locale, Locales, Words};
 
-    /// Each scope's cards as HTML, rendered once when the server starts: a form is the same on
-    /// every panel, so rendering it again for each request would only repeat work. This is the one
-    /// part of a page rendered ahead of time; `server/tests/in_process/frame.rs` holds the page to it.
+    /// Each scope's cards as HTML in each language, rendered once when the server starts: a form
+    /// is the same on every panel, so rendering it again for each request would only repeat work.
+    /// This is the one part of a page rendered ahead of time; `server/tests/in_process/frame.rs`
+    /// holds the page to it.
     #[derive(Clone, Debug)]
     pub struct FormCards {
-        customer: Arc<str>,
-        company: Arc<str>,
+        /// (language code, the customer panel's cards, the company panel's).
+        by_language: Vec<(&'static str, Arc<str>, Arc<str>)>,
     }
 
     impl FormCards {
-        pub fn render(forms: &FormSet) -> Self {
-            let html = |scope: Scope| -> Arc<str> {
+        pub fn render(forms: &FormSet, locales: &Locales) -> Self {
+            let html = |scope: Scope, locale: &'static Locale| -> Arc<str> {
                 let in_scope: Vec<Form> = forms.in_scope(scope).cloned().collect();
-                render_html(|| view! { <Cards forms=in_scope/> }).into()
+                render_html(move || view! { <Cards forms=in_scope locale/> }).into()
             };
-            Self { customer: html(Scope::Customer), company: html(Scope::Company) }
+            let by_language = locales
+                .all()
+                .iter()
+                .map(|&locale| (locale.code(), html(Scope::Customer, locale), html(Scope::Company, locale)))
+                .collect();
+            Self { by_language }
         }
 
-        pub fn of(&self, scope: Scope) -> Arc<str> {
-            match scope {
-                Scope::Customer => self.customer.clone(),
-                Scope::Company => self.company.clone(),
+        /// The cards of `scope` in the language of `code` (the first language's if the panel
+        /// does not speak it, which the server never asks for).
+        pub fn of(&self, scope: Scope, code: &str) -> Arc<str> {
+            let found = self.by_language.iter().find(|(language, ..)| *language == code).or(self.by_language.first());
+            match (found, scope) {
+                (Some((_, customer, _)), Scope::Customer) => customer.clone(),
+                (Some((_, _, company)), Scope::Company) => company.clone(),
+                (None, _) => Arc::from(""),
             }
         }
     }
 
     /// The cards of one scope's forms, or a line saying there are none.
     #[component]
-    fn Cards(forms: Vec<Form>) -> impl IntoView {
+    fn Cards(forms: Vec<Form>, locale: &'static Locale) -> impl IntoView {
         if forms.is_empty() {
-            return Either::Left(
-                view! { <p class="forms__none">"No forms yet: the shop defines them in its forms file."</p> },
-            );
+            return Either::Left(view! { <p class="forms__none">{locale.words.no_forms}</p> });
         }
-        Either::Right(forms.into_iter().map(|form| view! { <FormCard form/> }).collect::<Vec<_>>())
+        Either::Right(forms.into_iter().map(|form| view! { <FormCard form locale/> }).collect::<Vec<_>>())
     }
 
     /// One form, closed until the agent opens it. The "Send" button is disabled until the island
     /// has hydrated, so a click never lands before there is code to answer it.
     #[component]
-    fn FormCard(form: Form) -> impl IntoView {
+    fn FormCard(form: Form, locale: &'static Locale) -> impl IntoView {
+        let (code, words) = (locale.code(), &locale.words);
         let author_id = field_id(&form.id, AUTHOR_FIELD);
         let author_error_id = field_error_id(&form.id, AUTHOR_FIELD);
         let fields = form
             .fields
             .iter()
-            .map(|field| view! { <FieldInput form=form.id.clone() field=field.clone()/> })
+            .map(|field| view! { <FieldInput form=form.id.clone() field=field.clone() locale/> })
             .collect::<Vec<_>>();
+        let title = form.title.get(code).to_owned();
+        let sent = (words.sent)(&title);
+        let description = form.description.as_ref().map(|text| text.get(code).to_owned());
         view! {
             <details class="form-card">
-                <summary class="form-card__title">{form.title.clone()}</summary>
-                <form class="form-card__body" novalidate data-form=form.id.clone() data-title=form.title.clone()>
-                    {form.description.clone().map(|text| view! { <p class="form-card__description">{text}</p> })}
+                <summary class="form-card__title">{title}</summary>
+                <form class="form-card__body" novalidate data-form=form.id.clone() data-sent=sent>
+                    {description.map(|text| view! { <p class="form-card__description">{text}</p> })}
                     <div class="field">
-                        <label class="field__label" for=author_id.clone()>"Your name"</label>
+                        <label class="field__label" for=author_id.clone()>{words.your_name}</label>
                         <input
                             class="field__input"
                             id=author_id
@@ -118,7 +132,7 @@ mod ssr {
                         <p class=FIELD_ERROR id=author_error_id></p>
                     </div>
                     {fields}
-                    <button class="button" type="submit" disabled>"Send"</button>
+                    <button class="button" type="submit" disabled>{words.send}</button>
                     <p class=FORM_ERROR role="alert"></p>
                     <p class=STATUS role="status"></p>
                 </form>
@@ -126,19 +140,24 @@ mod ssr {
         }
     }
 
+    /// One field. A number is typed in a text box (`inputmode="decimal"` brings up the digits
+    /// on a phone): a browser's number box reads and posts numbers its own way, whatever the
+    /// panel's language, and the server reads them the language's way (Dutch `3,5`).
     #[component]
-    fn FieldInput(form: String, field: Field) -> impl IntoView {
+    fn FieldInput(form: String, field: Field, locale: &'static Locale) -> impl IntoView {
+        let (code, words): (&str, &'static Words) = (locale.code(), &locale.words);
         let id = field_id(&form, &field.name);
         let error_id = field_error_id(&form, &field.name);
         let help_id = format!("{id}-help");
         let described = if field.help.is_some() { format!("{help_id} {error_id}") } else { error_id.clone() };
-        let help = field.help.clone().map(|text| view! { <p class="field__help" id=help_id>{text}</p> });
+        let help =
+            field.help.as_ref().map(|text| view! { <p class="field__help" id=help_id>{text.get(code).to_owned()}</p> });
         let required = field.required;
         let label = view! {
-            <span class="field__label-text">{field.label.clone()}</span>
-            {(!required).then(|| view! { <span class="field__optional">" (optional)"</span> })}
+            <span class="field__label-text">{field.label.get(code).to_owned()}</span>
+            {(!required).then(|| view! { <span class="field__optional">{words.optional}</span> })}
         };
-        let Field { name, kind, options, min, max, .. } = field;
+        let Field { name, kind, options, .. } = field;
         if kind == FieldKind::Checkbox {
             return Either::Left(view! {
                 <div class="field field--check">
@@ -166,8 +185,8 @@ mod ssr {
                 let options = options
                     .into_iter()
                     .map(|option| {
-                        let value = option.clone();
-                        view! { <option value=value>{option}</option> }
+                        let (value, shown) = (option.value().to_owned(), option.get(code).to_owned());
+                        view! { <option value=value>{shown}</option> }
                     })
                     .collect::<Vec<_>>();
                 EitherOf4::B(view! {
@@ -179,7 +198,7 @@ mod ssr {
                         aria-invalid="false"
                         aria-describedby=described
                     >
-                        <option value="">"Choose…"</option>
+                        <option value="">{words.choose}</option>
                         {options}
                     </select>
                 })
@@ -188,12 +207,10 @@ mod ssr {
             kind => EitherOf4::D(view! {
                 <input
                     class="field__input"
-                    type=kind.html_input_type()
+                    type=if kind == FieldKind::Number { "text" } else { kind.html_input_type() }
+                    inputmode=(kind == FieldKind::Number).then_some("decimal")
                     id=id.clone()
                     name=name
-                    step=(kind == FieldKind::Number).then_some("any")
-                    min=min.map(|n| n.to_string())
-                    max=max.map(|n| n.to_string())
                     maxlength=(kind == FieldKind::Text).then_some(MAX_TEXT_CHARS)
                     aria-required=required.to_string()
                     aria-invalid="false"

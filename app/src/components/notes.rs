@@ -52,7 +52,7 @@ pub mod dom {
         EditForm,
         /// The Edit and Delete buttons.
         Actions,
-        /// The hidden "Delete this note?" question.
+        /// The hidden {words.delete_question} question.
         Confirm,
     }
 
@@ -83,13 +83,14 @@ pub use ssr::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    use belco::locale::datetime_attr;
     use belco::notes::MAX_NOTE_CHARS;
     use belco::store::Note;
-    use belco::time::{format_instant, format_minute};
     use leptos::either::Either;
     use leptos::prelude::*;
 
     use super::dom::{Action, Part};
+    use crate::i18n::{L10n, Words};
 
     /// A note as the panel shows it; times already written for people.
     #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,20 +98,20 @@ mod ssr {
         pub id: String,
         pub author: String,
         pub body: String,
-        /// `3 Jan 2024, 14:05 UTC`
+        /// `7 dec. 2026, 14:05`, in the shop's zone and the agent's language.
         pub written: String,
-        /// RFC 3339, for `<time datetime>`.
+        /// RFC 3339 in UTC, for `<time datetime>`.
         pub written_iso: String,
         /// Set when the text was changed after it was written.
         pub edited: Option<String>,
     }
 
-    impl From<Note> for NoteView {
-        fn from(note: Note) -> Self {
+    impl NoteView {
+        pub fn new(note: Note, l10n: &L10n) -> Self {
             Self {
-                written: format_minute(note.created_at),
-                written_iso: format_instant(note.created_at),
-                edited: (note.updated_at != note.created_at).then(|| format_minute(note.updated_at)),
+                written: l10n.time(note.created_at),
+                written_iso: datetime_attr(note.created_at),
+                edited: (note.updated_at != note.created_at).then(|| l10n.time(note.updated_at)),
                 id: note.id,
                 author: note.author,
                 body: note.body,
@@ -122,11 +123,11 @@ mod ssr {
     /// already, i.e. whether the island has hydrated (a list a server function answers with) or
     /// not yet (the first page).
     #[component]
-    pub fn NotesList(notes: Vec<NoteView>, ready: bool) -> impl IntoView {
+    pub fn NotesList(notes: Vec<NoteView>, ready: bool, words: &'static Words) -> impl IntoView {
         if notes.is_empty() {
-            return Either::Left(view! { <p class="notes__empty">"No notes yet."</p> });
+            return Either::Left(view! { <p class="notes__empty">{words.no_notes}</p> });
         }
-        let items = notes.into_iter().map(|note| view! { <NoteItem note ready/> }).collect::<Vec<_>>();
+        let items = notes.into_iter().map(|note| view! { <NoteItem note ready words/> }).collect::<Vec<_>>();
         Either::Right(view! { <ul class="notes__list">{items}</ul> })
     }
 
@@ -138,9 +139,9 @@ mod ssr {
     }
 
     #[component]
-    fn NoteItem(note: NoteView, ready: bool) -> impl IntoView {
+    fn NoteItem(note: NoteView, ready: bool, words: &'static Words) -> impl IntoView {
         let NoteView { id, author, body, written, written_iso, edited } = note;
-        let edited = edited.map(|edited| view! { <span class="note__edited">{format!(" · edited {edited}")}</span> });
+        let edited = edited.map(|edited| view! { <span class="note__edited">{(words.edited)(&edited)}</span> });
         let note_id = id.clone();
         let shown = body.clone();
         view! {
@@ -148,29 +149,29 @@ mod ssr {
                 <p class=Part::Body.name()>{shown}</p>
                 <form class=Part::EditForm.name() data-note=id novalidate hidden>
                     <label class="field">
-                        <span class="field__label">"Edit note"</span>
+                        <span class="field__label">{words.edit_note}</span>
                         <textarea class="field__input" name="body" rows="3" maxlength=MAX_NOTE_CHARS>{textarea_text(&body)}</textarea>
                     </label>
                     <div class="note__actions">
-                        <button class="button" type="submit">"Save"</button>
-                        <button class="button button--quiet" type="button" data-action=Action::Cancel.name()>"Cancel"</button>
+                        <button class="button" type="submit">{words.save}</button>
+                        <button class="button button--quiet" type="button" data-action=Action::Cancel.name()>{words.cancel}</button>
                     </div>
                 </form>
                 <p class="note__meta">{format!("{author} · ")}<time datetime=written_iso>{written}</time>{edited}</p>
                 <div class="note__actions" data-role=Part::Actions.name()>
                     <button class="button button--quiet" type="button" data-action=Action::Edit.name() disabled=!ready>
-                        "Edit"
+                        {words.edit}
                     </button>
                     <button class="button button--quiet" type="button" data-action=Action::Delete.name() disabled=!ready>
-                        "Delete"
+                        {words.delete}
                     </button>
                 </div>
                 <div class="note__actions" data-role=Part::Confirm.name() hidden>
-                    <span class="note__confirm">"Delete this note?"</span>
+                    <span class="note__confirm">{words.delete_question}</span>
                     <button class="button button--danger" type="button" data-action=Action::ConfirmDelete.name()>
-                        "Yes, delete"
+                        {words.yes_delete}
                     </button>
-                    <button class="button button--quiet" type="button" data-action=Action::Keep.name()>"Keep"</button>
+                    <button class="button button--quiet" type="button" data-action=Action::Keep.name()>{words.keep}</button>
                 </div>
             </li>
         }
@@ -195,7 +196,8 @@ mod tests {
             written_iso: "2024-01-03T14:05:00Z".into(),
             edited: None,
         };
-        let html = crate::components::render_html(move || view! { <NotesList notes=vec![note] ready=true/> });
+        let words = &crate::i18n::LOCALES[1].words;
+        let html = crate::components::render_html(move || view! { <NotesList notes=vec![note] ready=true words/> });
         assert!(!html.contains("<b>"), "{html}");
         assert!(html.contains(">&lt;/textarea&gt;&lt;b&gt;bold&lt;/b&gt; &amp; more</textarea>"), "{html}");
         assert!(html.contains("<p class=\"note__body\">&lt;/textarea&gt;&lt;b&gt;bold"), "{html}");

@@ -16,10 +16,12 @@ pub use ssr::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     use belco::forms::Answer;
+    use belco::locale::datetime_attr;
     use belco::store::{Delivery, DeliveryState, Submission};
-    use belco::time::{format_instant, format_minute};
     use leptos::either::Either;
     use leptos::prelude::*;
+
+    use crate::i18n::{L10n, Words};
 
     /// A stored form submission as the panel lists it; times already written for people.
     #[derive(Clone, Debug, PartialEq)]
@@ -51,43 +53,38 @@ mod ssr {
         }
     }
 
-    impl From<Delivery> for DeliveryView {
-        fn from(delivery: Delivery) -> Self {
+    impl DeliveryView {
+        /// `why` a failed attempt failed is the receiver's or the network's, as recorded (not
+        /// translated); the rest is in the agent's language, the next attempt in the shop's zone.
+        pub fn new(delivery: Delivery, l10n: &L10n) -> Self {
+            let words = l10n.words();
             let why = delivery.last_error.clone().unwrap_or_default();
             let (state, text, next) = match delivery.state {
-                DeliveryState::Delivered => ("delivered", "Delivered to the shop".to_owned(), None),
-                DeliveryState::Failed => (
-                    "failed",
-                    format!(
-                        "Not delivered after {} attempts: {why}. An administrator can retry it \
-                         (belco-panel deliveries retry).",
-                        delivery.attempts
-                    ),
-                    None,
-                ),
-                DeliveryState::Pending if delivery.attempts == 0 => {
-                    ("sending", "Sending to the shop…".to_owned(), None)
+                DeliveryState::Delivered => ("delivered", words.delivered.to_owned(), None),
+                DeliveryState::Failed => {
+                    ("failed", (words.not_delivered)(u32::try_from(delivery.attempts).unwrap_or(u32::MAX), &why), None)
                 }
+                DeliveryState::Pending if delivery.attempts == 0 => ("sending", words.sending.to_owned(), None),
                 DeliveryState::Pending => (
                     "retrying",
-                    format!("Not delivered yet ({why}); next attempt "),
-                    Some((format_instant(delivery.next_attempt_at), format_minute(delivery.next_attempt_at))),
+                    (words.retrying)(&why),
+                    Some((datetime_attr(delivery.next_attempt_at), l10n.time(delivery.next_attempt_at))),
                 ),
             };
             Self { state, text, next }
         }
     }
 
-    impl From<Submission> for SubmissionView {
-        fn from(submission: Submission) -> Self {
+    impl SubmissionView {
+        pub fn new(submission: Submission, l10n: &L10n) -> Self {
             Self {
-                sent: format_minute(submission.created_at),
-                sent_iso: format_instant(submission.created_at),
+                sent: l10n.time(submission.created_at),
+                sent_iso: datetime_attr(submission.created_at),
                 id: submission.id,
                 form_title: submission.form_title,
                 author: submission.author,
                 answers: submission.answers,
-                delivery: submission.delivery.map(DeliveryView::from),
+                delivery: submission.delivery.map(|delivery| DeliveryView::new(delivery, l10n)),
             }
         }
     }
@@ -95,9 +92,9 @@ mod ssr {
     /// The list (or "Nothing sent yet."), newest first as given; each submission closed, with
     /// its answers inside.
     #[component]
-    pub fn SubmissionsList(submissions: Vec<SubmissionView>) -> impl IntoView {
+    pub fn SubmissionsList(submissions: Vec<SubmissionView>, words: &'static Words) -> impl IntoView {
         if submissions.is_empty() {
-            return Either::Left(view! { <p class="submissions__empty">"Nothing sent yet."</p> });
+            return Either::Left(view! { <p class="submissions__empty">{words.nothing_sent}</p> });
         }
         let items =
             submissions.into_iter().map(|submission| view! { <SubmissionItem submission/> }).collect::<Vec<_>>();
@@ -159,6 +156,11 @@ mod tests {
 
     use super::*;
     use crate::components::render_html;
+    use crate::i18n::{L10n, Locales};
+
+    fn in_language(code: &str, zone: &str) -> L10n {
+        L10n::new(Locales::built_in_code(code).expect("a built-in language"), belco::locale::Zone::parse(zone).unwrap())
+    }
 
     #[test]
     fn a_submission_lists_its_answers_escaped_and_an_empty_one_as_a_dash() {
@@ -172,13 +174,14 @@ mod tests {
             answers: vec![answer("Why?", "Too <small>"), answer("Notes", "")],
             delivery: None,
         };
-        let html = render_html(move || view! { <SubmissionsList submissions=vec![sent]/> });
+        let words = in_language("en", "UTC").words();
+        let html = render_html(move || view! { <SubmissionsList submissions=vec![sent] words/> });
         assert!(html.starts_with("<ul class=\"submissions__list\"><li class=\"submission\">"), "{html}");
         assert!(html.contains(">Return &lt;request&gt;</span>"), "{html}");
         assert!(html.contains(">Sam &amp; co · <time datetime=\"2024-01-03T14:05:00Z\">3 Jan 2024, 14:05 UTC</time>"));
         assert!(html.contains("<dt>Why?</dt><dd class=\"submission__value\">Too &lt;small&gt;</dd>"), "{html}");
         assert!(html.contains("<dt>Notes</dt><dd class=\"submission__value\">—</dd>"), "{html}");
-        let none = render_html(|| view! { <SubmissionsList submissions=vec![]/> });
+        let none = render_html(move || view! { <SubmissionsList submissions=vec![] words/> });
         assert_eq!(none, "<p class=\"submissions__empty\">Nothing sent yet.</p>");
         assert!(!html.contains("submission__delivery"), "no webhook, no badge: {html}");
     }
@@ -200,7 +203,7 @@ mod tests {
             finished_at: None,
             payload: "{}".into(),
         };
-        let badge = |d: Delivery| {
+        let badge_in = |d: Delivery, l10n: L10n| {
             let sent = SubmissionView {
                 id: "s1".into(),
                 form_title: "Return".into(),
@@ -208,13 +211,15 @@ mod tests {
                 sent: "now".into(),
                 sent_iso: "now".into(),
                 answers: vec![],
-                delivery: Some(DeliveryView::from(d)),
+                delivery: Some(DeliveryView::new(d, &l10n)),
             };
-            let html = render_html(move || view! { <SubmissionsList submissions=vec![sent]/> });
+            let words = l10n.words();
+            let html = render_html(move || view! { <SubmissionsList submissions=vec![sent] words/> });
             let class = html.find("submission__delivery ").unwrap_or_else(|| panic!("a badge: {html}"));
             let start = html[..class].rfind("<span").expect("its element");
             html[start..html.find("</summary>").expect("in the summary")].replace("<!>", "")
         };
+        let badge = |d: Delivery| badge_in(d, in_language("en", "UTC"));
         let sending = badge(delivery(DeliveryState::Pending, 0, None));
         assert!(sending.contains("data-delivery-under-way=\"\""), "{sending}");
         assert!(
@@ -226,7 +231,7 @@ mod tests {
         assert!(
             retrying.contains(
                 "Not delivered yet (the receiver answered 500 &lt;Internal&gt;); next attempt \
-                 <time datetime=\"2024-01-03T14:05:00Z\">3 Jan 2024, 14:05 UTC</time>"
+                 <time datetime=\"2024-01-03T14:05:00Z\">3 Jan 2024, 14:05</time>"
             ),
             "{retrying}"
         );
@@ -241,6 +246,37 @@ mod tests {
         assert!(
             failed.contains("Not delivered after 15 attempts: no answer within 10 s. An administrator"),
             "{failed}"
+        );
+        assert!(badge(delivery(DeliveryState::Failed, 1, Some("x"))).contains("after 1 attempt: x"), "one, not ones");
+    }
+
+    #[test]
+    fn a_delivery_reads_in_dutch_with_its_next_attempt_in_the_shops_zone() {
+        use belco::store::{Delivery, DeliveryState};
+        let l10n = in_language("nl", "Europe/Amsterdam");
+        let delivery = Delivery {
+            id: "msg_1".into(),
+            submission_id: "s1".into(),
+            form_id: "f".into(),
+            url: "https://shop.example/h".into(),
+            state: DeliveryState::Pending,
+            attempts: 2,
+            // 3 Jan 2024, 14:05 UTC is 15:05 in Amsterdam (winter time, UTC+1).
+            next_attempt_at: 1_704_290_700_000,
+            last_status: Some(500),
+            last_error: Some("de ontvanger antwoordde 500".into()),
+            created_at: 0,
+            finished_at: None,
+            payload: "{}".into(),
+        };
+        let view = DeliveryView::new(delivery.clone(), &l10n);
+        assert_eq!(view.text, "Nog niet afgeleverd (de ontvanger antwoordde 500); volgende poging ");
+        assert_eq!(view.next, Some(("2024-01-03T14:05:00Z".to_owned(), "3 jan. 2024, 15:05".to_owned())));
+        let failed = DeliveryView::new(Delivery { state: DeliveryState::Failed, ..delivery }, &l10n);
+        assert!(
+            failed.text.starts_with("Niet afgeleverd na 2 pogingen: de ontvanger antwoordde 500."),
+            "{}",
+            failed.text
         );
     }
 }

@@ -18,10 +18,25 @@ use web_sys::{HtmlFormElement, HtmlInputElement};
 
 use super::{all, author, show};
 use crate::components::form_card::dom::{
-    FIELD_ERROR, FORM_ERROR, FORM_ID, FORM_TITLE, STATUS, class, field_error_id, field_id,
+    FIELD_ERROR, FORM_ERROR, FORM_ID, FORM_SENT, STATUS, class, field_error_id, field_id,
 };
 use crate::components::submissions::dom::{LIST, UNDER_WAY};
-use crate::server_fns::{SubmitOutcome, sent_forms, submit_form};
+use crate::server_fns::{PanelError, SubmitOutcome, sent_forms, submit_form};
+
+/// The words the island writes itself, in the panel's language (the server fills them in, so
+/// no language's strings are in the wasm). What "Sent" says is on each form (`data-sent`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FormsWords {
+    pub check_fields: String,
+    pub call_failed: String,
+}
+
+#[cfg(feature = "ssr")]
+impl FormsWords {
+    pub fn new(words: &crate::i18n::Words) -> Self {
+        Self { check_fields: words.check_fields.to_owned(), call_failed: words.call_failed.to_owned() }
+    }
+}
 
 /// While a delivery is under way, the list is asked for again this often …
 const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
@@ -29,9 +44,12 @@ const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
 /// retried for hours is not watched for hours.
 const REFRESHES: u32 = 20;
 
+/// `language`: the panel's, which every call passes on so that its answer is in it.
 #[island]
-pub fn Forms(capability: String, children: Children) -> impl IntoView {
+pub fn Forms(capability: String, language: String, words: FormsWords, children: Children) -> impl IntoView {
     let capability = StoredValue::new(capability);
+    let language = StoredValue::new(language);
+    let words = StoredValue::new(words);
     let busy = RwSignal::new(false);
     let root = NodeRef::<html::Div>::new();
     // Once hydrated: the Send buttons work, and the name fields hold the remembered name.
@@ -48,7 +66,7 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
             for button in all(&root, "button[type=submit]") {
                 let _ = button.remove_attribute("disabled");
             }
-            watch_deliveries(root.into(), capability.get_value(), REFRESHES);
+            watch_deliveries(root.into(), capability.get_value(), language.get_value(), REFRESHES);
         }
     });
 
@@ -57,7 +75,7 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
             return;
         };
         ev.prevent_default();
-        let (Some(form_id), Some(title)) = (form.get_attribute(FORM_ID), form.get_attribute(FORM_TITLE)) else {
+        let (Some(form_id), Some(sent)) = (form.get_attribute(FORM_ID), form.get_attribute(FORM_SENT)) else {
             return;
         };
         if busy.get_untracked() {
@@ -69,19 +87,21 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
         show(&form, &class(STATUS), "");
         let capability = capability.get_value();
         let watch_with = capability.clone();
+        let language = language.get_value();
+        let FormsWords { check_fields, call_failed } = words.get_value();
         spawn_local(async move {
-            match submit_form(capability, form_id.clone(), author.clone(), values).await {
+            match submit_form(capability, form_id.clone(), author.clone(), values, language.clone()).await {
                 Ok(SubmitOutcome::Saved(fresh)) => {
                     mark_fields(&form, &form_id, &[]);
                     show(&form, &class(FORM_ERROR), "");
                     form.reset();
                     set_author(&form, &author);
-                    show(&form, &class(STATUS), &format!("Sent: {title}."));
+                    show(&form, &class(STATUS), &sent);
                     if let Some(root) = root.get_untracked()
                         && let Ok(Some(list)) = root.query_selector(&class(LIST))
                     {
                         list.set_inner_html(&fresh);
-                        watch_deliveries(root.into(), watch_with, REFRESHES);
+                        watch_deliveries(root.into(), watch_with, language, REFRESHES);
                     }
                 }
                 Ok(SubmitOutcome::Invalid(errors)) => {
@@ -90,8 +110,9 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
                     mark_fields(&form, &form_id, &refused);
                     let whole = refused.iter().find(|(field, _)| field.is_empty()).map(|(_, m)| m.as_str());
                     show(&form, &class(FORM_ERROR), whole.unwrap_or(""));
-                    show(&form, &class(STATUS), "Check the fields marked below.");
+                    show(&form, &class(STATUS), &check_fields);
                 }
+                Err(PanelError::CallFailed) => show(&form, &class(FORM_ERROR), &call_failed),
                 Err(error) => show(&form, &class(FORM_ERROR), &error.to_string()),
             }
             busy.set(false);
@@ -103,7 +124,7 @@ pub fn Forms(capability: String, children: Children) -> impl IntoView {
 
 /// While the list shows a delivery under way, asks for it again every [`REFRESH_EVERY`], at
 /// most `left` more times, so "Sending…" turns into "Delivered" (or a retry) without a reload.
-fn watch_deliveries(root: web_sys::Element, capability: String, left: u32) {
+fn watch_deliveries(root: web_sys::Element, capability: String, language: String, left: u32) {
     let under_way = |root: &web_sys::Element| root.query_selector(&format!("[{UNDER_WAY}]")).ok().flatten().is_some();
     if left == 0 || !under_way(&root) {
         return;
@@ -111,12 +132,12 @@ fn watch_deliveries(root: web_sys::Element, capability: String, left: u32) {
     set_timeout(
         move || {
             spawn_local(async move {
-                if let Ok(fresh) = sent_forms(capability.clone()).await
+                if let Ok(fresh) = sent_forms(capability.clone(), language.clone()).await
                     && let Ok(Some(list)) = root.query_selector(&class(LIST))
                 {
                     list.set_inner_html(&fresh);
                 }
-                watch_deliveries(root, capability, left - 1);
+                watch_deliveries(root, capability, language, left - 1);
             });
         },
         REFRESH_EVERY,

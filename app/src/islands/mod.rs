@@ -9,9 +9,9 @@ mod storage_check;
 
 // Only the server's frame page names these; the browser reaches islands through their exports.
 #[cfg_attr(not(feature = "ssr"), allow(unused_imports))]
-pub use forms::Forms;
+pub use forms::{Forms, FormsWords};
 #[cfg_attr(not(feature = "ssr"), allow(unused_imports))]
-pub use notes::Notes;
+pub use notes::{Notes, NotesWords};
 #[cfg_attr(not(feature = "ssr"), allow(unused_imports))]
 pub use preview::{Preview, dom as preview_dom};
 pub use storage_check::StorageCheck;

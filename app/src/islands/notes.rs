@@ -21,9 +21,43 @@ use super::{all, author};
 use crate::components::notes::dom::{Action, NOTE_ID, Part};
 use crate::server_fns::{PanelError, add_note, delete_note, edit_note, list_notes};
 
+/// The words the island writes itself, in the panel's language: the server fills them in
+/// (`NotesWords::new`), so no language's strings are in the wasm.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NotesWords {
+    pub title: String,
+    pub your_name: String,
+    pub new_note: String,
+    pub add_note: String,
+    pub added: String,
+    pub saved: String,
+    pub deleted: String,
+    pub call_failed: String,
+}
+
+#[cfg(feature = "ssr")]
+impl NotesWords {
+    pub fn new(words: &crate::i18n::Words) -> Self {
+        Self {
+            title: words.notes.to_owned(),
+            your_name: words.your_name.to_owned(),
+            new_note: words.new_note.to_owned(),
+            add_note: words.add_note.to_owned(),
+            added: words.note_added.to_owned(),
+            saved: words.note_saved.to_owned(),
+            deleted: words.note_deleted.to_owned(),
+            call_failed: words.call_failed.to_owned(),
+        }
+    }
+}
+
+/// `language`: the panel's, which every call passes on so that its answer is in it.
 #[island]
-pub fn Notes(capability: String, children: Children) -> impl IntoView {
+pub fn Notes(capability: String, language: String, words: NotesWords, children: Children) -> impl IntoView {
     let capability = StoredValue::new(capability);
+    let language = StoredValue::new(language);
+    let NotesWords { title, your_name, new_note, add_note: add_label, added, saved, deleted, call_failed } = words;
+    let done_words = StoredValue::new((added, saved, deleted, call_failed));
     let busy = RwSignal::new(false);
     let hydrated = RwSignal::new(false);
     let error = RwSignal::new(String::new());
@@ -56,31 +90,34 @@ pub fn Notes(capability: String, children: Children) -> impl IntoView {
         busy.set(true);
         error.set(String::new());
         let capability = capability.get_value();
+        let language = language.get_value();
+        let (added, saved, deleted, call_failed) = done_words.get_value();
         spawn_local(async move {
             let (result, done) = match call {
                 Call::Add { author, body } => {
-                    let result = add_note(capability.clone(), author, body).await;
+                    let result = add_note(capability.clone(), author, body, language.clone()).await;
                     if result.is_ok()
                         && let Some(body) = body_input.get_untracked()
                     {
                         body.set_value("");
                     }
-                    (result, "Note added.")
+                    (result, added)
                 }
-                Call::Edit { id, body } => (edit_note(capability.clone(), id, body).await, "Note saved."),
-                Call::Delete { id } => (delete_note(capability.clone(), id).await, "Note deleted."),
+                Call::Edit { id, body } => (edit_note(capability.clone(), id, body, language.clone()).await, saved),
+                Call::Delete { id } => (delete_note(capability.clone(), id, language.clone()).await, deleted),
             };
             match result {
                 Ok(fresh) => {
                     replace_list(list, &fresh);
-                    status.set(done.to_owned());
+                    status.set(done);
                 }
-                Err(PanelError::NoteGone) => {
-                    if let Ok(fresh) = list_notes(capability).await {
+                Err(PanelError::NoteGone(message)) => {
+                    if let Ok(fresh) = list_notes(capability, language).await {
                         replace_list(list, &fresh);
                     }
-                    error.set(PanelError::NoteGone.to_string());
+                    error.set(message);
                 }
+                Err(PanelError::CallFailed) => error.set(call_failed),
                 Err(other) => error.set(other.to_string()),
             }
             busy.set(false);
@@ -154,18 +191,18 @@ pub fn Notes(capability: String, children: Children) -> impl IntoView {
 
     view! {
         <section class="notes" aria-labelledby="notes-title" on:click=on_click>
-            <h2 id="notes-title">"Notes"</h2>
+            <h2 id="notes-title">{title}</h2>
             <div class="notes__items" node_ref=list on:submit=on_edit>{children()}</div>
             <form class="note-form" novalidate on:submit=on_add>
                 <label class="field">
-                    <span class="field__label">"Your name"</span>
+                    <span class="field__label">{your_name}</span>
                     <input class="field__input" name=AUTHOR_FIELD autocomplete="name" maxlength=MAX_AUTHOR_CHARS node_ref=author_input/>
                 </label>
                 <label class="field">
-                    <span class="field__label">"New note"</span>
+                    <span class="field__label">{new_note}</span>
                     <textarea class="field__input" name="body" rows="3" maxlength=MAX_NOTE_CHARS node_ref=body_input></textarea>
                 </label>
-                <button class="button" type="submit" disabled=move || !hydrated.get()>"Add note"</button>
+                <button class="button" type="submit" disabled=move || !hydrated.get()>{add_label}</button>
                 // `--idle` while empty: Leptos writes an empty text as a space, which `:empty` misses.
                 <p class="form-error" class:form-error--idle=move || error.with(String::is_empty) role="alert">
                     {move || error.get()}

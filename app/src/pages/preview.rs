@@ -62,7 +62,7 @@ pub fn PreviewPage(options: LeptosOptions, content: PreviewContent) -> impl Into
         }),
         PreviewContent::Ready(view) => leptos::either::Either::Right(ready(*view)),
     };
-    document(options, view! { <title>"belco-panel preview"</title> }, body)
+    document(options, "en", view! { <title>"belco-panel preview"</title> }, body)
 }
 
 fn ready(preview: PreviewView) -> impl IntoView {

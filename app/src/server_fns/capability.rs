@@ -12,23 +12,32 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// Why a call failed, in words for the agent. Internals go to the server log only.
+/// Why a call failed, with the words for the agent in the panel's language (the call's
+/// `language`). Internals go to the server log only.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum PanelError {
-    #[error("This panel has been open for too long. Reload the panel to continue.")]
-    Expired,
-    #[error("This panel is not allowed to do that. Reload the panel and try again.")]
-    Refused,
-    #[error("That note is gone: someone may have deleted it. The list now shows the current notes.")]
-    NoteGone,
+    /// The capability is too old: the panel must be reloaded.
+    #[error("{0}")]
+    Expired(String),
+    /// A capability this server did not sign, or one for another panel.
+    #[error("{0}")]
+    Refused(String),
+    /// The note is no longer there.
+    #[error("{0}")]
+    NoteGone(String),
+    /// What the agent wrote was refused.
     #[error("{0}")]
     Invalid(String),
-    #[error("The panel cannot reach its storage. Try again in a moment.")]
-    Unavailable,
-    #[error("The server could not be reached. Check the connection and try again.")]
+    /// Storage did not answer.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The call did not reach the function: made in the browser, which says it in the words
+    /// the island was given.
+    #[error("the server could not be reached")]
     CallFailed,
     /// The request itself was malformed (status 4xx): its body was not the function's arguments
-    /// as JSON, or too large, or sent the wrong way. The message never quotes what was sent.
+    /// as JSON, or too large, or sent the wrong way. For the developer, in English; the message
+    /// never quotes what was sent.
     #[error("{0}")]
     BadRequest(String),
 }
@@ -59,61 +68,104 @@ mod ssr {
     use leptos::prelude::use_context;
 
     use super::PanelError;
+    use crate::i18n::L10n;
     use crate::settings::PanelSettings;
 
-    /// Runs a server function's body; a failure gets the HTTP status that says what it is (the
-    /// body still carries the `PanelError` for the island).
-    pub async fn answer<T>(body: impl Future<Output = Result<T, PanelError>>) -> Result<T, PanelError> {
-        let result = body.await;
+    /// Why a panel call failed, before it is put in words ([`answer`] does, in the call's
+    /// language).
+    #[derive(Debug)]
+    pub enum Why {
+        Expired,
+        Refused,
+        NoteGone,
+        Writing(WritingError),
+        Unavailable,
+    }
+
+    impl From<WritingError> for Why {
+        fn from(error: WritingError) -> Self {
+            Self::Writing(error)
+        }
+    }
+
+    /// What a server function works with: the store, the panel's settings, and the language and
+    /// zone of the panel that called (its `language`; an unknown one is the default).
+    pub struct Call {
+        pub store: Store,
+        pub settings: Arc<PanelSettings>,
+        pub l10n: L10n,
+    }
+
+    /// The store and settings the server put in the Leptos context, and `language`'s words.
+    pub fn call(language: &str) -> Option<Call> {
+        let (Some(store), Some(settings)) = (use_context::<Store>(), use_context::<Arc<PanelSettings>>()) else {
+            tracing::error!("no Store or PanelSettings in the Leptos context; the server must provide them");
+            return None;
+        };
+        let l10n = settings.l10n(language);
+        Some(Call { store, settings, l10n })
+    }
+
+    /// Runs a server function's `body` with the [`Call`] of `language`; a failure is put in that
+    /// language's words and gets the HTTP status that says what it is (the body still carries
+    /// the `PanelError` for the island).
+    pub async fn answer<T, F>(language: &str, body: impl FnOnce(Call) -> F) -> Result<T, PanelError>
+    where
+        F: Future<Output = Result<T, Why>>,
+    {
+        let Some(call) = call(language) else {
+            return Err(PanelError::Unavailable(String::new()));
+        };
+        let l10n = call.l10n.clone();
+        let words = l10n.words();
+        let result = body(call).await.map_err(|why| match why {
+            Why::Expired => PanelError::Expired(words.expired.to_owned()),
+            Why::Refused => PanelError::Refused(words.refused.to_owned()),
+            Why::NoteGone => PanelError::NoteGone(words.note_gone.to_owned()),
+            Why::Writing(error) => PanelError::Invalid(l10n.writing(error)),
+            Why::Unavailable => PanelError::Unavailable(words.storage_down.to_owned()),
+        });
         if let (Err(error), Some(response)) = (&result, use_context::<leptos_axum::ResponseOptions>()) {
             response.set_status(match error {
-                PanelError::Expired => StatusCode::UNAUTHORIZED,
-                PanelError::Refused => StatusCode::FORBIDDEN,
-                PanelError::NoteGone => StatusCode::NOT_FOUND,
+                PanelError::Expired(_) => StatusCode::UNAUTHORIZED,
+                PanelError::Refused(_) => StatusCode::FORBIDDEN,
+                PanelError::NoteGone(_) => StatusCode::NOT_FOUND,
                 PanelError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 PanelError::BadRequest(_) => StatusCode::BAD_REQUEST,
-                PanelError::Unavailable | PanelError::CallFailed => StatusCode::SERVICE_UNAVAILABLE,
+                PanelError::Unavailable(_) | PanelError::CallFailed => StatusCode::SERVICE_UNAVAILABLE,
             });
         }
         result
     }
 
-    /// Checks the capability and answers with what it allows.
-    pub fn authorize(capability: &str) -> Result<(Store, Arc<PanelSettings>, Subject), PanelError> {
-        let (Some(store), Some(settings)) = (use_context::<Store>(), use_context::<Arc<PanelSettings>>()) else {
-            tracing::error!("no Store or PanelSettings in the Leptos context; the server must provide them");
-            return Err(PanelError::Unavailable);
-        };
-        let Some(signer) = settings.signer.as_ref() else {
-            return Err(PanelError::Refused);
-        };
-        match signer.verify(capability, now_millis()) {
-            Ok(subject) => Ok((store, settings, subject)),
-            Err(CapabilityError::Expired) => Err(PanelError::Expired),
-            Err(CapabilityError::Forged) => {
-                tracing::warn!("a panel call with a capability this server did not sign was refused");
-                Err(PanelError::Refused)
+    impl Call {
+        /// Checks the capability and answers with whom it names.
+        pub fn authorize(&self, capability: &str) -> Result<Subject, Why> {
+            let Some(signer) = self.settings.signer.as_ref() else {
+                return Err(Why::Refused);
+            };
+            match signer.verify(capability, now_millis()) {
+                Ok(subject) => Ok(subject),
+                Err(CapabilityError::Expired) => Err(Why::Expired),
+                Err(CapabilityError::Forged) => {
+                    tracing::warn!("a panel call with a capability this server did not sign was refused");
+                    Err(Why::Refused)
+                }
+            }
+        }
+
+        /// For calls about one customer: the customer the capability names.
+        pub fn customer(&self, capability: &str) -> Result<CustomerKey, Why> {
+            match self.authorize(capability)? {
+                Subject::Customer(key) => Ok(key),
+                Subject::Company => Err(Why::Refused),
             }
         }
     }
 
-    /// For calls about one customer: the store and the customer the capability names.
-    pub fn customer(capability: &str) -> Result<(Store, CustomerKey), PanelError> {
-        match authorize(capability)? {
-            (store, _, Subject::Customer(key)) => Ok((store, key)),
-            (_, _, Subject::Company) => Err(PanelError::Refused),
-        }
-    }
-
-    pub fn unavailable(error: StoreError) -> PanelError {
+    pub fn unavailable(error: StoreError) -> Why {
         tracing::error!(%error, "a panel call could not use storage");
         error.count();
-        PanelError::Unavailable
-    }
-
-    impl From<WritingError> for PanelError {
-        fn from(error: WritingError) -> Self {
-            Self::Invalid(error.to_string())
-        }
+        Why::Unavailable
     }
 }

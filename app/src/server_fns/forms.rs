@@ -1,7 +1,8 @@
 //! Form submissions: validated against the shop's form, stored, and answered with the panel's
-//! fresh list of sent forms as HTML (`components::submissions::SubmissionsList`).
+//! fresh list of sent forms as HTML (`components::submissions::SubmissionsList`). `language` is
+//! the panel's (`nl`, `en`): numbers are read its way, and the list and every message come back
+//! in it.
 
-use belco::forms::FieldError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,16 @@ use super::PanelError;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SubmitOutcome {
     Saved(String),
-    Invalid(Vec<FieldError>),
+    Invalid(Vec<FieldMessage>),
+}
+
+/// Why a field's value was refused, in the panel's language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMessage {
+    /// The form's field name; `belco::notes::AUTHOR_FIELD` for the author's name; empty for a
+    /// problem with the submission as a whole.
+    pub field: String,
+    pub message: String,
 }
 
 /// Validates and stores one submission of a form of the capability's panel.
@@ -26,75 +36,87 @@ pub async fn submit_form(
     form_id: String,
     author: String,
     values: Vec<(String, String)>,
+    #[server(default)] language: String,
 ) -> Result<SubmitOutcome, PanelError> {
-    super::capability::answer(ssr::submit(&capability, &form_id, &author, &values)).await
+    super::capability::answer(&language, |call| async move {
+        ssr::submit(&call, &capability, &form_id, &author, &values).await
+    })
+    .await
 }
 
 /// The capability's panel's list of sent forms, as HTML: the island asks for it again while a
 /// delivery is under way.
 #[server(prefix = "/fn", endpoint = "forms/sent", input = Json)]
-pub async fn sent_forms(capability: String) -> Result<String, PanelError> {
-    super::capability::answer(ssr::sent(&capability)).await
+pub async fn sent_forms(capability: String, #[server(default)] language: String) -> Result<String, PanelError> {
+    super::capability::answer(&language, |call| async move { ssr::sent(&call, &capability).await }).await
 }
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use belco::forms::FieldError;
     use belco::notes::AUTHOR_FIELD;
-    use belco::store::{RecordOwner, Store};
+    use belco::store::RecordOwner;
     use leptos::prelude::*;
 
-    use super::{PanelError, SubmitOutcome};
+    use super::{FieldMessage, SubmitOutcome};
     use crate::components::render_html;
     use crate::components::submissions::{SubmissionView, SubmissionsList};
-    use crate::server_fns::capability::{authorize, unavailable};
+    use crate::server_fns::capability::{Call, Why, unavailable};
     use crate::settings::SUBMISSIONS_LIMIT;
 
     pub async fn submit(
+        call: &Call,
         capability: &str,
         form_id: &str,
         author: &str,
         values: &[(String, String)],
-    ) -> Result<SubmitOutcome, PanelError> {
-        let (store, settings, subject) = authorize(capability)?;
+    ) -> Result<SubmitOutcome, Why> {
+        let subject = call.authorize(capability)?;
         let owner = RecordOwner::of(&subject);
         // A form of the other panel's scope is as unknown here as a form that does not exist.
-        let Some(form) = settings.forms.get(form_id).filter(|form| form.scope == owner.scope()) else {
-            return Err(PanelError::Refused);
+        let Some(form) = call.settings.forms.get(form_id).filter(|form| form.scope == owner.scope()) else {
+            return Err(Why::Refused);
+        };
+        let language = &call.l10n.locale.language;
+        let messages = |errors: Vec<belco::forms::FieldError>| -> Vec<FieldMessage> {
+            errors
+                .into_iter()
+                .map(|error| FieldMessage { field: error.field, message: call.l10n.problem(&error.problem) })
+                .collect()
         };
         let author = match belco::notes::author(author) {
             Ok(author) => author,
-            // Shown next to the name field, with the form's own messages.
+            // Shown next to the name field (which comes first in the form), with the form's own
+            // messages.
             Err(error) => {
-                return Ok(SubmitOutcome::Invalid(with_author_error(form.validate(values).err(), error.to_string())));
+                let mut all = vec![FieldMessage { field: AUTHOR_FIELD.to_owned(), message: call.l10n.writing(error) }];
+                all.extend(form.validate(values, language).err().map(messages).unwrap_or_default());
+                return Ok(SubmitOutcome::Invalid(all));
             }
         };
-        let answers = match form.validate(values) {
+        let answers = match form.validate(values, language) {
             Ok(answers) => answers,
-            Err(errors) => return Ok(SubmitOutcome::Invalid(errors)),
+            Err(errors) => return Ok(SubmitOutcome::Invalid(messages(errors))),
         };
-        let webhook = settings.forms.webhook(&form.id);
-        store.add_submission(owner, &form.id, &form.title, &author, answers, webhook).await.map_err(unavailable)?;
-        Ok(SubmitOutcome::Saved(submissions_html(&store, owner).await?))
+        let webhook = call.settings.forms.webhook(&form.id);
+        let title = form.title.get(language.code);
+        call.store
+            .add_submission(owner, &form.id, title, &author, language.code, answers, webhook)
+            .await
+            .map_err(unavailable)?;
+        Ok(SubmitOutcome::Saved(submissions_html(call, owner).await?))
     }
 
-    pub async fn sent(capability: &str) -> Result<String, PanelError> {
-        let (store, _, subject) = authorize(capability)?;
-        let owner = RecordOwner::of(&subject);
-        submissions_html(&store, owner).await
+    pub async fn sent(call: &Call, capability: &str) -> Result<String, Why> {
+        let subject = call.authorize(capability)?;
+        submissions_html(call, RecordOwner::of(&subject)).await
     }
 
     /// The panel's list of sent forms, as HTML.
-    async fn submissions_html(store: &Store, owner: RecordOwner<'_>) -> Result<String, PanelError> {
-        let rows = store.submissions(owner, SUBMISSIONS_LIMIT).await.map_err(unavailable)?;
-        let submissions: Vec<SubmissionView> = rows.into_iter().map(SubmissionView::from).collect();
-        Ok(render_html(|| view! { <SubmissionsList submissions/> }))
-    }
-
-    /// The author's message first (its field comes first in the form), then the form's own.
-    fn with_author_error(errors: Option<Vec<FieldError>>, message: String) -> Vec<FieldError> {
-        let mut all = vec![FieldError { field: AUTHOR_FIELD.to_owned(), message }];
-        all.extend(errors.unwrap_or_default());
-        all
+    async fn submissions_html(call: &Call, owner: RecordOwner<'_>) -> Result<String, Why> {
+        let rows = call.store.submissions(owner, SUBMISSIONS_LIMIT).await.map_err(unavailable)?;
+        let submissions: Vec<SubmissionView> =
+            rows.into_iter().map(|submission| SubmissionView::new(submission, &call.l10n)).collect();
+        let words = call.l10n.words();
+        Ok(render_html(move || view! { <SubmissionsList submissions words/> }))
     }
 }

@@ -10,7 +10,7 @@ mod storage;
 pub use storage::{STORAGE_CHECK_MAX_AGE, StorageCheckCache};
 
 pub use capability::PanelError;
-pub use forms::{SentForms, SubmitForm, SubmitOutcome, sent_forms, submit_form};
+pub use forms::{FieldMessage, SentForms, SubmitForm, SubmitOutcome, sent_forms, submit_form};
 pub use notes::{AddNote, DeleteNote, EditNote, ListNotes, add_note, delete_note, edit_note, list_notes};
 pub use storage::{CheckStorage, StorageCheckError, StoragePing, check_storage};
 

@@ -1,47 +1,58 @@
 //! The notes functions. Each answers with the customer's notes, newest first, as the panel's HTML
 //! list (`components::notes::NotesList`), which the `Notes` island swaps in: so notes a colleague
-//! added meanwhile appear too, and the wasm carries no note markup.
+//! added meanwhile appear too, and the wasm carries no note markup. `language` is the panel's
+//! (`nl`, `en`): the list and any error come back in it.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use super::PanelError;
 #[cfg(feature = "ssr")]
-use super::capability::{answer, customer, unavailable};
+use super::capability::{Why, answer, unavailable};
 
 /// The customer's notes.
 #[server(prefix = "/fn", endpoint = "notes/list", input = Json)]
-pub async fn list_notes(capability: String) -> Result<String, PanelError> {
-    answer(async {
-        let (store, key) = customer(&capability)?;
-        ssr::notes_html(&store, &key).await
+pub async fn list_notes(capability: String, #[server(default)] language: String) -> Result<String, PanelError> {
+    answer(&language, |call| async move {
+        let key = call.customer(&capability)?;
+        ssr::notes_html(&call, &key).await
     })
     .await
 }
 
 /// Adds a note for the capability's customer.
 #[server(prefix = "/fn", endpoint = "notes/add", input = Json)]
-pub async fn add_note(capability: String, author: String, body: String) -> Result<String, PanelError> {
-    answer(async {
-        let (store, key) = customer(&capability)?;
+pub async fn add_note(
+    capability: String,
+    author: String,
+    body: String,
+    #[server(default)] language: String,
+) -> Result<String, PanelError> {
+    answer(&language, |call| async move {
+        let key = call.customer(&capability)?;
         let author = belco::notes::author(&author)?;
         let body = belco::notes::note_body(&body)?;
-        store.add_note(&key, &author, &body).await.map_err(unavailable)?;
-        ssr::notes_html(&store, &key).await
+        call.store.add_note(&key, &author, &body).await.map_err(unavailable)?;
+        ssr::notes_html(&call, &key).await
     })
     .await
 }
 
 /// Replaces a note's text.
 #[server(prefix = "/fn", endpoint = "notes/edit", input = Json)]
-pub async fn edit_note(capability: String, id: String, body: String) -> Result<String, PanelError> {
-    answer(async {
-        let (store, key) = customer(&capability)?;
+pub async fn edit_note(
+    capability: String,
+    id: String,
+    body: String,
+    #[server(default)] language: String,
+) -> Result<String, PanelError> {
+    answer(&language, |call| async move {
+        let key = call.customer(&capability)?;
         let id = ssr::note_id(&id)?;
         let body = belco::notes::note_body(&body)?;
-        match store.update_note(&key, id, &body).await.map_err(unavailable)? {
-            Some(_) => ssr::notes_html(&store, &key).await,
-            None => Err(PanelError::NoteGone),
+        match call.store.update_note(&key, id, &body).await.map_err(unavailable)? {
+            Some(_) => ssr::notes_html(&call, &key).await,
+            None => Err(Why::NoteGone),
         }
     })
     .await
@@ -49,13 +60,17 @@ pub async fn edit_note(capability: String, id: String, body: String) -> Result<S
 
 /// Deletes a note.
 #[server(prefix = "/fn", endpoint = "notes/delete", input = Json)]
-pub async fn delete_note(capability: String, id: String) -> Result<String, PanelError> {
-    answer(async {
-        let (store, key) = customer(&capability)?;
-        if store.delete_note(&key, ssr::note_id(&id)?).await.map_err(unavailable)? {
-            ssr::notes_html(&store, &key).await
+pub async fn delete_note(
+    capability: String,
+    id: String,
+    #[server(default)] language: String,
+) -> Result<String, PanelError> {
+    answer(&language, |call| async move {
+        let key = call.customer(&capability)?;
+        if call.store.delete_note(&key, ssr::note_id(&id)?).await.map_err(unavailable)? {
+            ssr::notes_html(&call, &key).await
         } else {
-            Err(PanelError::NoteGone)
+            Err(Why::NoteGone)
         }
     })
     .await
@@ -64,23 +79,22 @@ pub async fn delete_note(capability: String, id: String) -> Result<String, Panel
 #[cfg(feature = "ssr")]
 mod ssr {
     use belco::identity::CustomerKey;
-    use belco::store::Store;
     use leptos::prelude::*;
 
-    use super::PanelError;
     use crate::components::notes::{NoteView, NotesList};
     use crate::components::render_html;
-    use crate::server_fns::capability::unavailable;
+    use crate::server_fns::capability::{Call, Why, unavailable};
     use crate::settings::NOTES_LIMIT;
 
     /// An id that is not shaped as the server makes them names no note.
-    pub fn note_id(id: &str) -> Result<&str, PanelError> {
-        if belco::notes::is_note_id(id) { Ok(id) } else { Err(PanelError::NoteGone) }
+    pub fn note_id(id: &str) -> Result<&str, Why> {
+        if belco::notes::is_note_id(id) { Ok(id) } else { Err(Why::NoteGone) }
     }
 
-    pub async fn notes_html(store: &Store, key: &CustomerKey) -> Result<String, PanelError> {
-        let notes = store.notes(key, NOTES_LIMIT).await.map_err(unavailable)?;
-        let notes: Vec<NoteView> = notes.into_iter().map(NoteView::from).collect();
-        Ok(render_html(|| view! { <NotesList notes ready=true/> }))
+    pub async fn notes_html(call: &Call, key: &CustomerKey) -> Result<String, Why> {
+        let notes = call.store.notes(key, NOTES_LIMIT).await.map_err(unavailable)?;
+        let notes: Vec<NoteView> = notes.into_iter().map(|note| NoteView::new(note, &call.l10n)).collect();
+        let words = call.l10n.words();
+        Ok(render_html(move || view! { <NotesList notes ready=true words/> }))
     }
 }

@@ -25,13 +25,13 @@ pub(super) fn forms(get: &impl Fn(&str) -> Option<String>) -> Result<(Option<Pat
     Ok(match get("BELCO_FORMS") {
         Some(path) => {
             let path = PathBuf::from(path);
-            let forms = FormSet::load(&path).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
+            let forms = FormSet::load(&path, &app::i18n::codes()).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
             (Some(path), forms)
         }
         // The default file is optional: without it the panels simply show no forms.
         None if Path::new(DEFAULT_FORMS_PATH).exists() => {
             let path = PathBuf::from(DEFAULT_FORMS_PATH);
-            let forms = FormSet::load(&path).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
+            let forms = FormSet::load(&path, &app::i18n::codes()).map_err(|e| bad("BELCO_FORMS", e.to_string()))?;
             (Some(path), forms)
         }
         None => (None, FormSet::empty()),

@@ -1,25 +1,27 @@
 //! The panel's language and clock: `BELCO_LANGUAGE` (the language when nothing else decides it)
-//! and `BELCO_TIMEZONE` (the shop's zone, in which the panel shows every time). Read and
-//! checked at start; the panel uses them in a coming change.
+//! and `BELCO_TIMEZONE` (the shop's zone, in which the panel shows every time).
 
-use belco::locale::{Language, Zone};
+use app::i18n::{Locale, Locales};
+use belco::locale::Zone;
 
 use super::{ConfigError, bad};
 
 /// `BELCO_LANGUAGE`'s default: Dutch, Belco's market.
-pub const DEFAULT_LANGUAGE: Language = Language::Nl;
+pub const DEFAULT_LANGUAGE: &str = "nl";
 
 /// `BELCO_TIMEZONE`'s default.
 pub const DEFAULT_TIMEZONE: &str = "Europe/Amsterdam";
 
-/// `BELCO_LANGUAGE`: `nl` (the default) or `en`, exactly.
-pub(super) fn language(get: &impl Fn(&str) -> Option<String>) -> Result<Language, ConfigError> {
-    match get("BELCO_LANGUAGE") {
-        None => Ok(DEFAULT_LANGUAGE),
-        Some(code) => {
-            Language::parse(&code).ok_or_else(|| bad("BELCO_LANGUAGE", format!("{code:?} is neither nl nor en")))
-        }
-    }
+/// `BELCO_LANGUAGE`: a language the panel speaks (`nl`, the default, or `en`), exactly.
+pub(super) fn language(get: &impl Fn(&str) -> Option<String>) -> Result<&'static Locale, ConfigError> {
+    let code = get("BELCO_LANGUAGE").unwrap_or_else(|| DEFAULT_LANGUAGE.to_owned());
+    Locales::built_in_code(&code).ok_or_else(|| {
+        let speaks = match app::i18n::codes().as_slice() {
+            [one, two] => format!("neither {one} nor {two}"),
+            more => format!("not one of {}", more.join(", ")),
+        };
+        bad("BELCO_LANGUAGE", format!("{code:?} is {speaks}"))
+    })
 }
 
 /// `BELCO_TIMEZONE`: a zone of the IANA database (bundled in the binary), `Europe/Amsterdam`
@@ -31,20 +33,20 @@ pub(super) fn timezone(get: &impl Fn(&str) -> Option<String>) -> Result<Zone, Co
 
 #[cfg(test)]
 mod tests {
-    use belco::locale::{Language, Zone};
+    use belco::locale::Zone;
 
     use crate::config::from_pairs as config;
 
     #[test]
     fn dutch_in_amsterdam_unless_told() {
         let c = config(&[]).unwrap();
-        assert_eq!(c.language, Language::Nl);
+        assert_eq!(c.language.code(), "nl");
         assert_eq!(c.timezone, Zone::parse("Europe/Amsterdam").unwrap());
         assert_eq!(c.timezone.name(), "Europe/Amsterdam");
         let c = config(&[("BELCO_LANGUAGE", "en"), ("BELCO_TIMEZONE", "America/New_York")]).unwrap();
-        assert_eq!((c.language, c.timezone.name()), (Language::En, "America/New_York"));
+        assert_eq!((c.language.code(), c.timezone.name()), ("en", "America/New_York"));
         let c = config(&[("BELCO_LANGUAGE", " nl "), ("BELCO_TIMEZONE", " europe/brussels ")]).unwrap();
-        assert_eq!((c.language, c.timezone.name()), (Language::Nl, "Europe/Brussels"), "trimmed, the zone in any case");
+        assert_eq!((c.language.code(), c.timezone.name()), ("nl", "Europe/Brussels"), "trimmed, the zone in any case");
         assert_eq!(
             config(&[("BELCO_LANGUAGE", ""), ("BELCO_TIMEZONE", "")]).unwrap().timezone.name(),
             "Europe/Amsterdam"

@@ -43,7 +43,7 @@ use std::time::Duration;
 
 use belco::capability::Signer;
 use belco::forms::FormSet;
-use belco::locale::{Language, Zone};
+use belco::locale::Zone;
 use belco::phone::{Region, parse_region};
 use belco::pseudonym::Pseudonyms;
 use belco::push::PushVerifier;
@@ -119,7 +119,7 @@ pub struct Config {
     /// The forms' webhooks: their signing keys and how deliveries are attempted.
     pub webhooks: Webhooks,
     /// `BELCO_LANGUAGE`: the panel's language when nothing else decides it (`nl` unless set).
-    pub language: Language,
+    pub language: &'static app::i18n::Locale,
     /// `BELCO_TIMEZONE`: the shop's zone, in which the panel shows times (`Europe/Amsterdam`
     /// unless set).
     pub timezone: Zone,
@@ -148,7 +148,7 @@ impl std::fmt::Debug for Config {
             .field("access_retention", &self.access_retention)
             .field("webhook_secrets", &self.webhooks.signers.len())
             .field("webhook_schedule", &self.webhooks.schedule)
-            .field("language", &self.language)
+            .field("language", &self.language.code())
             .field("timezone", &self.timezone)
             .finish_non_exhaustive()
     }

@@ -21,16 +21,18 @@ fn is_json(response: &Response) -> bool {
 pub struct SecurityHeaders {
     /// `frame-ancestors <BELCO_ORIGIN>`, for responses that set no policy of their own.
     frame_ancestors: HeaderValue,
-    /// `BELCO_ORIGIN`, for the frame's page of plain words (`refusal_page::plain_refusal`).
+    /// `BELCO_ORIGIN` and the panel's languages, for the frame's page of plain words
+    /// (`refusal_page::plain_refusal`).
     belco_origin: std::sync::Arc<str>,
+    locales: app::i18n::Locales,
 }
 
 impl SecurityHeaders {
-    pub fn new(belco_origin: &str) -> Self {
+    pub fn new(belco_origin: &str, locales: app::i18n::Locales) -> Self {
         // The origin was checked by the config (scheme, host, port), so it is a valid value.
         let frame_ancestors = HeaderValue::from_str(&format!("frame-ancestors {belco_origin}"))
             .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
-        Self { frame_ancestors, belco_origin: belco_origin.into() }
+        Self { frame_ancestors, belco_origin: belco_origin.into(), locales }
     }
 }
 
@@ -80,6 +82,12 @@ pub async fn headers_and_log(State(security): State<SecurityHeaders>, mut reques
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let request_id = request_id(request.headers());
+    // The frame's language, in case it is refused before its handler runs (read as the handler
+    // reads it, from the query's `lang=` and `Accept-Language`).
+    let frame_locale = (path == "/frame").then(|| {
+        let accept_language = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok());
+        security.locales.for_request(request.uri().query(), accept_language)
+    });
     // The layers and handlers inside read the same id from the request.
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         request.headers_mut().insert(REQUEST_ID, value);
@@ -89,11 +97,14 @@ pub async fn headers_and_log(State(security): State<SecurityHeaders>, mut reques
     let mut response = next.run(request).instrument(span.clone()).await;
     let _in_span = span.enter();
     let refused = matches!(response.status(), StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE);
-    if path == "/frame" && refused && is_json(&response) {
+    if let Some(locale) = frame_locale
+        && refused
+        && is_json(&response)
+    {
         // Refused before the frame's handler ran (a cap, the throttle, the deadline): the agent
         // reads a page of plain words, not JSON, and waits as long as the refusal asked.
         let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-        response = super::refusal_page::plain_refusal(response.status(), &security.belco_origin);
+        response = super::refusal_page::plain_refusal(response.status(), &security.belco_origin, locale);
         if let Some(retry_after) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, retry_after);
         }

@@ -43,7 +43,7 @@ pub fn apply(routes: Router, state: &AppState, inspector: Arc<Inspector>, thrott
         metrics: config.metrics_on(),
         trusted_proxies: limits.trusted_proxies.clone(),
     });
-    let security = headers::SecurityHeaders::new(&config.belco_origin);
+    let security = headers::SecurityHeaders::new(&config.belco_origin, app::i18n::Locales::built_in(config.language));
     let request_limits = limits::RequestLimits::new(limits.max_concurrent_requests, limits.request_timeout)
         .per_client(limits.max_requests_per_client, throttle.clone());
     routes.layer(

@@ -10,9 +10,13 @@
 //! with a nonce of ours on its scripts, which the `Content-Security-Policy` allows
 //! (`middleware::headers::frame_policy`); the other security headers are the ones every response
 //! gets (`middleware::headers::headers_and_log`).
+//!
+//! The page's language is chosen here, for every answer, refusals included
+//! (`app::i18n::Locales::for_request`: `lang=`, then `Accept-Language`, then `BELCO_LANGUAGE`).
 
 use std::sync::Arc;
 
+use app::i18n::L10n;
 use app::{FramePage, FramePanel, PanelSettings};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -47,9 +51,12 @@ impl Frame {
 
     pub async fn respond(&self, request: Request) -> Response {
         let note = request.extensions().get::<Note>().cloned();
-        let (status, panel, preview) = self.read(request.uri().query(), note.as_ref()).await;
+        let accept_language = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok());
+        let locale = self.settings.locales.for_request(request.uri().query(), accept_language);
+        let l10n = L10n::new(locale, self.settings.zone.clone());
+        let (status, panel, preview) = self.read(request.uri().query(), note.as_ref(), &l10n).await;
         let nonce = Nonce::new();
-        let mut response = self.render(request, panel, preview, nonce.clone()).await;
+        let mut response = self.render(request, panel, l10n, preview, nonce.clone()).await;
         *response.status_mut() = status;
         let ancestors = if preview { &self.preview_ancestors } else { &self.ancestors };
         match HeaderValue::from_str(&crate::middleware::headers::frame_policy(&nonce, ancestors)) {
@@ -60,7 +67,7 @@ impl Frame {
     }
 
     /// The Belco-call check, then storage. Also says whether the preview loaded it.
-    async fn read(&self, raw_query: Option<&str>, note: Option<&Note>) -> (StatusCode, FramePanel, bool) {
+    async fn read(&self, raw_query: Option<&str>, note: Option<&Note>, l10n: &L10n) -> (StatusCode, FramePanel, bool) {
         let call = match crate::routes::belco_call::identify::<FrameToken>(&self.config, raw_query, note) {
             Ok(call) => call,
             Err(Refusal::Token(_)) => return (StatusCode::UNAUTHORIZED, FramePanel::UNAUTHORIZED, false),
@@ -73,7 +80,7 @@ impl Frame {
             call.reason("answered the company panel: no email or phone number given");
         }
         let (email, phone) = (call.email.as_deref(), call.phone.as_deref());
-        match FramePanel::read(&self.settings, &self.store, email, phone, call.key.as_ref()).await {
+        match FramePanel::read(&self.settings, l10n, &self.store, email, phone, call.key.as_ref()).await {
             Ok(panel) => {
                 if let Some(orders) = panel.orders_shown() {
                     call.found(orders);
@@ -89,9 +96,11 @@ impl Frame {
     }
 
     /// The page, rendered by `leptos_axum` as any page is, with `nonce` on its scripts.
-    async fn render(&self, request: Request, panel: FramePanel, preview: bool, nonce: Nonce) -> Response {
+    async fn render(&self, request: Request, panel: FramePanel, l10n: L10n, preview: bool, nonce: Nonce) -> Response {
         let (settings, options) = (self.settings.clone(), self.options.clone());
-        let page = move |panel| view! { <FramePage options=options.clone() settings=settings.clone() panel preview/> };
+        let page = move |panel| {
+            view! { <FramePage options=options.clone() settings=settings.clone() l10n=l10n.clone() panel preview/> }
+        };
         crate::routes::leptos::render_once(
             request,
             self.settings.clone(),

@@ -166,5 +166,7 @@ pub fn panel_settings(config: &Config) -> PanelSettings {
         config.orders_limit,
         config.signer.clone(),
         config.forms.clone(),
+        app::i18n::Locales::built_in(config.language),
+        config.timezone.clone(),
     )
 }

@@ -356,12 +356,30 @@ pub fn capability_issued(subject: &belco::capability::Subject, age_millis: i64) 
     signer.issue(subject, belco::store::now_millis() - age_millis)
 }
 
-/// A POST to a server function (`/fn/{endpoint}`) with a JSON body.
+/// The frame's query parameter that asks for the panel in English. The panel's default language
+/// is Dutch (`BELCO_LANGUAGE`), so every test that reads the panel's English words asks for them:
+/// `/frame?token=…&{ENGLISH}&email=…`.
+pub const ENGLISH: &str = "lang=en";
+
+/// `args` of a panel server function (`notes/…`, `forms/…`) asking for its answer in English
+/// (`"language": "en"`), unless they name a language themselves; other functions' as they are.
+pub fn in_english(endpoint: &str, args: &serde_json::Value) -> serde_json::Value {
+    let mut args = args.clone();
+    if (endpoint.starts_with("notes/") || endpoint.starts_with("forms/"))
+        && let Some(object) = args.as_object_mut()
+    {
+        object.entry("language").or_insert_with(|| "en".into());
+    }
+    args
+}
+
+/// A POST to a server function (`/fn/{endpoint}`) with a JSON body; a panel function's asks for
+/// its answer in English ([`in_english`]).
 pub fn fn_call(endpoint: &str, args: &serde_json::Value) -> Request<Body> {
     Request::post(format!("/fn/{endpoint}"))
         .header("content-type", "application/json")
         .header("accept", "application/json")
-        .body(Body::from(args.to_string()))
+        .body(Body::from(in_english(endpoint, args).to_string()))
         .expect("request")
 }
 
@@ -376,7 +394,7 @@ pub fn valid_answers(form: &belco::forms::Form, text: &str) -> Vec<(String, Stri
                 FieldKind::Number => field.min.unwrap_or(1.0).to_string(),
                 FieldKind::Email => "someone@example.com".to_owned(),
                 FieldKind::Date => "2026-12-01".to_owned(),
-                FieldKind::Select => field.options[0].clone(),
+                FieldKind::Select => field.options[0].value().to_owned(),
                 FieldKind::Checkbox => "on".to_owned(),
             };
             (field.name.clone(), value)

@@ -4,15 +4,14 @@
 
 use std::time::Duration;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use belco::capability::{Signer, Subject};
 use belco::identity::CustomerKey;
 use belco::secret::Secret;
 use belco::store::now_millis;
 use serde_json::{Value, json};
 
-use super::{ALICE, SIGNING_KEY, TOKEN, TestApp, valid_answers};
+use super::{ALICE, ENGLISH, SIGNING_KEY, TOKEN, TestApp, fn_call, valid_answers};
 
 pub const ALICE_PHONE: &str = "+31612345678";
 
@@ -30,22 +29,31 @@ pub fn capability_for(subject: &Subject) -> String {
     signer(SIGNING_KEY).issue(subject, now_millis())
 }
 
-/// Calls a server function; answers with its status and JSON body.
+/// Calls a server function (a panel function in English, as [`fn_call`] sends it); answers with
+/// its status and JSON body.
 pub async fn call(app: &TestApp, endpoint: &str, args: Value) -> (StatusCode, Value) {
-    let request = Request::post(format!("/fn/{endpoint}"))
-        .header("content-type", "application/json")
-        .header("accept", "application/json")
-        .body(Body::from(args.to_string()))
-        .expect("request");
-    let (status, headers, body) = app.send(request).await;
+    let (status, headers, body) = app.send(fn_call(endpoint, &args)).await;
     assert_eq!(headers["cache-control"], "no-store", "{endpoint}: customer data");
     let value = serde_json::from_slice(&body).unwrap_or_else(|_| json!(String::from_utf8_lossy(&body)));
     (status, value)
 }
 
-/// The frame's HTML for `query` (the token is added).
+/// What a panel server function answers with when it fails with `kind` (`Refused`, `Expired`,
+/// `NoteGone`), in English, as the tests ask for it.
+pub fn panel_error(kind: &str) -> Value {
+    let words = &app::i18n::Locales::built_in_code("en").expect("English").words;
+    let message = match kind {
+        "Refused" => words.refused,
+        "Expired" => words.expired,
+        "NoteGone" => words.note_gone,
+        other => panic!("no such panel error: {other}"),
+    };
+    json!({ kind: message })
+}
+
+/// The frame's HTML for `query`, in English (the token and [`ENGLISH`] are added).
 pub async fn frame(app: &TestApp, query: &str) -> String {
-    let (status, _, body) = app.get(&format!("/frame?token={TOKEN}&{query}")).await;
+    let (status, _, body) = app.get(&format!("/frame?token={TOKEN}&{ENGLISH}&{query}")).await;
     let html = String::from_utf8(body.to_vec()).expect("utf-8");
     assert_eq!(status, StatusCode::OK, "{html}");
     html

@@ -13,7 +13,7 @@ use belco::store::{DeliveryState, Store};
 use serde_json::{Value, json};
 
 use super::server_process::capability_in;
-use super::{Backend, FORMS_FILE, TOKEN, TestApp, fn_call, valid_answers};
+use super::{Backend, ENGLISH, FORMS_FILE, TOKEN, TestApp, fn_call, valid_answers};
 
 pub const SECRET_VAR: &str = "RETURNS_WEBHOOK_SECRET";
 
@@ -111,7 +111,7 @@ pub async fn hooked_app(backend: Backend, receiver: &Receiver, attempts: u32) ->
 /// Sends the panel's form `form_id` from the panel of `query` (the capability its page carries);
 /// the submission's id.
 pub async fn send_form(app: &TestApp, query: &str, form_id: &str, text: &str) -> String {
-    let (status, _, page) = app.get(&format!("/frame?token={TOKEN}&{query}")).await;
+    let (status, _, page) = app.get(&format!("/frame?token={TOKEN}&{ENGLISH}&{query}")).await;
     assert_eq!(status, StatusCode::OK);
     let capability = capability_in(&String::from_utf8_lossy(&page));
     let values = valid_answers(app.state.config.forms.get(form_id).expect("form"), text);
@@ -147,8 +147,9 @@ pub async fn state_of(store: &Store, submission_id: &str) -> belco::store::Deliv
     all.into_iter().find(|d| d.submission_id == submission_id).expect("a delivery")
 }
 
+/// The panel of `query`, in English.
 pub async fn panel(app: &TestApp, query: &str) -> String {
-    let (_, _, page) = app.get(&format!("/frame?token={TOKEN}&{query}")).await;
+    let (_, _, page) = app.get(&format!("/frame?token={TOKEN}&{ENGLISH}&{query}")).await;
     String::from_utf8_lossy(&page).into_owned()
 }
 

@@ -45,7 +45,7 @@ mod more_orders_than_the_panel_lists {
         assert!(html.contains("#N103") && html.contains("#N102") && !html.contains("#N101"), "{html}");
         assert!(html.contains("The newest 2 of 3 orders."), "{html}");
         // Order 101, not listed, is the oldest and holds €10.00 of the €35.50.
-        assert!(html.contains("1 May 2023") && html.contains("€35.50") && html.contains("1200 JPY"), "{html}");
+        assert!(html.contains("1 May 2023") && html.contains("€35.50") && html.contains("JPY\u{a0}1,200"), "{html}");
         assert!(html.contains("John Doe"), "{html}");
     }
 }
@@ -81,8 +81,8 @@ async fn an_order_stored_with_a_code_iso_does_not_list_still_shows() {
     let (status, _, html) = frame(&app, &format!("token={TOKEN}&email=john@example.com")).await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert_eq!(html.matches(r#"<li class="order">"#).count(), 3, "{html}");
-    assert!(html.contains("25.50 XXQ"), "the order and the customer's total in XXQ: {html}");
-    assert!(html.contains("€10.00") && html.contains("1200 JPY"), "the other currencies as before: {html}");
+    assert!(html.contains("XXQ\u{a0}25.50"), "the order and the customer's total in XXQ: {html}");
+    assert!(html.contains("€10.00") && html.contains("JPY\u{a0}1,200"), "the other currencies as before: {html}");
 }
 
 /// Orders of two customers: John (three orders, two currencies, a name on all but the newest)
@@ -109,8 +109,9 @@ fn orders() -> String {
     ])
 }
 
+/// The frame for `query` (the token is the query's own), in English: [`ENGLISH`] goes first.
 async fn frame(app: &TestApp, query: &str) -> (StatusCode, HeaderMap, String) {
-    let (status, headers, body) = app.get(&format!("/frame?{query}")).await;
+    let (status, headers, body) = app.get(&format!("/frame?{ENGLISH}&{query}")).await;
     (status, headers, String::from_utf8(body.to_vec()).expect("utf-8"))
 }
 
@@ -123,7 +124,7 @@ async fn the_customer_panel_holds_the_customers_orders_and_no_one_elses(app: Tes
     assert!(!html.contains("John Old-Name"));
     assert!(html.contains("JOHN@example.com"));
     assert!(html.contains("Customer since") && html.contains("1 May 2023"), "{html}");
-    assert!(html.contains("€35.50") && html.contains("1200 JPY"), "totals per currency: {html}");
+    assert!(html.contains("€35.50") && html.contains("JPY\u{a0}1,200"), "totals per currency: {html}");
     // Newest first, each a <details> with products, note and a link that leaks nothing.
     let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} missing from {html}"));
     assert!(at("#N103") < at("#N102") && at("#N102") < at("#N101"));
@@ -239,8 +240,9 @@ async fn the_headers_keep_the_frame_inside_belco(app: TestApp) {
     assert!(shim < html.find("<script type=\"module\"").expect("the island script"), "{html}");
 
     // The forms' cards, the one part rendered at startup, are in the page as Leptos renders them.
-    let forms = belco::forms::FormSet::load(std::path::Path::new(FORMS_FILE)).expect("forms.toml");
-    let cards = app::FormCards::render(&forms).of(belco::forms::Scope::Customer);
+    let forms = belco::forms::FormSet::load(std::path::Path::new(FORMS_FILE), &app::i18n::codes()).expect("forms.toml");
+    let english = app::i18n::Locales::built_in(app::i18n::Locales::built_in_code("en").expect("English"));
+    let cards = app::FormCards::render(&forms, &english).of(belco::forms::Scope::Customer, "en");
     assert!(cards.contains("Return request") && !cards.contains("<!DOCTYPE"), "{cards}");
     assert!(html.contains(&format!("<div class=\"forms__list\">{cards}</div>")), "{html}");
 

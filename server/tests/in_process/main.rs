@@ -16,6 +16,7 @@ mod frame;
 mod gdpr;
 mod hardening;
 mod import;
+mod language;
 mod notes;
 mod operations;
 mod orders_api;

@@ -90,7 +90,7 @@ async fn another_customers_capability_cannot_touch_a_note(app: TestApp) {
     ] {
         let (status, error) = call(&app, endpoint, args).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{endpoint}");
-        assert_eq!(error, json!("NoteGone"), "{endpoint}");
+        assert_eq!(error, panel_error("NoteGone"), "{endpoint}");
     }
     let stored = app.store.notes(&alice(), 10).await.expect("notes");
     assert_eq!(stored.len(), 1);
@@ -118,21 +118,21 @@ async fn forged_expired_or_company_capabilities_are_refused_and_store_nothing(ap
             call(&app, "notes/add", json!({"capability": capability, "author": "Mallory", "body": "x"})).await;
         let code = if expected == "Expired" { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
         assert_eq!(status, code, "{capability:?}");
-        assert_eq!(error, json!(expected), "{capability:?}");
+        assert_eq!(error, panel_error(expected), "{capability:?}");
         let (_, error) = call(&app, "notes/list", json!({"capability": capability})).await;
-        assert_eq!(error, json!(expected), "reads are guarded too: {capability:?}");
+        assert_eq!(error, panel_error(expected), "reads are guarded too: {capability:?}");
         let (_, error) = call(
             &app,
             "forms/submit",
             json!({"capability": capability, "form_id": "callback-request", "author": "Mallory", "values": []}),
         )
         .await;
-        assert_eq!(error, json!(expected));
+        assert_eq!(error, panel_error(expected));
     }
     assert!(app.store.notes(&alice(), 10).await.expect("notes").is_empty());
     assert!(app.store.submissions(RecordOwner::Customer(&alice()), 10).await.expect("submissions").is_empty());
     // What the agent reads when a panel was left open too long.
-    assert!(app::server_fns::PanelError::Expired.to_string().contains("Reload the panel"));
+    assert!(app::i18n::Locales::built_in_code("en").unwrap().words.expired.contains("Reload the panel"));
 }
 
 async fn a_note_needs_an_author_and_a_text(app: TestApp) {
@@ -172,7 +172,7 @@ async fn control_characters_are_refused_alike_on_both_backends(app: TestApp) {
     for endpoint in ["notes/edit", "notes/delete"] {
         let (status, error) =
             call(&app, endpoint, json!({"capability": capability, "id": format!("{id}\u{0}"), "body": "x"})).await;
-        assert_eq!((status, error), (StatusCode::NOT_FOUND, json!("NoteGone")), "{endpoint}");
+        assert_eq!((status, error), (StatusCode::NOT_FOUND, panel_error("NoteGone")), "{endpoint}");
     }
     let stored = app.store.notes(&alice(), 10).await.expect("notes");
     assert_eq!(stored.len(), 1);

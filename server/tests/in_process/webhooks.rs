@@ -191,11 +191,19 @@ async fn instances_sharing_postgres_attempt_each_delivery_once() {
     let other = Store::connect(app.state.config.database_url.expose()).await.expect("a second instance's store");
     let target = WebhookTarget { url: receiver.url(), secret: SECRET_VAR.into() };
     let form = app.state.config.forms.get("return-request").expect("form").clone();
-    let answers = form.validate(&valid_answers(&form, "Parcel")).expect("valid");
+    let answers = form.validate(&valid_answers(&form, "Parcel"), &belco::locale::Language::EN).expect("valid");
     let key = belco::identity::CustomerKey { email: Some(ALICE.into()), phone: None };
     for _ in 0..40 {
         app.store
-            .add_submission(RecordOwner::Customer(&key), &form.id, &form.title, "Sam", answers.clone(), Some(&target))
+            .add_submission(
+                RecordOwner::Customer(&key),
+                &form.id,
+                form.title.get("en"),
+                "Sam",
+                "en",
+                answers.clone(),
+                Some(&target),
+            )
             .await
             .expect("submission");
     }

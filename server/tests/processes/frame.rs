@@ -25,13 +25,19 @@ async fn the_frame_says_in_plain_words_that_the_panel_is_busy() {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
 
+    // In the frame's language, chosen as the panel's is: lang=, Accept-Language, BELCO_LANGUAGE.
+    let english = format!("/frame?token={TOKEN}&email=john@example.com&lang=en");
+    let (status, busy, _) = get_from("127.0.0.1", addr, &english).await;
+    assert_eq!(status, 429, "{busy}");
+    assert!(busy.contains("<html lang=\"en\">") && busy.contains("The panel is busy right now. Reload in a moment."));
+    assert!(!busy.contains("Het paneel"), "{busy}");
     let frame = format!("/frame?token={TOKEN}&email=john@example.com");
     let (status, busy, took) = get_from("127.0.0.1", addr, &frame).await;
     assert_eq!(status, 429, "{busy}");
     assert!(took < Duration::from_secs(1), "{took:?}");
     assert!(header_of(&busy, "content-type").is_some_and(|t| t.starts_with("text/html")), "{busy}");
-    assert!(busy.contains("The panel is busy right now. Reload in a moment."), "{busy}");
-    assert!(busy.contains("Het paneel is nu even druk"), "{busy}");
+    assert!(busy.contains("<html lang=\"nl\">"), "BELCO_LANGUAGE's when nothing else asks: {busy}");
+    assert!(busy.contains("Het paneel is nu even druk. Laad het over een moment opnieuw."), "{busy}");
     // Sized to Belco's sidebar by the panel's own resize script, allowed by its nonce alone.
     assert!(busy.contains("postMessage({action:'resize'") && busy.contains(r#""https://app.belco.io""#), "{busy}");
     assert_eq!(header_of(&busy, "retry-after"), Some("1"), "{busy}");

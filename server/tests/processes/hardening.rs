@@ -434,7 +434,7 @@ async fn strangers_without_a_token_write_nothing_and_push_nothing_out() {
     let page = stranger.get(server.url(&format!("/frame?token={TOKEN}"))).send().await.expect("frame");
     assert_eq!(page.status(), 429);
     assert!(page.headers()["content-type"].to_str().is_ok_and(|t| t.starts_with("text/html")));
-    assert!(page.text().await.expect("page").contains("The panel is busy right now"));
+    assert!(page.text().await.expect("page").contains("Het paneel is nu even druk"), "in BELCO_LANGUAGE's words");
 
     let listing: serde_json::Value = belco
         .get(server.url(&format!("/api/inspector/calls?token={TOKEN}")))

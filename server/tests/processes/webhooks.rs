@@ -114,7 +114,8 @@ async fn a_kill_9_between_accept_and_delivery_loses_nothing() {
             (http.clone(), server.url(&format!("/frame?token={TOKEN}&email={ALICE}")), server.url("/fn/forms/submit"));
         async move {
             let page = http.get(frame).send().await.expect("frame").text().await.expect("page");
-            let form = belco::forms::FormSet::load(std::path::Path::new(FORMS_FILE)).expect("forms");
+            let form =
+                belco::forms::FormSet::load(std::path::Path::new(FORMS_FILE), &app::i18n::codes()).expect("forms");
             let values = valid_answers(form.get("return-request").expect("form"), text);
             let args = json!({"capability": capability_in(&page), "form_id": "return-request", "author": "Sam", "values": values});
             let answer =

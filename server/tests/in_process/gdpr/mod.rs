@@ -45,13 +45,14 @@ async fn seed(app: &TestApp) -> belco::identity::CustomerKey {
             "return",
             "Return request",
             "Sam",
+            "en",
             answer("Too small"),
             Some(&hook),
         )
         .await
         .expect("submission");
     app.store
-        .add_submission(RecordOwner::Company, "stock", "Stock check", "Sam", answer("Socks"), Some(&hook))
+        .add_submission(RecordOwner::Company, "stock", "Stock check", "Sam", "en", answer("Socks"), Some(&hook))
         .await
         .expect("company submission");
     john

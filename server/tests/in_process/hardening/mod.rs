@@ -48,7 +48,8 @@ async fn a_call_whose_token_was_not_accepted_gets_401_whatever_else_is_wrong() {
     assert_eq!(status, StatusCode::URI_TOO_LONG);
     let (status, _, _) = app.get(&format!("/api/v1.0/orders?token={TOKEN}&email=%FF")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _, html) = app.get(&format!("/frame?token={TOKEN}&email={long}")).await;
+    // In English, so that the refusal's words are the ones it must not hold.
+    let (status, _, html) = app.get(&format!("/frame?token={TOKEN}&{ENGLISH}&email={long}")).await;
     assert_eq!(status, StatusCode::URI_TOO_LONG);
     assert!(!String::from_utf8_lossy(&html).contains("Not authorized"));
 }
