@@ -114,7 +114,8 @@ mod ssr {
         F: Future<Output = Result<T, Why>>,
     {
         let Some(call) = call(language) else {
-            return Err(PanelError::Unavailable(String::new()));
+            // No settings, so no languages to choose from: the default's words.
+            return Err(PanelError::Unavailable(crate::i18n::LOCALES[0].words.storage_down.to_owned()));
         };
         let l10n = call.l10n.clone();
         let words = l10n.words();

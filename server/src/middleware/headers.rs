@@ -16,6 +16,11 @@ fn is_json(response: &Response) -> bool {
     response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t.as_bytes().starts_with(b"application/json"))
 }
 
+/// The language a frame load is shown in (`app::i18n::Locales::for_request`), chosen by
+/// [`headers_and_log`] and kept in the request for the frame's handler.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameLanguage(pub &'static app::i18n::Locale);
+
 /// The security headers every response gets, worked out once from the configuration.
 #[derive(Clone)]
 pub struct SecurityHeaders {
@@ -82,11 +87,13 @@ pub async fn headers_and_log(State(security): State<SecurityHeaders>, mut reques
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let request_id = request_id(request.headers());
-    // The frame's language, in case it is refused before its handler runs (read as the handler
-    // reads it, from the query's `lang=` and `Accept-Language`).
+    // The frame's language, chosen once here: for its page of plain words if it is refused
+    // before its handler runs, and for the handler, which finds it in the request.
     let frame_locale = (path == "/frame").then(|| {
         let accept_language = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok());
-        security.locales.for_request(request.uri().query(), accept_language)
+        let locale = security.locales.for_request(request.uri().query(), accept_language);
+        request.extensions_mut().insert(FrameLanguage(locale));
+        locale
     });
     // The layers and handlers inside read the same id from the request.
     if let Ok(value) = HeaderValue::from_str(&request_id) {

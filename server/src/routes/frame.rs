@@ -29,6 +29,7 @@ use leptos::prelude::*;
 use crate::calls::Note;
 use crate::calls::TokenCheck;
 use crate::config::Config;
+use crate::middleware::headers::FrameLanguage;
 use crate::routes::belco_call::{FrameToken, Refusal};
 
 /// What the frame's handler needs, built once.
@@ -51,8 +52,14 @@ impl Frame {
 
     pub async fn respond(&self, request: Request) -> Response {
         let note = request.extensions().get::<Note>().cloned();
-        let accept_language = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok());
-        let locale = self.settings.locales.for_request(request.uri().query(), accept_language);
+        // Chosen by the middleware (`middleware::headers`), or here for a router without it.
+        let locale = match request.extensions().get::<FrameLanguage>() {
+            Some(FrameLanguage(locale)) => locale,
+            None => {
+                let accept_language = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+                self.settings.locales.for_request(request.uri().query(), accept_language)
+            }
+        };
         let l10n = L10n::new(locale, self.settings.zone.clone());
         let (status, panel, preview) = self.read(request.uri().query(), note.as_ref(), &l10n).await;
         let nonce = Nonce::new();
