@@ -17,6 +17,10 @@ pub(super) const MAX_ID_CHARS: usize = 64;
 #[cfg(feature = "ssr")]
 pub(super) const MAX_TITLE_CHARS: usize = 100;
 
+/// What a checkbox's answer stores, ticked or not, whatever the agent's language.
+pub const CHECKBOX_YES: &str = "Yes";
+pub const CHECKBOX_NO: &str = "No";
+
 /// Whom a form is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::types::MAX_ID_CHARS;
 use super::{
-    Answer, Field, FieldError, FieldKind, Form, MAX_EMAIL_CHARS, MAX_TEXT_CHARS, MAX_TEXTAREA_CHARS, Problem, Text,
+    Answer, CHECKBOX_NO, CHECKBOX_YES, Field, FieldError, FieldKind, Form, MAX_EMAIL_CHARS, MAX_TEXT_CHARS,
+    MAX_TEXTAREA_CHARS, Problem, Text,
 };
 use crate::locale::{Language, NumberError, parse_number};
 
@@ -188,13 +189,13 @@ fn check_checkbox(raw: &str, required: bool) -> Result<String, Problem> {
     let raw = raw.trim();
     let is = |words: &[&str]| words.iter().any(|word| raw.eq_ignore_ascii_case(word));
     if is(&["on", "true", "yes", "1"]) {
-        Ok("Yes".to_owned())
+        Ok(CHECKBOX_YES.to_owned())
     } else if !is(&["", "off", "false", "no", "0"]) {
         Err(Problem::TickOrLeave)
     } else if required {
         Err(Problem::TickRequired)
     } else {
-        Ok("No".to_owned())
+        Ok(CHECKBOX_NO.to_owned())
     }
 }
 

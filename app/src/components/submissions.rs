@@ -15,7 +15,7 @@ pub use ssr::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use belco::forms::Answer;
+    use belco::forms::{Answer, CHECKBOX_NO as NO, CHECKBOX_YES as YES, Field, FieldKind, FormSet};
     use belco::locale::datetime_attr;
     use belco::store::{Delivery, DeliveryState, Submission};
     use leptos::either::Either;
@@ -76,16 +76,42 @@ mod ssr {
     }
 
     impl SubmissionView {
-        pub fn new(submission: Submission, l10n: &L10n) -> Self {
+        /// `forms`: the shop's forms, in which a stored answer is looked up to be shown in the
+        /// agent's language: a select's option by its stored value, a checkbox's `Yes` or `No`.
+        /// An answer whose form or field has gone since is shown as stored.
+        pub fn new(submission: Submission, l10n: &L10n, forms: &FormSet) -> Self {
+            let form = forms.get(&submission.form_id);
+            let answers = submission
+                .answers
+                .into_iter()
+                .map(|answer| match form.and_then(|form| form.field(&answer.name)) {
+                    Some(field) => Answer { value: shown_value(field, answer.value, l10n), ..answer },
+                    None => answer,
+                })
+                .collect();
             Self {
                 sent: l10n.time(submission.created_at),
                 sent_iso: datetime_attr(submission.created_at),
                 id: submission.id,
                 form_title: submission.form_title,
                 author: submission.author,
-                answers: submission.answers,
+                answers,
                 delivery: submission.delivery.map(|delivery| DeliveryView::new(delivery, l10n)),
             }
+        }
+    }
+
+    /// A stored value as the agent reads it in their language.
+    fn shown_value(field: &Field, value: String, l10n: &L10n) -> String {
+        let words = l10n.words();
+        match field.kind {
+            FieldKind::Select => match field.options.iter().find(|option| option.value() == value) {
+                Some(option) => option.get(l10n.code()).to_owned(),
+                None => value,
+            },
+            FieldKind::Checkbox if value == YES => words.yes.to_owned(),
+            FieldKind::Checkbox if value == NO => words.no.to_owned(),
+            _ => value,
         }
     }
 
@@ -248,6 +274,43 @@ mod tests {
             "{failed}"
         );
         assert!(badge(delivery(DeliveryState::Failed, 1, Some("x"))).contains("after 1 attempt: x"), "one, not ones");
+    }
+
+    #[test]
+    fn a_stored_choice_and_a_tick_read_in_the_agents_language() {
+        let forms = belco::forms::FormSet::parse(
+            "[[form]]\nid = \"r\"\ntitle = \"R\"\nscope = \"customer\"\n\
+             [[form.field]]\nname = \"reason\"\nlabel = \"Reason\"\ntype = \"select\"\n\
+             options = [{ nl = \"Te klein\", en = \"Too small\" }]\n\
+             [[form.field]]\nname = \"swap\"\nlabel = \"Swap\"\ntype = \"checkbox\"\n",
+            std::path::Path::new("forms.toml"),
+            &["nl", "en"],
+        )
+        .expect("forms");
+        let answer = |name: &str, value: &str| Answer { name: name.into(), label: name.into(), value: value.into() };
+        let sent = |form_id: &str| belco::store::Submission {
+            id: "s1".into(),
+            form_id: form_id.into(),
+            form_title: "R".into(),
+            author: "Sam".into(),
+            answers: vec![answer("reason", "Too small"), answer("swap", "Yes"), answer("gone", "Yes")],
+            created_at: 0,
+            delivery: None,
+        };
+        let values = |view: SubmissionView| view.answers.into_iter().map(|a| a.value).collect::<Vec<_>>();
+        assert_eq!(
+            values(SubmissionView::new(sent("r"), &in_language("nl", "UTC"), &forms)),
+            ["Te klein", "Ja", "Yes"]
+        );
+        assert_eq!(
+            values(SubmissionView::new(sent("r"), &in_language("en", "UTC"), &forms)),
+            ["Too small", "Yes", "Yes"]
+        );
+        assert_eq!(
+            values(SubmissionView::new(sent("deleted"), &in_language("nl", "UTC"), &forms)),
+            ["Too small", "Yes", "Yes"],
+            "a form no longer in the file: as stored"
+        );
     }
 
     #[test]

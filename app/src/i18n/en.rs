@@ -67,6 +67,8 @@ pub static LOCALE: Locale = Locale {
         send: "Send",
         sent: |title| format!("Sent: {title}."),
         check_fields: "Check the fields marked below.",
+        yes: "Yes",
+        no: "No",
         nothing_sent: "Nothing sent yet.",
         delivered: "Delivered to the shop",
         sending: "Sending to the shop…",

@@ -231,6 +231,9 @@ pub struct Words {
     /// After a form was sent: `Sent: Return request.`
     pub sent: fn(title: &str) -> String,
     pub check_fields: &'static str,
+    /// A ticked and an unticked checkbox, in a sent form.
+    pub yes: &'static str,
+    pub no: &'static str,
     pub nothing_sent: &'static str,
     pub delivered: &'static str,
     pub sending: &'static str,

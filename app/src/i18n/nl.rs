@@ -67,6 +67,8 @@ pub static LOCALE: Locale = Locale {
         send: "Versturen",
         sent: |title| format!("Verzonden: {title}."),
         check_fields: "Controleer de gemarkeerde velden hieronder.",
+        yes: "Ja",
+        no: "Nee",
         nothing_sent: "Nog niets verzonden.",
         delivered: "Afgeleverd bij de winkel",
         sending: "Wordt naar de winkel verstuurd…",

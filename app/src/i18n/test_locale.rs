@@ -69,6 +69,8 @@ pub static LOCALE: Locale = Locale {
         send: "Envoyer",
         sent: |title| format!("Envoyé : {title}."),
         check_fields: "Vérifiez les champs signalés ci-dessous.",
+        yes: "Oui",
+        no: "Non",
         nothing_sent: "Rien d'envoyé pour l'instant.",
         delivered: "Livré à la boutique",
         sending: "Envoi à la boutique…",

@@ -131,7 +131,10 @@ async fn read_company(settings: &PanelSettings, l10n: &L10n, store: &Store) -> R
     Ok(FramePanel::Company {
         stored,
         capability: capability(settings, &Subject::Company),
-        submissions: submissions.into_iter().map(|submission| SubmissionView::new(submission, l10n)).collect(),
+        submissions: submissions
+            .into_iter()
+            .map(|submission| SubmissionView::new(submission, l10n, &settings.forms))
+            .collect(),
     })
 }
 
@@ -154,7 +157,10 @@ async fn read_customer(
         summary,
         orders,
         notes: notes.into_iter().map(|note| NoteView::new(note, l10n)).collect(),
-        submissions: submissions.into_iter().map(|submission| SubmissionView::new(submission, l10n)).collect(),
+        submissions: submissions
+            .into_iter()
+            .map(|submission| SubmissionView::new(submission, l10n, &settings.forms))
+            .collect(),
         unreadable,
         capability,
     })))

@@ -114,8 +114,10 @@ mod ssr {
     /// The panel's list of sent forms, as HTML.
     async fn submissions_html(call: &Call, owner: RecordOwner<'_>) -> Result<String, Why> {
         let rows = call.store.submissions(owner, SUBMISSIONS_LIMIT).await.map_err(unavailable)?;
-        let submissions: Vec<SubmissionView> =
-            rows.into_iter().map(|submission| SubmissionView::new(submission, &call.l10n)).collect();
+        let submissions: Vec<SubmissionView> = rows
+            .into_iter()
+            .map(|submission| SubmissionView::new(submission, &call.l10n, &call.settings.forms))
+            .collect();
         let words = call.l10n.words();
         Ok(render_html(move || view! { <SubmissionsList submissions words/> }))
     }
