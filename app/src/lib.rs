@@ -37,9 +37,7 @@ pub use components::calls::{Call, CallsListing, calls_html};
 #[cfg(feature = "ssr")]
 pub use components::form_card::FormCards;
 #[cfg(feature = "ssr")]
-pub use pages::frame::{
-    FramePage, FramePanel, LANGUAGE_KEY, LinkRefusal, language_script, resize_script, script_string,
-};
+pub use pages::frame::{FramePage, FramePanel, resize_script, script_string};
 #[cfg(feature = "ssr")]
 pub use pages::preview::{PreviewContent, PreviewPage, PreviewView};
 pub use routes::App;

@@ -111,6 +111,7 @@ impl Text {
     }
 
     /// Every (code, text) as the file gave them.
+    #[cfg(test)]
     pub fn texts(&self) -> impl Iterator<Item = (&str, &str)> {
         self.texts.iter().map(|(code, text)| (code.as_str(), text.as_str()))
     }

@@ -71,10 +71,6 @@ impl Locales {
         &self.all
     }
 
-    pub fn default_locale(&self) -> &'static Locale {
-        self.default
-    }
-
     /// The locale of `code` exactly, if the panel speaks it.
     pub fn get(&self, code: &str) -> Option<&'static Locale> {
         self.all.iter().copied().find(|locale| locale.code() == code)
