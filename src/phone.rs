@@ -23,9 +23,16 @@ pub fn normalize_phone(raw: &str, region: Region) -> Option<String> {
     // A number that names its country is read without the shop's region: with one whose trunk
     // prefix is `1` (US, CA) the library strips a leading 1 after the country code, which made
     // +49 151 12345678 and +49 511 2345678 the same customer (tests/properties.rs).
-    let number = phonenumber::parse((!raw.starts_with('+')).then_some(region), raw).ok()?;
-    let e164 = number.format().mode(Mode::E164).to_string();
-    // Only "+" and digits; anything else means the library gave up on this input.
+    let e164 = e164_of(raw, (!raw.starts_with('+')).then_some(region))?;
+    // What is stored must read back as itself: junk such as `a+780A` comes out of the library
+    // as `+7802`, which it would not read as a number again (tests/properties.rs).
+    (e164_of(&e164, None).as_deref() == Some(e164.as_str())).then_some(e164)
+}
+
+/// The library's E.164 writing of `raw`, if it is only "+" and digits (anything else means the
+/// library gave up on this input).
+fn e164_of(raw: &str, region: Option<Region>) -> Option<String> {
+    let e164 = phonenumber::parse(region, raw).ok()?.format().mode(Mode::E164).to_string();
     (e164.len() > 4 && e164.starts_with('+') && e164[1..].bytes().all(|b| b.is_ascii_digit())).then_some(e164)
 }
 
@@ -59,7 +66,7 @@ mod tests {
 
     #[test]
     fn unparseable_numbers_are_none() {
-        for raw in ["", "  ", "abc", "+", "call me"] {
+        for raw in ["", "  ", "abc", "+", "call me", "a+780A"] {
             assert_eq!(normalize_phone(raw, nl()), None, "{raw:?}");
         }
         assert!(parse_region("XX").is_none());
