@@ -82,10 +82,11 @@ impl Locales {
     }
 
     /// The frame's language, first that applies: `lang` (the frame URL's one value of `lang=`,
-    /// which the agent's remembered choice puts there), then the browser's `Accept-Language`,
-    /// then the default (`BELCO_LANGUAGE`).
+    /// which the agent's remembered choice puts there; a language tag, so `NL` and `nl-BE` are
+    /// Dutch too), then the browser's `Accept-Language`, then the default (`BELCO_LANGUAGE`).
     pub fn choose(&self, lang: Option<&str>, accept_language: Option<&str>) -> &'static Locale {
-        if let Some(locale) = lang.and_then(|code| self.get(code.trim())) {
+        let primary = |tag: &str| tag.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        if let Some(locale) = lang.and_then(|tag| self.get(&primary(tag))) {
             return locale;
         }
         let codes: Vec<&str> = self.all.iter().map(|locale| locale.code()).collect();

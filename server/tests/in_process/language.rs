@@ -30,13 +30,17 @@ fn html_lang(html: &str) -> &str {
 async fn the_frames_language_is_lang_then_accept_language_then_belco_language() {
     let app = TestApp::new(Backend::Sqlite).await;
     let company = "email=&phoneNumber=";
-    let cases: [(&str, Option<&str>, &str, &str); 10] = [
+    let cases: [(&str, Option<&str>, &str, &str); 13] = [
         // Nothing asks: BELCO_LANGUAGE, Dutch by default.
         ("", None, "nl", "Bedrijf"),
         ("&lang=en", None, "en", "Company"),
         // lang= beats the browser, wherever it stands in the query.
         ("&lang=en", Some("nl-NL,nl;q=0.9"), "en", "Company"),
         ("&lang=nl", Some("en-US,en;q=0.9"), "nl", "Bedrijf"),
+        // A language tag, whatever its case and region.
+        ("&lang=NL", Some("en"), "nl", "Bedrijf"),
+        ("&lang=nl-BE", Some("en"), "nl", "Bedrijf"),
+        ("&lang=en_GB", None, "en", "Company"),
         // The browser's language, with its weights and regions.
         ("", Some("en-GB,en;q=0.9,nl;q=0.8"), "en", "Company"),
         ("", Some("fr-BE,fr;q=0.9,nl;q=0.8,en;q=0.7"), "nl", "Bedrijf"),
