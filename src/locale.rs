@@ -62,10 +62,30 @@ impl Language {
         money: MoneyStyle::SignSymbol,
     };
 
-    /// A plain decimal (`-2.5`, as the forms file and the store write one) the way this language
-    /// writes it (`-2,5`).
+    /// A plain decimal (`-1234.5`, as the forms file and the store write one) the way this
+    /// language writes it: its decimal separator, and the whole part grouped by three (Dutch
+    /// `-1.234,5`, English `-1,234.5`), the way [`parse_number`] reads it back. The digits are
+    /// kept as they are (`2.50` is `2,50`); text of another shape only gets the separator.
     pub fn decimal(&self, plain: &str) -> String {
-        plain.replace('.', self.point.encode_utf8(&mut [0; 4]))
+        let (sign, unsigned) = plain.strip_prefix('-').map_or(("", plain), |rest| ("-", rest));
+        let (whole, fraction) = unsigned.split_once('.').map_or((unsigned, None), |(w, f)| (w, Some(f)));
+        let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || fraction.is_some_and(|fraction| !digits(fraction)) {
+            return plain.replace('.', self.point.encode_utf8(&mut [0; 4]));
+        }
+        let mut out = String::with_capacity(plain.len() + whole.len() / 3 * 3);
+        out.push_str(sign);
+        for (i, digit) in whole.char_indices() {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
+                out.push(self.group);
+            }
+            out.push(digit);
+        }
+        if let Some(fraction) = fraction {
+            out.push(self.point);
+            out.push_str(fraction);
+        }
+        out
     }
 }
 
@@ -161,6 +181,21 @@ mod tests {
         assert_eq!(Language::NL.decimal("-2.5"), "-2,5");
         assert_eq!(Language::EN.decimal("-2.5"), "-2.5");
         assert_eq!(Language::NL.decimal("100"), "100");
+        // Grouped by three, as parse_number reads them back.
+        for (plain, nl, en) in [
+            ("1234.5", "1.234,5", "1,234.5"),
+            ("-1234567.89", "-1.234.567,89", "-1,234,567.89"),
+            ("1.234", "1,234", "1.234"),
+            ("5000", "5.000", "5,000"),
+            ("2.50", "2,50", "2.50"),
+            ("999", "999", "999"),
+        ] {
+            assert_eq!(Language::NL.decimal(plain), nl, "{plain}");
+            assert_eq!(Language::EN.decimal(plain), en, "{plain}");
+            let back = |language: &Language, text: &str| parse_number(text, language).map(String::from);
+            assert_eq!(back(&Language::NL, nl).as_deref(), Ok(plain), "{nl}");
+            assert_eq!(back(&Language::EN, en).as_deref(), Ok(plain), "{en}");
+        }
     }
 
     #[test]

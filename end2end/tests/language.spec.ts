@@ -189,9 +189,10 @@ test("a note and a form sent in Dutch, with Dutch messages and numbers typed the
   const sent = frame.locator("li.submission", { hasText: "Retourverzoek" });
   await expect(sent).toBeVisible();
   await sent.locator("summary").click();
-  // The labels as the agent saw them; the number as the same exact decimal; the option in the
-  // agent's language (it is stored as "Too small", whatever the language it was picked in).
-  await expect(sent.locator(".submission__answers")).toContainText("Aantal artikelen1.5");
+  // The labels as the agent saw them; the number as the same exact decimal, written the Dutch
+  // way; the option in the agent's language (it is stored as "Too small", whatever the language
+  // it was picked in).
+  await expect(sent.locator(".submission__answers")).toContainText("Aantal artikelen1,5");
   await expect(sent.locator(".submission__answers")).toContainText("RedenTe klein");
   await expect(sent.locator(".submission__answers")).toContainText("Klant wil liever ruilen dan geld terugNee");
   // The note refused for its missing name answered 422, which the browser reports; nothing else.

@@ -102,8 +102,8 @@ mod ssr {
         pub written: String,
         /// RFC 3339 in UTC, for `<time datetime>`.
         pub written_iso: String,
-        /// Set when the text was changed after it was written.
-        pub edited: Option<String>,
+        /// Set when the text was changed after it was written: (for people, RFC 3339 in UTC).
+        pub edited: Option<(String, String)>,
     }
 
     impl NoteView {
@@ -111,7 +111,8 @@ mod ssr {
             Self {
                 written: l10n.time(note.created_at),
                 written_iso: datetime_attr(note.created_at),
-                edited: (note.updated_at != note.created_at).then(|| l10n.time(note.updated_at)),
+                edited: (note.updated_at != note.created_at)
+                    .then(|| (l10n.time(note.updated_at), datetime_attr(note.updated_at))),
                 id: note.id,
                 author: note.author,
                 body: note.body,
@@ -141,7 +142,9 @@ mod ssr {
     #[component]
     fn NoteItem(note: NoteView, ready: bool, words: &'static Words) -> impl IntoView {
         let NoteView { id, author, body, written, written_iso, edited } = note;
-        let edited = edited.map(|edited| view! { <span class="note__edited">{(words.edited)(&edited)}</span> });
+        let edited = edited.map(|(edited, edited_iso)| {
+            view! { <span class="note__edited">" · "{words.edited}" "<time datetime=edited_iso>{edited}</time></span> }
+        });
         let note_id = id.clone();
         let shown = body.clone();
         view! {

@@ -109,6 +109,8 @@ mod ssr {
                 Some(option) => option.get(l10n.code()).to_owned(),
                 None => value,
             },
+            // Stored plain (`1234.5`), read the language's way (`1.234,5`).
+            FieldKind::Number => l10n.locale.language.decimal(&value),
             FieldKind::Checkbox if value == YES => words.yes.to_owned(),
             FieldKind::Checkbox if value == NO => words.no.to_owned(),
             _ => value,

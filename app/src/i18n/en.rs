@@ -51,7 +51,7 @@ pub static LOCALE: Locale = Locale {
         edit_note: "Edit note",
         save: "Save",
         cancel: "Cancel",
-        edited: |time| format!(" · edited {time}"),
+        edited: "edited",
         edit: "Edit",
         delete: "Delete",
         delete_question: "Delete this note?",
@@ -90,7 +90,9 @@ pub static LOCALE: Locale = Locale {
                 format!("Enter your name as one line of at most {MAX_AUTHOR_CHARS} characters.")
             }
             WritingError::EmptyNote => "Write the note first.".to_owned(),
-            WritingError::NoteTooLong => format!("Keep a note under {MAX_NOTE_CHARS} characters."),
+            WritingError::NoteTooLong => {
+                format!("Keep a note under {} characters.", Language::EN.decimal(&MAX_NOTE_CHARS.to_string()))
+            }
             WritingError::ControlCharacters => "Remove the invisible control characters from this note.".to_owned(),
         },
         problem: |problem, language| match problem {

@@ -209,8 +209,8 @@ pub struct Words {
     pub edit_note: &'static str,
     pub save: &'static str,
     pub cancel: &'static str,
-    /// After the author and time: ` · edited 7 dec. 2026, 14:05`.
-    pub edited: fn(time: &str) -> String,
+    /// After the author and time, before the time of the last change: ` · edited 7 dec. 2026, 14:05`.
+    pub edited: &'static str,
     pub edit: &'static str,
     pub delete: &'static str,
     pub delete_question: &'static str,

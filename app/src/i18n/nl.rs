@@ -51,7 +51,7 @@ pub static LOCALE: Locale = Locale {
         edit_note: "Notitie bewerken",
         save: "Opslaan",
         cancel: "Annuleren",
-        edited: |time| format!(" · bewerkt {time}"),
+        edited: "bewerkt",
         edit: "Bewerken",
         delete: "Verwijderen",
         delete_question: "Deze notitie verwijderen?",
@@ -90,7 +90,9 @@ pub static LOCALE: Locale = Locale {
                 format!("Vul je naam in als één regel van hoogstens {MAX_AUTHOR_CHARS} tekens.")
             }
             WritingError::EmptyNote => "Schrijf eerst de notitie.".to_owned(),
-            WritingError::NoteTooLong => format!("Houd een notitie onder de {MAX_NOTE_CHARS} tekens."),
+            WritingError::NoteTooLong => {
+                format!("Houd een notitie onder de {} tekens.", Language::NL.decimal(&MAX_NOTE_CHARS.to_string()))
+            }
             WritingError::ControlCharacters => "Verwijder de onzichtbare stuurtekens uit deze notitie.".to_owned(),
         },
         problem: |problem, language| match problem {

@@ -54,7 +54,7 @@ pub static LOCALE: Locale = Locale {
         edit_note: "Modifier la note",
         save: "Enregistrer",
         cancel: "Annuler",
-        edited: |time| format!(" · modifiée le {time}"),
+        edited: "modifiée le",
         edit: "Modifier",
         delete: "Supprimer",
         delete_question: "Supprimer cette note ?",

@@ -221,7 +221,11 @@ async fn a_dutch_agent_types_numbers_with_a_comma_and_the_same_decimal_is_stored
     assert_eq!(status, StatusCode::OK, "{saved}");
     let list = saved["Saved"].as_str().unwrap_or_else(|| panic!("saved: {saved}"));
     assert!(list.contains("Retourverzoek"), "the title as the agent saw it: {list}");
-    assert!(list.contains("<dt>Aantal artikelen</dt><dd class=\"submission__value\">3.5</dd>"), "{list}");
+    // Stored plain, read the reader's way: 3,5 in Dutch, 3.5 in English.
+    assert!(list.contains("<dt>Aantal artikelen</dt><dd class=\"submission__value\">3,5</dd>"), "{list}");
+    let (_, english) = call(&app, "forms/sent", json!({"capability": capability, "language": "en"})).await;
+    let english = english.as_str().unwrap_or_else(|| panic!("the list: {english}"));
+    assert!(english.contains("<dt>Aantal artikelen</dt><dd class=\"submission__value\">3.5</dd>"), "{english}");
     let stored = app.store.submissions(belco::store::RecordOwner::Customer(&alice()), 10).await.unwrap();
     let count = stored[0].answers.iter().find(|answer| answer.name == "item_count").unwrap();
     assert_eq!((count.label.as_str(), count.value.as_str()), ("Aantal artikelen", "3.5"));

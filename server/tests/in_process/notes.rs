@@ -50,6 +50,17 @@ async fn notes_are_added_edited_and_deleted_with_the_pages_own_capability(app: T
     assert_eq!(status, StatusCode::OK, "{notes}");
     assert_eq!(bodies(&notes), ["Second", "Prefers phone."]);
     assert_eq!(notes.as_str().map(|html| html.matches("note__edited").count()), Some(1), "{notes}");
+    // The time of the change, like every time the panel shows, carries its instant.
+    let edited = notes.as_str().and_then(|html| html.split("note__edited").nth(1)).unwrap_or_default();
+    let edited = edited.split("</span>").next().unwrap_or_default();
+    assert!(edited.contains("edited") && edited.contains("<time datetime=\""), "{notes}");
+    assert!(
+        edited
+            .split("datetime=\"")
+            .nth(1)
+            .is_some_and(|rest| rest.split('"').next().is_some_and(|iso| iso.ends_with('Z'))),
+        "{notes}"
+    );
 
     let html = frame(&app, &format!("email={ALICE}")).await;
     assert!(html.contains("Prefers phone.") && html.contains("Sam"), "{html}");
