@@ -44,6 +44,68 @@ impl From<String> for DeliveryState {
     }
 }
 
+/// Why an attempt failed. Recorded in `form_deliveries.last_error` as its `Display` (English, which
+/// the CLI, the doctor and the logs show as is) and read back with [`FailedAttempt::read`], so that
+/// the panel can say it in the agent's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FailedAttempt {
+    /// The receiver answered a status that is neither a success nor a redirect
+    /// (`500 Internal Server Error`).
+    Answered(String),
+    /// The receiver answered a redirect, which is not followed (`301 Moved Permanently`).
+    Redirected(String),
+    /// No answer within the attempt's timeout, in seconds as written (`10`, `2.5`).
+    NoAnswerWithin(String),
+    /// No connection to the receiver; the network's own words (`Connection refused (os error 111)`).
+    CannotConnect(String),
+    /// Anything else, in the HTTP library's words.
+    Other(String),
+}
+
+const ANSWERED: &str = "the receiver answered ";
+const REDIRECTED: &str = ", a redirect, which is not followed: name the final URL in the forms file";
+const NO_ANSWER: &str = "no answer within ";
+const CANNOT_CONNECT: &str = "cannot connect: ";
+
+impl std::fmt::Display for FailedAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Answered(status) => write!(f, "{ANSWERED}{status}"),
+            Self::Redirected(status) => write!(f, "{ANSWERED}{status}{REDIRECTED}"),
+            Self::NoAnswerWithin(seconds) => write!(f, "{NO_ANSWER}{seconds} s"),
+            Self::CannotConnect(cause) => write!(f, "{CANNOT_CONNECT}{cause}"),
+            Self::Other(words) => f.write_str(words),
+        }
+    }
+}
+
+impl FailedAttempt {
+    /// A recorded `last_error` read back; what no variant wrote is `Other`, as written.
+    pub fn read(recorded: &str) -> Self {
+        if let Some(status) = recorded.strip_prefix(ANSWERED) {
+            return match status.strip_suffix(REDIRECTED) {
+                Some(status) => Self::Redirected(status.to_owned()),
+                None => Self::Answered(status.to_owned()),
+            };
+        }
+        if let Some(seconds) = recorded.strip_prefix(NO_ANSWER).and_then(|rest| rest.strip_suffix(" s")) {
+            return Self::NoAnswerWithin(seconds.to_owned());
+        }
+        match recorded.strip_prefix(CANNOT_CONNECT) {
+            Some(cause) => Self::CannotConnect(cause.to_owned()),
+            None => Self::Other(recorded.to_owned()),
+        }
+    }
+
+    /// The status code alone (`500`), for a variant that has one.
+    pub fn status_code(&self) -> Option<&str> {
+        match self {
+            Self::Answered(status) | Self::Redirected(status) => status.split(' ').next(),
+            _ => None,
+        }
+    }
+}
+
 /// A delivery as the panel, the CLI and the export show it: a row of `form_deliveries`.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Delivery {
@@ -255,4 +317,29 @@ impl Store {
 /// their submissions, which it finds them by.
 pub(super) fn delete_of_customer() -> String {
     format!("DELETE FROM form_deliveries WHERE {OF_CUSTOMER}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FailedAttempt;
+
+    #[test]
+    fn a_failed_attempt_reads_back_as_it_was_recorded() {
+        for failed in [
+            FailedAttempt::Answered("500 Internal Server Error".into()),
+            FailedAttempt::Redirected("301 Moved Permanently".into()),
+            FailedAttempt::NoAnswerWithin("2.5".into()),
+            FailedAttempt::CannotConnect("Connection refused (os error 111)".into()),
+            FailedAttempt::Other("error sending request".into()),
+        ] {
+            assert_eq!(FailedAttempt::read(&failed.to_string()), failed, "{failed}");
+        }
+        assert_eq!(FailedAttempt::Answered("500 Internal Server Error".into()).status_code(), Some("500"));
+        assert_eq!(FailedAttempt::read("no answer within 10 s").to_string(), "no answer within 10 s");
+        assert_eq!(
+            FailedAttempt::Redirected("302 Found".into()).to_string(),
+            "the receiver answered 302 Found, a redirect, which is not followed: name the final URL in the forms file"
+        );
+        assert_eq!(FailedAttempt::CannotConnect("x".into()).status_code(), None);
+    }
 }

@@ -53,7 +53,7 @@ pub use access::{AccessAppender, AccessRecord, BlockingAppender};
 pub use backup::BackupSummary;
 pub use customer_data::{CustomerExport, Erased, HashedKey};
 pub use customers::KnownCustomer;
-pub use deliveries::{Claimed, Delivery, DeliveryState, RetryWhich, Settled};
+pub use deliveries::{Claimed, Delivery, DeliveryState, FailedAttempt, RetryWhich, Settled};
 pub use examine::{Examination, examine};
 pub use notes::Note;
 pub use orders::{Deletion, PushOutcome, StoredOrder, WriteCounts};

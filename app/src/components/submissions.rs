@@ -17,7 +17,7 @@ pub use ssr::*;
 mod ssr {
     use belco::forms::{Answer, CHECKBOX_NO as NO, CHECKBOX_YES as YES, Field, FieldKind, FormSet};
     use belco::locale::datetime_attr;
-    use belco::store::{Delivery, DeliveryState, Submission};
+    use belco::store::{Delivery, DeliveryState, FailedAttempt, Submission};
     use leptos::either::Either;
     use leptos::prelude::*;
 
@@ -58,7 +58,11 @@ mod ssr {
         /// translated); the rest is in the agent's language, the next attempt in the shop's zone.
         pub fn new(delivery: Delivery, l10n: &L10n) -> Self {
             let words = l10n.words();
-            let why = delivery.last_error.clone().unwrap_or_default();
+            let why = delivery
+                .last_error
+                .as_deref()
+                .map(|recorded| (words.attempt_failed)(&FailedAttempt::read(recorded)))
+                .unwrap_or_default();
             let (state, text, next) = match delivery.state {
                 DeliveryState::Delivered => ("delivered", words.delivered.to_owned(), None),
                 DeliveryState::Failed => {
@@ -329,7 +333,8 @@ mod tests {
             // 3 Jan 2024, 14:05 UTC is 15:05 in Amsterdam (winter time, UTC+1).
             next_attempt_at: 1_704_290_700_000,
             last_status: Some(500),
-            last_error: Some("de ontvanger antwoordde 500".into()),
+            // As the delivery task records it (in English, for the CLI and the logs).
+            last_error: Some("the receiver answered 500 Internal Server Error".into()),
             created_at: 0,
             finished_at: None,
             payload: "{}".into(),
@@ -337,11 +342,25 @@ mod tests {
         let view = DeliveryView::new(delivery.clone(), &l10n);
         assert_eq!(view.text, "Nog niet afgeleverd (de ontvanger antwoordde 500); volgende poging ");
         assert_eq!(view.next, Some(("2024-01-03T14:05:00Z".to_owned(), "3 jan. 2024, 15:05".to_owned())));
-        let failed = DeliveryView::new(Delivery { state: DeliveryState::Failed, ..delivery }, &l10n);
+        let failed = DeliveryView::new(Delivery { state: DeliveryState::Failed, ..delivery.clone() }, &l10n);
         assert!(
             failed.text.starts_with("Niet afgeleverd na 2 pogingen: de ontvanger antwoordde 500."),
             "{}",
             failed.text
         );
+        // Every way an attempt fails reads in Dutch; what the HTTP library said otherwise stays its own.
+        for (recorded, dutch) in [
+            ("no answer within 10 s", "geen antwoord binnen 10 s"),
+            ("no answer within 2.5 s", "geen antwoord binnen 2,5 s"),
+            ("cannot connect: Connection refused (os error 111)", "geen verbinding met de ontvanger"),
+            (
+                "the receiver answered 301 Moved Permanently, a redirect, which is not followed: name the final URL in the forms file",
+                "de ontvanger antwoordde 301, een doorverwijzing, die niet gevolgd wordt: geef het uiteindelijke adres op in het formulierenbestand",
+            ),
+            ("error sending request", "error sending request"),
+        ] {
+            let retrying = DeliveryView::new(Delivery { last_error: Some(recorded.into()), ..delivery.clone() }, &l10n);
+            assert_eq!(retrying.text, format!("Nog niet afgeleverd ({dutch}); volgende poging "), "{recorded}");
+        }
     }
 }

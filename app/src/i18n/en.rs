@@ -79,6 +79,8 @@ pub static LOCALE: Locale = Locale {
             )
         },
         retrying: |why| format!("Not delivered yet ({why}); next attempt "),
+        // As recorded, which is English already.
+        attempt_failed: |failed| failed.to_string(),
 
         expired: "This panel has been open for too long. Reload the panel to continue.",
         refused: "This panel is not allowed to do that. Reload the panel and try again.",

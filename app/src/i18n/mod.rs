@@ -19,6 +19,7 @@ use belco::forms::Problem;
 use belco::locale::{Language, Zone, format_date, format_money, format_time};
 use belco::money::Currency;
 use belco::notes::WritingError;
+use belco::store::FailedAttempt;
 
 /// Every language the panel speaks, the default first (`BELCO_LANGUAGE` picks another).
 pub static LOCALES: [&Locale; 2] = [&nl::LOCALE, &en::LOCALE];
@@ -238,6 +239,8 @@ pub struct Words {
     pub not_delivered: fn(attempts: u32, why: &str) -> String,
     /// A delivery to be tried again; the time of the next attempt follows.
     pub retrying: fn(why: &str) -> String,
+    /// Why an attempt failed, for `why` above: `the receiver answered 500 Internal Server Error`.
+    pub attempt_failed: fn(&FailedAttempt) -> String,
 
     // What a panel call answers when it fails.
     pub expired: &'static str,

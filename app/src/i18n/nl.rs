@@ -3,6 +3,7 @@
 use belco::forms::Problem;
 use belco::locale::Language;
 use belco::notes::{MAX_AUTHOR_CHARS, MAX_NOTE_CHARS, WritingError};
+use belco::store::FailedAttempt;
 
 use super::{Locale, Words};
 
@@ -79,6 +80,18 @@ pub static LOCALE: Locale = Locale {
             )
         },
         retrying: |why| format!("Nog niet afgeleverd ({why}); volgende poging "),
+        attempt_failed: |failed| match failed {
+            FailedAttempt::Answered(_) => format!("de ontvanger antwoordde {}", failed.status_code().unwrap_or("?")),
+            FailedAttempt::Redirected(_) => format!(
+                "de ontvanger antwoordde {}, een doorverwijzing, die niet gevolgd wordt: geef het uiteindelijke adres op in het formulierenbestand",
+                failed.status_code().unwrap_or("?")
+            ),
+            FailedAttempt::NoAnswerWithin(seconds) => {
+                format!("geen antwoord binnen {} s", Language::NL.decimal(seconds))
+            }
+            FailedAttempt::CannotConnect(_) => "geen verbinding met de ontvanger".to_owned(),
+            FailedAttempt::Other(words) => words.clone(),
+        },
 
         expired: "Dit paneel staat al te lang open. Laad het paneel opnieuw om verder te gaan.",
         refused: "Dit paneel mag dat niet doen. Laad het paneel opnieuw en probeer het nog eens.",

@@ -81,6 +81,10 @@ pub static LOCALE: Locale = Locale {
             format!("Non livré après {attempts} : {why}.")
         },
         retrying: |why| format!("Pas encore livré ({why}) ; prochaine tentative "),
+        attempt_failed: |failed| match failed.status_code() {
+            Some(code) => format!("le destinataire a répondu {code}"),
+            None => failed.to_string(),
+        },
         expired: "Ce panneau est ouvert depuis trop longtemps. Rechargez-le pour continuer.",
         refused: "Ce panneau n'a pas le droit de faire cela. Rechargez-le et réessayez.",
         note_gone: "Cette note n'existe plus : la liste montre les notes actuelles.",

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use belco::deliveries::{Schedule, WebhookSigner};
-use belco::store::{Claimed, Settled, Store, now_millis};
+use belco::store::{Claimed, FailedAttempt, Settled, Store, now_millis};
 use rand::Rng;
 use tokio::task::JoinSet;
 
@@ -188,20 +188,20 @@ impl Attempt {
             Ok(response) => {
                 let status = response.status();
                 let why = if status.is_redirection() {
-                    format!(
-                        "the receiver answered {status}, a redirect, which is not followed: name the final URL in the forms file"
-                    )
+                    FailedAttempt::Redirected(status.to_string())
                 } else {
-                    format!("the receiver answered {status}")
+                    FailedAttempt::Answered(status.to_string())
                 };
-                Err((Some(i64::from(status.as_u16())), why))
+                Err((Some(i64::from(status.as_u16())), why.to_string()))
             }
             // Without the URL, which may carry a key of the receiver's in its query.
             Err(error) if error.is_timeout() => {
-                Err((None, format!("no answer within {} s", self.timeout.as_secs_f64())))
+                Err((None, FailedAttempt::NoAnswerWithin(self.timeout.as_secs_f64().to_string()).to_string()))
             }
-            Err(error) if error.is_connect() => Err((None, format!("cannot connect: {}", root_cause(&error)))),
-            Err(error) => Err((None, root_cause(&error))),
+            Err(error) if error.is_connect() => {
+                Err((None, FailedAttempt::CannotConnect(root_cause(&error)).to_string()))
+            }
+            Err(error) => Err((None, FailedAttempt::Other(root_cause(&error)).to_string())),
         }
     }
 
