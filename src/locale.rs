@@ -75,17 +75,22 @@ impl Language {
         }
         let mut out = String::with_capacity(plain.len() + whole.len() / 3 * 3);
         out.push_str(sign);
-        for (i, digit) in whole.char_indices() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                out.push(self.group);
-            }
-            out.push(digit);
-        }
+        push_grouped_by_three(&mut out, whole, self.group);
         if let Some(fraction) = fraction {
             out.push(self.point);
             out.push_str(fraction);
         }
         out
+    }
+}
+
+/// ASCII `digits` with `group` between each three from the right: `1234567` → `1.234.567`.
+fn push_grouped_by_three(out: &mut String, digits: &str, group: char) {
+    for (i, digit) in digits.char_indices() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(group);
+        }
+        out.push(digit);
     }
 }
 

@@ -9,7 +9,7 @@
 //! dollars here): `CHF 12,00`, `CHF 12.00`. Between a symbol or code and the digits stands a
 //! no-break space (U+00A0) wherever a space stands, so an amount never breaks across two lines.
 
-use super::{Language, MoneyStyle};
+use super::{Language, MoneyStyle, push_grouped_by_three};
 use crate::decimal::push_digits;
 use crate::money::Currency;
 
@@ -72,13 +72,7 @@ fn symbol(currency: Currency) -> Option<&'static str> {
 fn push_grouped(out: &mut String, abs: u64, digits: u32, group: char, point: char) {
     let scale = 10u64.pow(digits);
     let mut whole = itoa::Buffer::new();
-    let whole = whole.format(abs / scale);
-    for (i, c) in whole.char_indices() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            out.push(group);
-        }
-        out.push(c);
-    }
+    push_grouped_by_three(out, whole.format(abs / scale), group);
     if digits > 0 {
         out.push(point);
         push_digits(out, abs % scale, digits as usize);
