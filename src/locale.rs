@@ -107,13 +107,19 @@ pub fn pick_accept_language(header: &str, codes: &[&str]) -> Option<usize> {
     let mut best: Option<(u16, usize)> = None;
     for entry in header.split(',') {
         let Some((range, weight)) = accept_entry(entry) else { continue };
-        let Some(primary) = range.split(['-', '_']).next() else { continue };
-        let Some(index) = codes.iter().position(|code| primary.eq_ignore_ascii_case(code)) else { continue };
+        let Some(index) = code_of_tag(range, codes) else { continue };
         if weight > 0 && best.is_none_or(|(top, _)| weight > top) {
             best = Some((weight, index));
         }
     }
     best.map(|(_, index)| index)
+}
+
+/// Which of `codes` the language tag `tag` names, by its primary subtag in any case: `nl`, `NL`,
+/// `nl-BE` and `nl_BE` all name `nl`.
+pub fn code_of_tag(tag: &str, codes: &[&str]) -> Option<usize> {
+    let primary = tag.split(['-', '_']).next()?;
+    codes.iter().position(|code| primary.eq_ignore_ascii_case(code))
 }
 
 /// One entry of an `Accept-Language` header, `range[;q=weight]`: the range (checked to be one)

@@ -49,13 +49,16 @@ impl Locale {
 #[derive(Clone, Debug)]
 pub struct Locales {
     all: Vec<&'static Locale>,
+    /// Their codes, in the same order.
+    codes: Vec<&'static str>,
     default: &'static Locale,
 }
 
 impl Locales {
     /// `all` (in the order the switch shows them), and `default`, which must be one of them.
     pub fn new(all: Vec<&'static Locale>, default: &'static Locale) -> Self {
-        Self { all, default }
+        let codes = all.iter().map(|locale| locale.code()).collect();
+        Self { all, codes, default }
     }
 
     /// The built-in languages ([`LOCALES`]), with `default`.
@@ -86,13 +89,8 @@ impl Locales {
     /// which the agent's remembered choice puts there; a language tag, so `NL` and `nl-BE` are
     /// Dutch too), then the browser's `Accept-Language`, then the default (`BELCO_LANGUAGE`).
     pub fn choose(&self, lang: Option<&str>, accept_language: Option<&str>) -> &'static Locale {
-        let primary = |tag: &str| tag.trim().split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
-        if let Some(locale) = lang.and_then(|tag| self.get(&primary(tag))) {
-            return locale;
-        }
-        let codes: Vec<&str> = self.all.iter().map(|locale| locale.code()).collect();
-        accept_language
-            .and_then(|header| belco::locale::pick_accept_language(header, &codes))
+        lang.and_then(|tag| belco::locale::code_of_tag(tag.trim(), &self.codes))
+            .or_else(|| accept_language.and_then(|header| belco::locale::pick_accept_language(header, &self.codes)))
             .map_or(self.default, |index| self.all[index])
     }
 }
